@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# XTCP top-level Makefile.
+#
+#   make            build xtcp.ko, tools/xtcpstat and the selftests
+#   make check      install what is missing, boot one VM, run every selftest
+#   make demo       install what is missing, boot one VM, run the echo demo
+#   make bench      XTCP against Linux TCP in one VM, as ratios
+#   make lint       checkpatch.pl --strict over every source file
+#   make setup      only install what is missing
+#
+# By default the module is built against the kernel the test VM runs:
+# Debian 12's stock kernel (linux-image-amd64 / linux-headers-amd64).
+# KDIR=/lib/modules/$(uname -r)/build builds against another tree.
+
+CURDIR_ABS := $(abspath $(CURDIR))
+VMDIR := $(CURDIR_ABS)/tools/vm
+
+KVER ?= $(shell $(VMDIR)/kernel-version 2>/dev/null)
+KDIR ?= /lib/modules/$(KVER)/build
+
+CC ?= gcc
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -I$(CURDIR_ABS)/include/uapi
+
+.PHONY: all module tools selftests clean check demo bench lint setup install
+
+all: module tools selftests
+
+module:
+	@test -d "$(KDIR)" || { echo "no kernel tree at '$(KDIR)': run 'make setup' or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR_ABS) modules
+
+tools:
+	$(MAKE) -C tools CFLAGS="$(USER_CFLAGS)"
+
+selftests:
+	$(MAKE) -C selftests CFLAGS="$(USER_CFLAGS)"
+
+setup:
+	@$(VMDIR)/setup.sh
+
+check: setup
+	$(MAKE) all
+	$(VMDIR)/run-vm.sh selftests/run_tests.sh
+
+demo: setup
+	$(MAKE) all
+	$(VMDIR)/run-vm.sh tools/demo.sh
+
+bench: setup
+	$(MAKE) all
+	$(VMDIR)/run-vm.sh selftests/bench.sh
+
+lint: setup
+	$(VMDIR)/lint.sh
+
+install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR_ABS) modules_install
+	depmod -a $(KVER)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR_ABS) clean 2>/dev/null
+	$(MAKE) -C tools clean
+	$(MAKE) -C selftests clean

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * XTCP: an experimental TCP-like transport in its own address family.
+ *
+ * This header is shared by the kernel module, the xtcpstat tool and the
+ * selftests.  It is self-contained: it compiles on its own in C and C++.
+ */
+#ifndef _UAPI_LINUX_XTCP_H
+#define _UAPI_LINUX_XTCP_H
+
+#include <linux/types.h>
+#include <linux/socket.h>
+
+/*
+ * Address family.  Slot 25 has never been implemented by mainline Linux
+ * (it was reserved for AF_WANPIPE), so it is free on every kernel XTCP
+ * supports.  The module parameter "family=" can move it; the live value is
+ * in /sys/module/xtcp/parameters/family.
+ */
+#define AF_XTCP		25
+#define PF_XTCP		AF_XTCP
+
+/* IP protocol number carried in the IPv4 header (RFC 3692 experiments). */
+#define IPPROTO_XTCP	253
+
+/* Socket option level, as SOL_TCP is for TCP. */
+#define SOL_XTCP	292
+
+/*
+ * An XTCP endpoint: same layout as struct sockaddr_in, so it fits in a
+ * struct sockaddr and can be printed with the usual inet_ntop().
+ */
+struct sockaddr_xtcp {
+	__kernel_sa_family_t	sxtcp_family;	/* AF_XTCP */
+	__be16			sxtcp_port;	/* port, network order */
+	__be32			sxtcp_addr;	/* IPv4 address, network order */
+	unsigned char		sxtcp_zero[8];	/* pad to sizeof(sockaddr) */
+};
+
+/*
+ * Connection states, numbered as Linux numbers TCP's, so the "st" column of
+ * /proc/net/xtcp means what it means in /proc/net/tcp.
+ */
+enum {
+	XTCP_ESTABLISHED = 1,
+	XTCP_SYN_SENT,
+	XTCP_SYN_RECV,
+	XTCP_FIN_WAIT1,
+	XTCP_FIN_WAIT2,
+	XTCP_TIME_WAIT,
+	XTCP_CLOSE,
+	XTCP_CLOSE_WAIT,
+	XTCP_LAST_ACK,
+	XTCP_LISTEN,
+	XTCP_CLOSING,
+	XTCP_MAX_STATES		/* one past the last state */
+};
+
+/* RFC 9293 names of the states, indexed by the numbers above. */
+#define XTCP_STATE_NAMES {		\
+	"UNKNOWN",			\
+	"ESTABLISHED",			\
+	"SYN_SENT",			\
+	"SYN_RCVD",			\
+	"FIN_WAIT1",			\
+	"FIN_WAIT2",			\
+	"TIME_WAIT",			\
+	"CLOSED",			\
+	"CLOSE_WAIT",			\
+	"LAST_ACK",			\
+	"LISTEN",			\
+	"CLOSING",			\
+}
+
+/* Socket options at level SOL_XTCP. */
+#define XTCP_NODELAY	1	/* int: send small segments at once */
+#define XTCP_MAXSEG	2	/* int: largest segment payload to send */
+#define XTCP_INFO	11	/* struct xtcp_info, read only */
+
+/* XTCP_INFO: the connection as RFC 9293 describes it. */
+struct xtcp_info {
+	__u8	xtcpi_state;		/* XTCP_* state number */
+	__u8	xtcpi_pad[3];
+	__u32	xtcpi_mss;		/* segment payload we send */
+	__u32	xtcpi_iss;		/* ISS */
+	__u32	xtcpi_irs;		/* IRS */
+	__u32	xtcpi_snd_una;		/* SND.UNA */
+	__u32	xtcpi_snd_nxt;		/* SND.NXT */
+	__u32	xtcpi_snd_wnd;		/* SND.WND */
+	__u32	xtcpi_rcv_nxt;		/* RCV.NXT */
+	__u32	xtcpi_rcv_wnd;		/* RCV.WND */
+	__u32	xtcpi_rto_ms;		/* current retransmission timeout */
+	__u32	xtcpi_retransmits;	/* retransmissions of this connection */
+	__u64	xtcpi_bytes_sent;	/* payload bytes handed to IP */
+	__u64	xtcpi_bytes_received;	/* payload bytes accepted in order */
+};
+
+#endif /* _UAPI_LINUX_XTCP_H */

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP per network namespace state: tables, counters, the net.xtcp.*
+ * sysctls and the /proc files.  A namespace never sees another's sockets.
+ */
+#include <linux/random.h>
+#include <linux/sysctl.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "xtcp.h"
+
+unsigned int xtcp_net_id __read_mostly;
+
+struct xtcp_net *xtcp_pernet(const struct net *net)
+{
+	return net_generic(net, xtcp_net_id);
+}
+
+static int xtcp_zero;
+static int xtcp_one = 1;
+static int xtcp_max_retries = 255;
+static int xtcp_max_ms = 3600 * 1000;
+
+#define XTCP_SYSCTL(name, lo, hi) {					\
+	.procname	= #name,					\
+	.data		= &xtcp_sysctl_defaults.name,			\
+	.maxlen		= sizeof(int),					\
+	.mode		= 0644,						\
+	.proc_handler	= proc_dointvec_minmax,				\
+	.extra1		= lo,						\
+	.extra2		= hi,						\
+}
+
+/* Defaults for a new namespace; the sysctl template points into it. */
+static struct xtcp_sysctl xtcp_sysctl_defaults = {
+	.msl_ms		= 30 * 1000,	/* TIME_WAIT = 2 MSL = 60 s, as Linux */
+	.fin_timeout_ms	= 60 * 1000,
+	.syn_retries	= 6,
+	.synack_retries	= 5,
+	.retries2	= 15,
+	.max_orphans	= 65536,
+	.rto_min_ms	= 200,
+	.rto_max_ms	= 120 * 1000,
+};
+
+static struct ctl_table xtcp_sysctl_template[] = {
+	XTCP_SYSCTL(msl_ms, &xtcp_one, &xtcp_max_ms),
+	XTCP_SYSCTL(fin_timeout_ms, &xtcp_one, &xtcp_max_ms),
+	XTCP_SYSCTL(syn_retries, &xtcp_one, &xtcp_max_retries),
+	XTCP_SYSCTL(synack_retries, &xtcp_one, &xtcp_max_retries),
+	XTCP_SYSCTL(retries2, &xtcp_one, &xtcp_max_retries),
+	XTCP_SYSCTL(max_orphans, &xtcp_zero, NULL),
+	XTCP_SYSCTL(rto_min_ms, &xtcp_one, &xtcp_max_ms),
+	XTCP_SYSCTL(rto_max_ms, &xtcp_one, &xtcp_max_ms),
+	{ }
+};
+
+static int xtcp_sysctl_init(struct net *net, struct xtcp_net *xn)
+{
+	size_t n = ARRAY_SIZE(xtcp_sysctl_template) - 1;
+	struct ctl_table *table;
+	size_t i;
+
+	table = kmemdup(xtcp_sysctl_template, sizeof(xtcp_sysctl_template),
+			GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	/* Point each entry at this namespace's copy of the field. */
+	for (i = 0; i < n; i++)
+		table[i].data = (char *)&xn->sysctl +
+				((char *)table[i].data -
+				 (char *)&xtcp_sysctl_defaults);
+
+	xn->sysctl_hdr = xtcp_register_net_sysctl(net, "net/xtcp", table, n);
+	if (!xn->sysctl_hdr) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void xtcp_sysctl_exit(struct xtcp_net *xn)
+{
+	const struct ctl_table *table = xn->sysctl_hdr->ctl_table_arg;
+
+	unregister_net_sysctl_table(xn->sysctl_hdr);
+	kfree(table);
+}
+
+static int __net_init xtcp_net_init(struct net *net)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+	int err;
+
+	spin_lock_init(&xn->lock);
+	xn->hash_seed = get_random_u32();
+	atomic_set(&xn->orphans, 0);
+	xn->sysctl = xtcp_sysctl_defaults;
+
+	xn->mib = alloc_percpu(struct xtcp_mib);
+	if (!xn->mib)
+		return -ENOMEM;
+
+	err = xtcp_sysctl_init(net, xn);
+	if (err)
+		goto out_mib;
+	err = xtcp_proc_init_net(net);
+	if (err)
+		goto out_sysctl;
+	return 0;
+
+out_sysctl:
+	xtcp_sysctl_exit(xn);
+out_mib:
+	free_percpu(xn->mib);
+	return err;
+}
+
+static void __net_exit xtcp_net_exit(struct net *net)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+
+	xtcp_net_destroy_sockets(net);
+	xtcp_proc_exit_net(net);
+	xtcp_sysctl_exit(xn);
+	/* Softirq may still count into the MIB of a socket just freed. */
+	synchronize_net();
+	free_percpu(xn->mib);
+}
+
+static struct pernet_operations xtcp_net_ops = {
+	.init	= xtcp_net_init,
+	.exit	= xtcp_net_exit,
+	.id	= &xtcp_net_id,
+	.size	= sizeof(struct xtcp_net),
+};
+
+int xtcp_netns_register(void)
+{
+	return register_pernet_subsys(&xtcp_net_ops);
+}
+
+void xtcp_netns_unregister(void)
+{
+	unregister_pernet_subsys(&xtcp_net_ops);
+}

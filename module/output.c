@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP output: building segments and handing them to IPv4.
+ *
+ * Everything that occupies sequence space (SYN, data, FIN) sits on
+ * sk_write_queue until it is acknowledged, so one retransmission path
+ * serves the handshake, the stream and the teardown.  A clone is sent; the
+ * queued original keeps the payload.
+ */
+#include <linux/siphash.h>
+#include <linux/random.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/checksum.h>
+
+#include "xtcp.h"
+
+/* RFC 6528: ISN = M + F(4-tuple, secret), M a 4 microsecond clock. */
+u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
+{
+	static siphash_aligned_key_t isn_key;
+	u32 hash;
+
+	net_get_random_once(&isn_key, sizeof(isn_key));
+	hash = siphash_3u32((__force u32)saddr, (__force u32)daddr,
+			    ((__force u32)sport << 16) | (__force u32)dport,
+			    &isn_key);
+	return hash + (u32)(ktime_get_real_ns() >> 12);
+}
+
+static unsigned int xtcp_mss_for_mtu(unsigned int mtu)
+{
+	unsigned int mss = mtu - sizeof(struct iphdr) - XTCP_HDR_LEN;
+
+	return clamp_t(unsigned int, mss, XTCP_MIN_MSS, 0xffff);
+}
+
+/*
+ * The window to advertise: half the free receive buffer (the rest covers
+ * skb overhead), never moving the right edge left (RFC 9293 3.8.6.2.1).
+ */
+u32 xtcp_select_window(struct sock *sk, bool update)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int space = READ_ONCE(sk->sk_rcvbuf) -
+		    atomic_read(&sk->sk_rmem_alloc);
+	u32 win = space > 0 ? space / 2 : 0;
+	u32 cur = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
+
+	if (xtcp_before(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt))
+		cur = 0;
+	win = min(win, XTCP_MAX_WINDOW);
+	if (win < cur)
+		win = cur;
+	if (update) {
+		xs->rcv_wnd = win;
+		xs->rcv_wup = xs->rcv_nxt;
+	}
+	return win;
+}
+
+/* The route of a connected socket, cached in sk_dst_cache. */
+static struct rtable *xtcp_route(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct dst_entry *dst;
+	struct flowi4 fl4;
+	struct rtable *rt;
+
+	dst = __sk_dst_check(sk, 0);
+	if (dst) {
+		dst_hold(dst);
+		return (struct rtable *)dst;
+	}
+	flowi4_init_output(&fl4, sk->sk_bound_dev_if, sk->sk_mark, 0,
+			   RT_SCOPE_UNIVERSE, xtcp_ipproto, 0,
+			   inet->inet_daddr, inet->inet_saddr,
+			   inet->inet_dport, inet->inet_sport, sk->sk_uid);
+	rt = ip_route_output_flow(sock_net(sk), &fl4, sk);
+	if (IS_ERR(rt))
+		return rt;
+	sk->sk_route_caps = rt->dst.dev->features;
+	__sk_dst_set(sk, dst_clone(&rt->dst));
+	return rt;
+}
+
+/* Set the send MSS from the peer's option and the path MTU. */
+void xtcp_init_mss(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct rtable *rt = xtcp_route(sk);
+	unsigned int mss = xs->peer_mss;
+
+	if (!IS_ERR(rt)) {
+		mss = min(mss, xtcp_mss_for_mtu(dst_mtu(&rt->dst)));
+		ip_rt_put(rt);
+	}
+	xs->mss = max_t(unsigned int, mss, XTCP_MIN_MSS);
+}
+
+/* Push the IPv4 header and send; consumes @skb and the reference on @rt. */
+static int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
+			struct rtable *rt, __be32 saddr, __be32 daddr)
+{
+	struct iphdr *iph;
+
+	/* skb->cb held our control block; IP reads it as IPCB. */
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+	skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph = ip_hdr(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tos = 0;
+	iph->tot_len = htons(skb->len);
+	iph->frag_off = 0;
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = xtcp_ipproto;
+	iph->saddr = saddr;
+	iph->daddr = daddr;
+	skb->protocol = htons(ETH_P_IP);
+	if (sk) {
+		skb->priority = sk->sk_priority;
+		skb->mark = sk->sk_mark;
+	}
+	skb_dst_set(skb, &rt->dst);
+	ip_select_ident(net, skb, sk);
+
+	XTCP_INC_STATS(net, XTCP_MIB_OUTSEGS);
+	return ip_local_out(net, sk, skb);
+}
+
+/* Push the segment header in front of the payload and checksum it all. */
+static void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
+			     __be16 sport, __be16 dport, u32 seq, u32 ack,
+			     u8 flags, u16 window, u16 mss_opt)
+{
+	unsigned int optlen = mss_opt ? XTCPOLEN_MSS : 0;
+	struct xtcphdr *th;
+	__wsum csum;
+
+	th = skb_push(skb, XTCP_HDR_LEN + optlen);
+	skb_reset_transport_header(skb);
+	th->source = sport;
+	th->dest = dport;
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->doff_res = ((XTCP_HDR_LEN + optlen) / 4) << 4;
+	th->flags = flags;
+	th->window = htons(window);
+	th->check = 0;
+	th->urg_ptr = 0;
+	if (mss_opt) {
+		u8 *opt = (u8 *)(th + 1);
+
+		opt[0] = XTCPOPT_MSS;
+		opt[1] = XTCPOLEN_MSS;
+		put_unaligned_be16(mss_opt, opt + 2);
+	}
+
+	csum = skb_checksum(skb, 0, skb->len, 0);
+	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, xtcp_ipproto,
+				      csum);
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+/*
+ * Send one segment of @sk.  @skb carries the payload (if any) with room
+ * for the headers; it is consumed.
+ */
+static int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq,
+			 u8 flags)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned int payload = skb->len;
+	struct rtable *rt;
+	u16 mss_opt = 0;
+	u32 win;
+
+	rt = xtcp_route(sk);
+	if (IS_ERR(rt)) {
+		kfree_skb(skb);
+		return PTR_ERR(rt);
+	}
+
+	if (flags & XTCP_FLAG_SYN)
+		mss_opt = xtcp_mss_for_mtu(dst_mtu(&rt->dst));
+	win = xtcp_select_window(sk, true);
+
+	xtcp_push_header(skb, inet->inet_saddr, inet->inet_daddr,
+			 inet->inet_sport, inet->inet_dport, seq,
+			 (flags & XTCP_FLAG_ACK) ? xs->rcv_nxt : 0, flags,
+			 win, mss_opt);
+	xs->bytes_sent += payload;
+	return xtcp_ip_xmit(sock_net(sk), sk, skb, rt, inet->inet_saddr,
+			    inet->inet_daddr);
+}
+
+static struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp)
+{
+	struct sk_buff *skb = alloc_skb(XTCP_MAX_HEADER, gfp);
+
+	if (skb)
+		skb_reserve(skb, XTCP_MAX_HEADER);
+	return skb;
+}
+
+/* Send a queued segment (a clone of it: the original stays queued). */
+static int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct sk_buff *copy;
+
+	/* A clone still in flight owns the headroom: copy the header then. */
+	if (skb_cloned(skb))
+		copy = pskb_copy(skb, GFP_ATOMIC);
+	else
+		copy = skb_clone(skb, GFP_ATOMIC);
+	if (!copy)
+		return -ENOBUFS;
+	cb->sent = jiffies;
+	return xtcp_transmit(sk, copy, cb->seq, cb->flags);
+}
+
+/* Append to the send queue; SND.NXT moves when it is sent. */
+void xtcp_queue_data(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk_wmem_queued_add(sk, skb->truesize);
+	xs->write_seq = XTCP_SKB_CB(skb)->end_seq;
+	if (!xs->send_head)
+		xs->send_head = skb;
+}
+
+/*
+ * Send the unsent part of the queue as far as the peer's window allows.
+ * SYN and FIN need no window.
+ */
+void xtcp_push(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = xs->send_head)) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+		u32 data_end = cb->seq + skb->len;
+
+		if (skb->len &&
+		    xtcp_after(data_end, xs->snd_una + xs->snd_wnd))
+			break;
+		if (xtcp_transmit_queued(sk, skb))
+			break;
+		if (xtcp_after(cb->end_seq, xs->snd_nxt))
+			xs->snd_nxt = cb->end_seq;
+		xs->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				NULL : skb->next;
+	}
+	/* Retransmission, or probing a zero window (RFC 9293 3.8.6.1). */
+	if (!skb_queue_empty(&sk->sk_write_queue))
+		xtcp_arm_rtx(sk);
+}
+
+/* Retransmit the oldest unacknowledged segment. */
+int xtcp_retransmit_head(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int err;
+
+	if (!skb)
+		return 0;
+	if (skb == xs->send_head) {
+		/* Nothing in flight: the window is closed, probe it. */
+		xtcp_send_probe(sk);
+		return 0;
+	}
+	err = xtcp_transmit_queued(sk, skb);
+	if (!err) {
+		XTCP_SKB_CB(skb)->retransmitted = 1;
+		xs->total_retrans++;
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
+	}
+	return err;
+}
+
+/* Queue and send SYN (active open) or SYN+ACK (SYN_RCVD). */
+int xtcp_send_syn(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb;
+	struct sk_buff *skb;
+
+	skb = xtcp_alloc_ctl_skb(sk->sk_allocation);
+	if (!skb)
+		return -ENOBUFS;
+	cb = XTCP_SKB_CB(skb);
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = xs->iss;
+	cb->end_seq = xs->iss + 1;
+	cb->flags = XTCP_FLAG_SYN;
+	if (sk->sk_state == XTCP_SYN_RECV)
+		cb->flags |= XTCP_FLAG_ACK;
+	xs->snd_una = xs->iss;
+	xs->snd_nxt = xs->iss;
+	xtcp_queue_data(sk, skb);
+	xtcp_push(sk);
+	return 0;
+}
+
+/* Queue FIN after all queued data; it is sent when its turn comes. */
+void xtcp_send_fin(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb;
+	struct sk_buff *skb;
+
+	if (xs->fin_queued)
+		return;
+	/* FIN must not be lost to an allocation failure: wait for memory. */
+	skb = alloc_skb(XTCP_MAX_HEADER, sk->sk_allocation | __GFP_NOFAIL);
+	skb_reserve(skb, XTCP_MAX_HEADER);
+	cb = XTCP_SKB_CB(skb);
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = xs->write_seq;
+	cb->end_seq = xs->write_seq + 1;
+	cb->flags = XTCP_FLAG_FIN | XTCP_FLAG_ACK;
+	xs->fin_queued = 1;
+	xtcp_queue_data(sk, skb);
+	xtcp_push(sk);
+}
+
+/* A bare ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
+void xtcp_send_ack(struct sock *sk)
+{
+	struct sk_buff *skb = xtcp_alloc_ctl_skb(GFP_ATOMIC);
+
+	if (skb)
+		xtcp_transmit(sk, skb, xtcp_sk(sk)->snd_nxt, XTCP_FLAG_ACK);
+}
+
+/*
+ * Window probe: a segment the peer must find unacceptable (SEQ below
+ * RCV.NXT), so that it answers with an ACK carrying its window.
+ */
+void xtcp_send_probe(struct sock *sk)
+{
+	struct sk_buff *skb = xtcp_alloc_ctl_skb(GFP_ATOMIC);
+
+	if (skb)
+		xtcp_transmit(sk, skb, xtcp_sk(sk)->snd_una - 1,
+			      XTCP_FLAG_ACK);
+}
+
+/* Abort a synchronized connection: <SEQ=SND.NXT><CTL=RST,ACK>. */
+void xtcp_send_rst(struct sock *sk)
+{
+	struct sk_buff *skb = xtcp_alloc_ctl_skb(GFP_ATOMIC);
+
+	if (!skb)
+		return;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTRSTS);
+	xtcp_transmit(sk, skb, xtcp_sk(sk)->snd_nxt,
+		      XTCP_FLAG_RST | XTCP_FLAG_ACK);
+}
+
+/*
+ * Answer a segment that belongs to no connection (RFC 9293 3.10.7.1):
+ * if it has ACK, <SEQ=SEG.ACK><CTL=RST>; else
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.  Never answer a RST.
+ */
+void xtcp_reply_rst(struct net *net, struct sk_buff *in)
+{
+	const struct xtcp_skb_cb *icb = XTCP_SKB_CB(in);
+	const struct iphdr *iph = ip_hdr(in);
+	const struct xtcphdr *ith = xtcp_hdr(in);
+	struct sk_buff *skb;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	u32 seq = 0, ack = 0;
+	u8 flags = XTCP_FLAG_RST;
+
+	if (icb->flags & XTCP_FLAG_RST)
+		return;
+	if (icb->flags & XTCP_FLAG_ACK) {
+		seq = icb->ack_seq;
+	} else {
+		ack = icb->end_seq;
+		flags |= XTCP_FLAG_ACK;
+	}
+
+	flowi4_init_output(&fl4, 0, 0, 0, RT_SCOPE_UNIVERSE, xtcp_ipproto, 0,
+			   iph->saddr, iph->daddr, ith->source, ith->dest,
+			   sock_net_uid(net, NULL));
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return;
+	skb = xtcp_alloc_ctl_skb(GFP_ATOMIC);
+	if (!skb) {
+		ip_rt_put(rt);
+		return;
+	}
+	xtcp_push_header(skb, iph->daddr, iph->saddr, ith->dest, ith->source,
+			 seq, ack, flags, 0, 0);
+	XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
+	xtcp_ip_xmit(net, NULL, skb, rt, iph->daddr, iph->saddr);
+}

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP /proc/net files, per network namespace:
+ *   xtcp       one line per socket, byte-compatible with /proc/net/tcp, so
+ *              ss and netstat read it (PROC_NET_TCP=/proc/net/xtcp ss -tan);
+ *   xtcp_snmp  RFC 4022 counters and the state transition counts, in the
+ *              "Prefix: names" / "Prefix: values" shape of /proc/net/snmp.
+ */
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <net/net_namespace.h>
+
+#include "xtcp.h"
+
+#define XTCP_PROC_LINE	150	/* /proc/net/tcp's TMPSZ */
+
+/*
+ * Walk listeners, then connections.  The table lock is held from start to
+ * stop, so the chains do not move under the walk.
+ */
+static struct sock *xtcp_seq_from(struct xtcp_net *xn, unsigned int bucket,
+				  struct hlist_node *node)
+{
+	const unsigned int nl = ARRAY_SIZE(xn->lhash);
+	const unsigned int ne = ARRAY_SIZE(xn->ehash);
+
+	for (;;) {
+		if (node)
+			return &hlist_entry(node, struct xtcp_sock,
+					    hash_node)->inet.sk;
+		if (++bucket >= nl + ne)
+			return NULL;
+		node = bucket < nl ? xn->lhash[bucket].first :
+				     xn->ehash[bucket - nl].first;
+	}
+}
+
+static struct sock *xtcp_seq_idx(struct xtcp_net *xn, loff_t pos)
+{
+	struct sock *sk = xtcp_seq_from(xn, UINT_MAX, NULL);
+
+	while (sk && pos--)
+		sk = xtcp_seq_from(xn, xtcp_sk(sk)->proc_bucket,
+				   xtcp_sk(sk)->hash_node.next);
+	return sk;
+}
+
+static void *xtcp_seq_start(struct seq_file *seq, loff_t *pos)
+	__acquires(&xn->lock)
+{
+	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
+
+	spin_lock_bh(&xn->lock);
+	return *pos ? xtcp_seq_idx(xn, *pos - 1) : SEQ_START_TOKEN;
+}
+
+static void *xtcp_seq_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
+
+	++*pos;
+	if (v == SEQ_START_TOKEN)
+		return xtcp_seq_from(xn, UINT_MAX, NULL);
+	return xtcp_seq_from(xn, xtcp_sk(v)->proc_bucket,
+			     xtcp_sk(v)->hash_node.next);
+}
+
+static void xtcp_seq_stop(struct seq_file *seq, void *v)
+	__releases(&xn->lock)
+{
+	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
+
+	spin_unlock_bh(&xn->lock);
+}
+
+/* The "tr" column: 1 retransmit, 2 another timer, 3 TIME_WAIT, 4 probe. */
+static int xtcp_timer_info(struct sock *sk, unsigned long *expires)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (timer_pending(&xs->rtx_timer)) {
+		*expires = xs->rtx_timer.expires;
+		return skb_peek(&sk->sk_write_queue) == xs->send_head ? 4 : 1;
+	}
+	if (timer_pending(&xs->tw_timer)) {
+		*expires = xs->tw_timer.expires;
+		return sk->sk_state == XTCP_TIME_WAIT ? 3 : 2;
+	}
+	*expires = jiffies;
+	return 0;
+}
+
+static void xtcp_format_sock(struct seq_file *f, struct sock *sk, int i)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	int state = inet_sk_state_load(sk);
+	unsigned long expires;
+	int timer, rx_queue, tx_queue;
+
+	timer = xtcp_timer_info(sk, &expires);
+	if (state == XTCP_LISTEN) {
+		rx_queue = READ_ONCE(sk->sk_ack_backlog);
+		tx_queue = 0;
+	} else {
+		rx_queue = xtcp_unread(sk);
+		tx_queue = READ_ONCE(xs->write_seq) - READ_ONCE(xs->snd_una);
+	}
+
+	seq_printf(f, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK %lu %lu %u %u %d",
+		   i, inet->inet_rcv_saddr, ntohs(inet->inet_sport),
+		   inet->inet_daddr, ntohs(inet->inet_dport), state,
+		   tx_queue, rx_queue, timer,
+		   jiffies_delta_to_clock_t(expires - jiffies), xs->retries,
+		   from_kuid_munged(seq_user_ns(f), sock_i_uid(sk)), 0,
+		   sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk,
+		   jiffies_to_clock_t(xs->rto), 0UL, 0U, 0U,
+		   state == XTCP_LISTEN ? sk->sk_max_ack_backlog : -1);
+}
+
+static int xtcp_seq_show(struct seq_file *seq, void *v)
+{
+	seq_setwidth(seq, XTCP_PROC_LINE - 1);
+	if (v == SEQ_START_TOKEN)
+		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+	else
+		xtcp_format_sock(seq, v, seq->index - 1);
+	seq_pad(seq, '\n');
+	return 0;
+}
+
+static const struct seq_operations xtcp_seq_ops = {
+	.start	= xtcp_seq_start,
+	.next	= xtcp_seq_next,
+	.stop	= xtcp_seq_stop,
+	.show	= xtcp_seq_show,
+};
+
+static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
+	[XTCP_MIB_ACTIVEOPENS]		= "ActiveOpens",
+	[XTCP_MIB_PASSIVEOPENS]		= "PassiveOpens",
+	[XTCP_MIB_ATTEMPTFAILS]		= "AttemptFails",
+	[XTCP_MIB_ESTABRESETS]		= "EstabResets",
+	[XTCP_MIB_CURRESTAB]		= "CurrEstab",
+	[XTCP_MIB_INSEGS]		= "InSegs",
+	[XTCP_MIB_OUTSEGS]		= "OutSegs",
+	[XTCP_MIB_RETRANSSEGS]		= "RetransSegs",
+	[XTCP_MIB_INERRS]		= "InErrs",
+	[XTCP_MIB_OUTRSTS]		= "OutRsts",
+	[XTCP_MIB_INCSUMERRORS]		= "InCsumErrors",
+	[XTCP_MIB_LISTENOVERFLOWS]	= "ListenOverflows",
+	[XTCP_MIB_BACKLOGDROPS]		= "BacklogDrops",
+	[XTCP_MIB_NOSOCKET]		= "NoSocket",
+	[XTCP_MIB_OUTOFWINDOW]		= "OutOfWindow",
+	[XTCP_MIB_RCVBUFDROPS]		= "RcvbufDrops",
+	[XTCP_MIB_TIMEOUTS]		= "Timeouts",
+};
+
+static int xtcp_snmp_show(struct seq_file *seq, void *v)
+{
+	struct xtcp_net *xn = xtcp_pernet(seq_file_single_net(seq));
+	static const char *const names[] = XTCP_STATE_NAMES;
+	u64 sum[XTCP_MIB_MAX] = { 0 };
+	int cpu, i, from, to;
+
+	for_each_possible_cpu(cpu) {
+		const struct xtcp_mib *m = per_cpu_ptr(xn->mib, cpu);
+
+		for (i = 0; i < XTCP_MIB_MAX; i++)
+			sum[i] += READ_ONCE(m->mibs[i]);
+	}
+
+	seq_puts(seq, "XTcp: RtoAlgorithm RtoMin RtoMax MaxConn");
+	for (i = 0; i < XTCP_MIB_MAX; i++)
+		seq_printf(seq, " %s", xtcp_mib_names[i]);
+	seq_printf(seq, "\nXTcp: 1 %d %d -1", xn->sysctl.rto_min_ms,
+		   xn->sysctl.rto_max_ms);
+	for (i = 0; i < XTCP_MIB_MAX; i++)
+		seq_printf(seq, i == XTCP_MIB_CURRESTAB ? " %lld" : " %llu",
+			   sum[i]);
+
+	/* State transitions, "FROM->TO", from the one door. */
+	seq_puts(seq, "\nXTcpTrans:");
+	for (from = 1; from < XTCP_MAX_STATES; from++)
+		for (to = 1; to < XTCP_MAX_STATES; to++)
+			if (from != to)
+				seq_printf(seq, " %s->%s", names[from],
+					   names[to]);
+	seq_puts(seq, "\nXTcpTrans:");
+	for (from = 1; from < XTCP_MAX_STATES; from++) {
+		for (to = 1; to < XTCP_MAX_STATES; to++) {
+			u64 n = 0;
+
+			if (from == to)
+				continue;
+			for_each_possible_cpu(cpu)
+				n += READ_ONCE(per_cpu_ptr(xn->mib, cpu)->transitions[from][to]);
+			seq_printf(seq, " %llu", n);
+		}
+	}
+	seq_putc(seq, '\n');
+	return 0;
+}
+
+int xtcp_proc_init_net(struct net *net)
+{
+	if (!proc_create_net("xtcp", 0444, net->proc_net, &xtcp_seq_ops,
+			     sizeof(struct seq_net_private)))
+		return -ENOMEM;
+	if (!proc_create_net_single("xtcp_snmp", 0444, net->proc_net,
+				    xtcp_snmp_show, NULL)) {
+		remove_proc_entry("xtcp", net->proc_net);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void xtcp_proc_exit_net(struct net *net)
+{
+	remove_proc_entry("xtcp_snmp", net->proc_net);
+	remove_proc_entry("xtcp", net->proc_net);
+}

@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP socket calls: bind, connect, listen, accept, shutdown, close, poll,
+ * getname, socket options and ioctls.  Process context, socket owned.
+ */
+#include <linux/ioctl.h>
+#include <linux/termios.h>
+#include <linux/sockios.h>
+#include <net/ip.h>
+#include <net/route.h>
+
+#include "xtcp.h"
+
+/* Validate a user sockaddr: length first, then family. */
+static int xtcp_check_addr(const struct sockaddr *uaddr, int addr_len)
+{
+	if (addr_len < (int)sizeof(struct sockaddr_xtcp))
+		return -EINVAL;
+	if (uaddr->sa_family != xtcp_family)
+		return -EAFNOSUPPORT;
+	return 0;
+}
+
+int xtcp_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	struct sockaddr_xtcp *addr = (struct sockaddr_xtcp *)uaddr;
+	struct sock *sk = sock->sk;
+	struct net *net = sock_net(sk);
+	u16 port;
+	int err;
+
+	err = xtcp_check_addr(uaddr, addr_len);
+	if (err)
+		return err;
+	port = ntohs(addr->sxtcp_port);
+
+	if (addr->sxtcp_addr != htonl(INADDR_ANY) &&
+	    inet_addr_type(net, addr->sxtcp_addr) != RTN_LOCAL)
+		return -EADDRNOTAVAIL;
+	if (port && inet_port_requires_bind_service(net, port) &&
+	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
+		return -EACCES;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != XTCP_CLOSE || xtcp_sk(sk)->bound)
+		goto out;
+	err = xtcp_bind_port(sk, addr->sxtcp_addr, port);
+	if (err)
+		goto out;
+	inet_sk(sk)->inet_saddr = addr->sxtcp_addr;
+	xtcp_sk(sk)->user_bound = port != 0;
+	inet_sk(sk)->inet_daddr = 0;
+	inet_sk(sk)->inet_dport = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* Route to the peer, pick the local end, hash, and send SYN. */
+static int xtcp_start_connect(struct sock *sk,
+			      const struct sockaddr_xtcp *addr)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct flowi4 fl4;
+	struct rtable *rt;
+	int err;
+
+	if (!addr->sxtcp_port)
+		return -EINVAL;
+	flowi4_init_output(&fl4, sk->sk_bound_dev_if, sk->sk_mark, 0,
+			   RT_SCOPE_UNIVERSE, xtcp_ipproto, 0,
+			   addr->sxtcp_addr, inet->inet_saddr,
+			   addr->sxtcp_port, inet->inet_sport, sk->sk_uid);
+	rt = ip_route_output_flow(sock_net(sk), &fl4, sk);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+
+	if (!inet->inet_saddr)
+		inet->inet_saddr = fl4.saddr;
+	inet->inet_daddr = fl4.daddr;
+	inet->inet_dport = addr->sxtcp_port;
+	sk_dst_reset(sk);
+
+	if (!xs->bound) {
+		err = xtcp_bind_port(sk, inet->inet_saddr, 0);
+		if (err)
+			goto fail;
+	}
+	inet->inet_rcv_saddr = inet->inet_saddr;
+	xs->iss = xtcp_new_isn(inet->inet_saddr, inet->inet_daddr,
+			       inet->inet_sport, inet->inet_dport);
+	xs->write_seq = xs->iss;
+
+	err = xtcp_hash_established(sk);
+	if (err)
+		goto fail;
+	__sk_dst_set(sk, &rt->dst);
+	rt = NULL;
+	xtcp_set_state(sk, XTCP_SYN_SENT);
+	err = xtcp_send_syn(sk);
+	if (err) {
+		xtcp_done(sk);
+		return err;
+	}
+	return 0;
+
+fail:
+	if (!xs->user_bound)
+		xtcp_unbind(sk);
+	inet->inet_daddr = 0;
+	inet->inet_dport = 0;
+	ip_rt_put(rt);
+	return err;
+}
+
+static bool xtcp_connecting(const struct sock *sk)
+{
+	return sk->sk_state == XTCP_SYN_SENT || sk->sk_state == XTCP_SYN_RECV;
+}
+
+int xtcp_connect(struct socket *sock, struct sockaddr *uaddr,
+		 int addr_len, int flags)
+{
+	struct sock *sk = sock->sk;
+	long timeo;
+	int err;
+
+	err = xtcp_check_addr(uaddr, addr_len);
+	if (err)
+		return err;
+
+	lock_sock(sk);
+	switch (sock->state) {
+	case SS_CONNECTED:
+		err = -EISCONN;
+		goto out;
+	case SS_CONNECTING:
+		err = -EALREADY;
+		break;
+	case SS_UNCONNECTED:
+		err = -EISCONN;
+		if (sk->sk_state != XTCP_CLOSE)
+			goto out;
+		err = xtcp_start_connect(sk, (struct sockaddr_xtcp *)uaddr);
+		if (err)
+			goto out;
+		sock->state = SS_CONNECTING;
+		err = -EINPROGRESS;
+		break;
+	default:
+		err = -EINVAL;
+		goto out;
+	}
+
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	if (xtcp_connecting(sk)) {
+		DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+		if (!timeo)
+			goto out;	/* -EINPROGRESS or -EALREADY */
+		add_wait_queue(sk_sleep(sk), &wait);
+		while (xtcp_connecting(sk) && timeo &&
+		       !signal_pending(current))
+			sk_wait_event(sk, &timeo, !xtcp_connecting(sk), &wait);
+		remove_wait_queue(sk_sleep(sk), &wait);
+		if (xtcp_connecting(sk)) {
+			err = signal_pending(current) ?
+			      sock_intr_errno(timeo) : -ETIMEDOUT;
+			goto out;
+		}
+	}
+
+	if (sk->sk_state == XTCP_CLOSE) {
+		err = sock_error(sk) ? : -ECONNABORTED;
+		sock->state = SS_UNCONNECTED;
+		goto out;
+	}
+	sock->state = SS_CONNECTED;
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+int xtcp_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int err = -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state != SS_UNCONNECTED)
+		goto out;
+	if (sk->sk_state == XTCP_LISTEN) {
+		WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+		err = 0;
+		goto out;
+	}
+	if (sk->sk_state != XTCP_CLOSE)
+		goto out;
+	if (!xs->bound) {
+		err = xtcp_bind_port(sk, inet_sk(sk)->inet_rcv_saddr, 0);
+		if (err)
+			goto out;
+	}
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	xs->listen_closed = false;
+	err = xtcp_listen_hash(sk);
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* Take the first established child off the listener's list. */
+static struct sock *xtcp_accept_dequeue(struct sock *sk)
+{
+	struct xtcp_sock *lxs = xtcp_sk(sk), *xs;
+	struct sock *child = NULL;
+
+	spin_lock_bh(&lxs->accept_lock);
+	list_for_each_entry(xs, &lxs->children, child_node) {
+		if (!xs->established_child)
+			continue;
+		list_del_init(&xs->child_node);
+		lxs->nr_children--;
+		sk_acceptq_removed(sk);
+		child = &xs->inet.sk;
+		break;
+	}
+	spin_unlock_bh(&lxs->accept_lock);
+	return child;
+}
+
+int xtcp_accept_common(struct socket *sock, struct socket *newsock, int flags)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = sock->sk;
+	struct sock *child;
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+	add_wait_queue(sk_sleep(sk), &wait);
+	for (;;) {
+		err = -EINVAL;
+		if (sk->sk_state != XTCP_LISTEN)
+			break;
+		child = xtcp_accept_dequeue(sk);
+		err = 0;
+		if (child)
+			break;
+		err = -EAGAIN;
+		if (!timeo)
+			break;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			break;
+		sk_wait_event(sk, &timeo, READ_ONCE(sk->sk_ack_backlog) ||
+			      sk->sk_state != XTCP_LISTEN, &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	release_sock(sk);
+	if (err)
+		return err;
+
+	/* The child's reference on the listener ends here. */
+	lock_sock(child);
+	xtcp_sk(child)->parent = NULL;
+	sock_graft(child, newsock);
+	newsock->state = SS_CONNECTED;
+	release_sock(child);
+	sock_put(sk);
+	return 0;
+}
+
+/*
+ * Close the listener's door: no new children, and every child it holds,
+ * half-open or waiting for accept(), is reset.
+ */
+static void xtcp_listen_stop(struct sock *sk)
+{
+	struct xtcp_sock *lxs = xtcp_sk(sk), *xs;
+
+	spin_lock_bh(&lxs->accept_lock);
+	lxs->listen_closed = true;
+	spin_unlock_bh(&lxs->accept_lock);
+
+	for (;;) {
+		struct sock *child;
+
+		spin_lock_bh(&lxs->accept_lock);
+		xs = list_first_entry_or_null(&lxs->children,
+					      struct xtcp_sock, child_node);
+		if (xs) {
+			list_del_init(&xs->child_node);
+			lxs->nr_children--;
+			if (xs->established_child)
+				sk_acceptq_removed(sk);
+		}
+		spin_unlock_bh(&lxs->accept_lock);
+		if (!xs)
+			break;
+
+		child = &xs->inet.sk;
+		local_bh_disable();
+		bh_lock_sock(child);
+		xs->parent = NULL;
+		xtcp_abort(child, ECONNABORTED);
+		bh_unlock_sock(child);
+		local_bh_enable();
+		sock_put(sk);		/* the child's reference on us */
+		sock_put(child);	/* the list's reference */
+	}
+}
+
+static bool xtcp_has_unread(struct sock *sk)
+{
+	return !skb_queue_empty(&sk->sk_receive_queue);
+}
+
+int xtcp_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct xtcp_net *xn;
+	long timeout = 0;
+
+	if (!sk)
+		return 0;
+	xn = xtcp_pernet(sock_net(sk));
+	if (sock_flag(sk, SOCK_LINGER) && !(current->flags & PF_EXITING))
+		timeout = sk->sk_lingertime;
+
+	lock_sock(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+
+	if (sk->sk_state == XTCP_LISTEN) {
+		xtcp_set_state(sk, XTCP_CLOSE);
+		xtcp_listen_stop(sk);
+	} else if (sk->sk_state == XTCP_SYN_SENT) {
+		xtcp_done(sk);
+	} else if (xtcp_has_unread(sk) ||
+		   (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
+		/* Data would be lost: tell the peer (RFC 9293 3.10.4). */
+		xtcp_abort(sk, 0);
+	} else {
+		xtcp_close_send(sk);
+		if (timeout)
+			sk_stream_wait_close(sk, timeout);
+	}
+
+	if (sk->sk_state == XTCP_CLOSE) {
+		xtcp_unbind(sk);
+		__skb_queue_purge(&sk->sk_receive_queue);
+		sock_orphan(sk);
+	} else {
+		/* The connection lives on without a process. */
+		atomic_inc(&xn->orphans);
+		sock_orphan(sk);
+		if (atomic_read(&xn->orphans) > xn->sysctl.max_orphans)
+			xtcp_abort(sk, 0);
+		else if (sk->sk_state == XTCP_FIN_WAIT2)
+			xtcp_arm_time_wait(sk,
+					   msecs_to_jiffies(xn->sysctl.fin_timeout_ms));
+	}
+	sock->sk = NULL;
+	release_sock(sk);
+	sock_put(sk);
+	return 0;
+}
+
+int xtcp_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	/* SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2 -> RCV_SHUTDOWN | SEND_SHUTDOWN */
+	if (how < SHUT_RD || how > SHUT_RDWR)
+		return -EINVAL;
+	how++;
+
+	lock_sock(sk);
+	switch (sk->sk_state) {
+	case XTCP_CLOSE:
+		err = -ENOTCONN;
+		break;
+	case XTCP_LISTEN:
+		if (how & RCV_SHUTDOWN) {
+			xtcp_set_state(sk, XTCP_CLOSE);
+			xtcp_listen_stop(sk);
+		}
+		break;
+	case XTCP_SYN_SENT:
+		xtcp_done(sk);
+		sk->sk_shutdown = 0;
+		sock->state = SS_UNCONNECTED;
+		break;
+	default:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		if (how & SEND_SHUTDOWN)
+			xtcp_close_send(sk);
+	}
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+int xtcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	struct sockaddr_xtcp *sin = (struct sockaddr_xtcp *)uaddr;
+	struct sock *sk = sock->sk;
+	struct inet_sock *inet = inet_sk(sk);
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sxtcp_family = xtcp_family;
+	if (peer) {
+		if (!inet->inet_dport ||
+		    (sk->sk_state == XTCP_CLOSE && peer == 1) ||
+		    sk->sk_state == XTCP_LISTEN)
+			return -ENOTCONN;
+		sin->sxtcp_port = inet->inet_dport;
+		sin->sxtcp_addr = inet->inet_daddr;
+	} else {
+		sin->sxtcp_port = inet->inet_sport;
+		sin->sxtcp_addr = inet->inet_rcv_saddr ? : inet->inet_saddr;
+	}
+	return sizeof(*sin);
+}
+
+__poll_t xtcp_poll(struct file *file, struct socket *sock,
+		   struct poll_table_struct *wait)
+{
+	struct sock *sk = sock->sk;
+	__poll_t mask = 0;
+	int state, shutdown;
+
+	sock_poll_wait(file, sock, wait);
+	state = inet_sk_state_load(sk);
+	if (state == XTCP_LISTEN)
+		return READ_ONCE(sk->sk_ack_backlog) ? EPOLLIN | EPOLLRDNORM : 0;
+
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown == SHUTDOWN_MASK || state == XTCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+
+	if (state != XTCP_SYN_SENT && state != XTCP_SYN_RECV) {
+		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (shutdown & SEND_SHUTDOWN) {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		} else if (sk_stream_is_writeable(sk)) {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		} else {
+			sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			/* Space freed between the test and the bit? */
+			smp_mb__after_atomic();
+			if (sk_stream_is_writeable(sk))
+				mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	if (READ_ONCE(sk->sk_err) ||
+	    !skb_queue_empty_lockless(&sk->sk_error_queue))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+int xtcp_setsockopt(struct socket *sock, int level, int optname,
+		    sockptr_t optval, unsigned int optlen)
+{
+	struct sock *sk = sock->sk;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int val, err = 0;
+
+	if (level != SOL_XTCP)
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	lock_sock(sk);
+	switch (optname) {
+	case XTCP_NODELAY:
+		xs->nodelay = !!val;
+		break;
+	case XTCP_MAXSEG:
+		if (val < XTCP_MIN_MSS || val > 0xffff)
+			err = -EINVAL;
+		else if (val < xs->mss || sk->sk_state == XTCP_CLOSE)
+			xs->mss = val;
+		break;
+	default:
+		err = -ENOPROTOOPT;
+	}
+	release_sock(sk);
+	return err;
+}
+
+static void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	memset(info, 0, sizeof(*info));
+	info->xtcpi_state = sk->sk_state;
+	info->xtcpi_mss = xs->mss;
+	info->xtcpi_iss = xs->iss;
+	info->xtcpi_irs = xs->irs;
+	info->xtcpi_snd_una = xs->snd_una;
+	info->xtcpi_snd_nxt = xs->snd_nxt;
+	info->xtcpi_snd_wnd = xs->snd_wnd;
+	info->xtcpi_rcv_nxt = xs->rcv_nxt;
+	info->xtcpi_rcv_wnd = xs->rcv_wnd;
+	info->xtcpi_rto_ms = jiffies_to_msecs(xs->rto);
+	info->xtcpi_retransmits = xs->total_retrans;
+	info->xtcpi_bytes_sent = xs->bytes_sent;
+	info->xtcpi_bytes_received = xs->bytes_received;
+}
+
+int xtcp_getsockopt(struct socket *sock, int level, int optname,
+		    char __user *optval, int __user *optlen)
+{
+	struct sock *sk = sock->sk;
+	struct xtcp_info info;
+	int len, val;
+
+	if (level != SOL_XTCP)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	switch (optname) {
+	case XTCP_NODELAY:
+		val = xtcp_sk(sk)->nodelay;
+		break;
+	case XTCP_MAXSEG:
+		val = xtcp_sk(sk)->mss;
+		break;
+	case XTCP_INFO:
+		lock_sock(sk);
+		xtcp_get_info(sk, &info);
+		release_sock(sk);
+		len = min_t(unsigned int, len, sizeof(info));
+		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+	if (len < sizeof(int))
+		return -EINVAL;
+	len = sizeof(int);
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
+int xtcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int answ;
+
+	switch (cmd) {
+	case SIOCINQ:
+		if (sk->sk_state == XTCP_LISTEN)
+			return -EINVAL;
+		lock_sock(sk);
+		answ = xtcp_unread(sk);
+		release_sock(sk);
+		break;
+	case SIOCOUTQ:
+		if (sk->sk_state == XTCP_LISTEN)
+			return -EINVAL;
+		answ = READ_ONCE(xs->write_seq) - READ_ONCE(xs->snd_una);
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	return put_user(answ, (int __user *)arg);
+}

@@ -1,0 +1,776 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP connection state machine: RFC 9293 section 3.10.7, "SEGMENT
+ * ARRIVES", in the order of checks the RFC gives, with the RFC 5961
+ * defences and RFC 1337 for TIME_WAIT.
+ *
+ * Every state change goes through xtcp_set_state(), the one place that
+ * rehashes the socket and counts the transition.  Runs under the socket
+ * lock: from softirq, or from the backlog when a process owned the socket.
+ */
+#include <net/ip.h>
+
+#include "xtcp.h"
+
+static const char *const xtcp_state_names[] = XTCP_STATE_NAMES;
+
+const char *xtcp_state_name(int state)
+{
+	if (state <= 0 || state >= XTCP_MAX_STATES)
+		return xtcp_state_names[0];
+	return xtcp_state_names[state];
+}
+
+static bool xtcp_state_counts_as_estab(int state)
+{
+	/* RFC 4022 tcpCurrEstab: ESTABLISHED or CLOSE-WAIT. */
+	return state == XTCP_ESTABLISHED || state == XTCP_CLOSE_WAIT;
+}
+
+/* The one door for state changes. */
+void xtcp_set_state(struct sock *sk, int state)
+{
+	struct xtcp_mib __percpu *mib = xtcp_pernet(sock_net(sk))->mib;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int old = sk->sk_state;
+
+	if (old == state)
+		return;
+
+	if (xtcp_state_counts_as_estab(state) &&
+	    !xtcp_state_counts_as_estab(old))
+		this_cpu_inc(mib->mibs[XTCP_MIB_CURRESTAB]);
+	else if (!xtcp_state_counts_as_estab(state) &&
+		 xtcp_state_counts_as_estab(old))
+		this_cpu_dec(mib->mibs[XTCP_MIB_CURRESTAB]);
+
+	if (state == XTCP_SYN_SENT)
+		this_cpu_inc(mib->mibs[XTCP_MIB_ACTIVEOPENS]);
+	else if (state == XTCP_SYN_RECV && old == XTCP_CLOSE)
+		this_cpu_inc(mib->mibs[XTCP_MIB_PASSIVEOPENS]);
+	else if (state == XTCP_CLOSE &&
+		 (old == XTCP_SYN_SENT || old == XTCP_SYN_RECV))
+		this_cpu_inc(mib->mibs[XTCP_MIB_ATTEMPTFAILS]);
+	else if (state == XTCP_CLOSE && xtcp_state_counts_as_estab(old))
+		this_cpu_inc(mib->mibs[XTCP_MIB_ESTABRESETS]);
+	this_cpu_inc(mib->transitions[old][state]);
+
+	/* Lockless readers (/proc, poll) load it with acquire. */
+	smp_store_release(&sk->sk_state, state);
+
+	if (state == XTCP_CLOSE) {
+		/* Unhash before anyone can see CLOSED in the table. */
+		xtcp_unhash(sk);
+		if (!xs->user_bound)
+			xtcp_unbind(sk);
+	}
+}
+
+static void xtcp_purge_write_queue(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
+		sk_wmem_queued_add(sk, -skb->truesize);
+		kfree_skb(skb);
+	}
+	xs->send_head = NULL;
+}
+
+/* Take a child off its listener's list; the caller holds the child lock. */
+static void xtcp_child_unlink(struct sock *child)
+{
+	struct xtcp_sock *xs = xtcp_sk(child);
+	struct sock *parent = xs->parent;
+	bool unlinked = false;
+
+	if (!parent)
+		return;
+	spin_lock_bh(&xtcp_sk(parent)->accept_lock);
+	if (!list_empty(&xs->child_node)) {
+		list_del_init(&xs->child_node);
+		xtcp_sk(parent)->nr_children--;
+		if (xs->established_child)
+			sk_acceptq_removed(parent);
+		unlinked = true;
+	}
+	spin_unlock_bh(&xtcp_sk(parent)->accept_lock);
+	if (!unlinked)
+		return;	/* the listener's close owns it now */
+	xs->parent = NULL;
+	sock_put(parent);
+	/* The list's reference: the caller still holds its own. */
+	sock_put(child);
+}
+
+/*
+ * The connection is gone: enter CLOSED, stop timers, free what no process
+ * will read.  The caller holds a reference of its own.
+ */
+void xtcp_done(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xtcp_set_state(sk, XTCP_CLOSE);
+	xtcp_stop_timers(sk);
+	sk->sk_shutdown = SHUTDOWN_MASK;
+	xtcp_purge_write_queue(sk);
+
+	if (xs->passive && xs->parent) {
+		xtcp_child_unlink(sk);
+	} else if (sock_flag(sk, SOCK_DEAD)) {
+		/* An orphan: nobody will ever read or close it. */
+		__skb_queue_purge(&sk->sk_receive_queue);
+		xtcp_unbind(sk);
+		atomic_dec(&xtcp_pernet(sock_net(sk))->orphans);
+	} else {
+		sk->sk_state_change(sk);
+	}
+}
+
+/* Abort: RST to a synchronized peer, error to the user, CLOSED. */
+void xtcp_abort(struct sock *sk, int err)
+{
+	switch (sk->sk_state) {
+	case XTCP_SYN_RECV:
+	case XTCP_ESTABLISHED:
+	case XTCP_FIN_WAIT1:
+	case XTCP_FIN_WAIT2:
+	case XTCP_CLOSE_WAIT:
+	case XTCP_CLOSING:
+	case XTCP_LAST_ACK:
+		xtcp_send_rst(sk);
+		break;
+	}
+	if (!sock_flag(sk, SOCK_DEAD) && err) {
+		WRITE_ONCE(sk->sk_err, err);
+		sk_error_report(sk);
+	}
+	xtcp_done(sk);
+}
+
+/* A valid RST arrived: the error the user sees depends on the state. */
+static void xtcp_reset(struct sock *sk)
+{
+	int err;
+
+	switch (sk->sk_state) {
+	case XTCP_SYN_SENT:
+		err = ECONNREFUSED;
+		break;
+	case XTCP_CLOSE_WAIT:
+		err = EPIPE;
+		break;
+	case XTCP_SYN_RECV:
+		/* A passive child "returns to LISTEN": nobody to tell. */
+		err = xtcp_sk(sk)->passive ? 0 : ECONNREFUSED;
+		break;
+	case XTCP_CLOSING:
+	case XTCP_LAST_ACK:
+		err = 0;
+		break;
+	default:
+		err = ECONNRESET;
+	}
+	if (err && !sock_flag(sk, SOCK_DEAD)) {
+		WRITE_ONCE(sk->sk_err, err);
+		sk_error_report(sk);
+	}
+	xtcp_done(sk);
+}
+
+void xtcp_enter_time_wait(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+
+	xtcp_set_state(sk, XTCP_TIME_WAIT);
+	sk_stop_timer(sk, &xtcp_sk(sk)->rtx_timer);
+	xtcp_purge_write_queue(sk);
+	xtcp_arm_time_wait(sk, msecs_to_jiffies(2 * xn->sysctl.msl_ms));
+}
+
+/*
+ * The user closed the sending side (close() or shutdown(SHUT_WR)): queue
+ * FIN behind any data.
+ */
+void xtcp_close_send(struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case XTCP_SYN_RECV:
+	case XTCP_ESTABLISHED:
+		/* established__close__fin_wait1 */
+		xtcp_set_state(sk, XTCP_FIN_WAIT1);
+		xtcp_send_fin(sk);
+		break;
+	case XTCP_CLOSE_WAIT:
+		/* close_wait__close__last_ack */
+		xtcp_set_state(sk, XTCP_LAST_ACK);
+		xtcp_send_fin(sk);
+		break;
+	}
+}
+
+/* RFC 6298: fold an RTT sample into SRTT/RTTVAR and recompute RTO. */
+static void xtcp_rtt_sample(struct sock *sk, unsigned long sent)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 r = jiffies_to_usecs(jiffies - sent);
+	u32 rto_us;
+
+	if (!xs->srtt_us) {
+		xs->srtt_us = max(r, 1U);
+		xs->rttvar_us = r / 2;
+	} else {
+		u32 delta = abs((s32)(xs->srtt_us - r));
+
+		xs->rttvar_us = (3 * xs->rttvar_us + delta) / 4;
+		xs->srtt_us = max((7 * xs->srtt_us + r) / 8, 1U);
+	}
+	rto_us = xs->srtt_us + max(4 * xs->rttvar_us, jiffies_to_usecs(1));
+	xs->rto = clamp_t(u32, usecs_to_jiffies(rto_us),
+			  msecs_to_jiffies(xn->sysctl.rto_min_ms),
+			  msecs_to_jiffies(xn->sysctl.rto_max_ms));
+}
+
+/* SEG.ACK advanced SND.UNA: drop what is acknowledged, rearm the timer. */
+static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+	bool freed = false;
+
+	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != xs->send_head) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		if (xtcp_after(cb->end_seq, ack))
+			break;
+		/* Karn: only segments sent once give an RTT sample. */
+		if (!cb->retransmitted)
+			xtcp_rtt_sample(sk, cb->sent);
+		__skb_unlink(skb, &sk->sk_write_queue);
+		sk_wmem_queued_add(sk, -skb->truesize);
+		consume_skb(skb);
+		freed = true;
+	}
+	xs->snd_una = ack;
+	if (!freed)
+		return;
+
+	xs->retries = 0;
+	if (skb_peek(&sk->sk_write_queue) == xs->send_head)
+		sk_stop_timer(sk, &xs->rtx_timer);
+	else
+		sk_reset_timer(sk, &xs->rtx_timer, jiffies + xs->rto);
+	sk->sk_write_space(sk);
+}
+
+/* RFC 9293 3.10.7.4, fifth check: window update. */
+static void xtcp_update_window(struct sock *sk, const struct xtcp_skb_cb *cb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xtcp_before(xs->snd_wl1, cb->seq) ||
+	    (xs->snd_wl1 == cb->seq && !xtcp_before(cb->ack_seq,
+						     xs->snd_wl2))) {
+		xs->snd_wnd = cb->window;
+		xs->snd_wl1 = cb->seq;
+		xs->snd_wl2 = cb->ack_seq;
+		xs->max_snd_wnd = max(xs->max_snd_wnd, xs->snd_wnd);
+	}
+}
+
+static u16 xtcp_parse_mss(const struct sk_buff *skb)
+{
+	const struct xtcphdr *th = xtcp_hdr(skb);
+	const u8 *opt = (const u8 *)(th + 1);
+	int len = xtcp_hdr_doff(th) - XTCP_HDR_LEN;
+
+	while (len > 0) {
+		u8 kind = opt[0], olen;
+
+		if (kind == XTCPOPT_EOL)
+			break;
+		if (kind == XTCPOPT_NOP) {
+			opt++;
+			len--;
+			continue;
+		}
+		if (len < 2)
+			break;
+		olen = opt[1];
+		if (olen < 2 || olen > len)
+			break;
+		if (kind == XTCPOPT_MSS && olen == XTCPOLEN_MSS)
+			return get_unaligned_be16(opt + 2);
+		opt += olen;
+		len -= olen;
+	}
+	return 0;
+}
+
+static void xtcp_take_peer_mss(struct sock *sk, const struct sk_buff *skb)
+{
+	u16 mss = xtcp_parse_mss(skb);
+
+	xtcp_sk(sk)->peer_mss = mss ? max_t(u16, mss, XTCP_MIN_MSS) :
+				     XTCP_DEFAULT_MSS;
+	xtcp_init_mss(sk);
+}
+
+/* Adopt the peer's SYN: IRS, RCV.NXT and the first window. */
+static void xtcp_take_syn(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->irs = cb->seq;
+	xs->rcv_nxt = cb->seq + 1;
+	xs->rcv_wup = xs->rcv_nxt;
+	xs->copied_seq = xs->rcv_nxt;
+	xs->snd_wnd = cb->window;
+	xs->max_snd_wnd = cb->window;
+	xs->snd_wl1 = cb->seq;
+	xs->snd_wl2 = cb->ack_seq;
+}
+
+/* A passive child completed the handshake: hand it to accept(). */
+static void xtcp_child_established(struct sock *child)
+{
+	struct xtcp_sock *xs = xtcp_sk(child);
+	struct sock *parent = xs->parent;
+
+	if (!parent)
+		return;
+	spin_lock_bh(&xtcp_sk(parent)->accept_lock);
+	if (!list_empty(&xs->child_node) && !xs->established_child) {
+		xs->established_child = true;
+		sk_acceptq_added(parent);
+	}
+	spin_unlock_bh(&xtcp_sk(parent)->accept_lock);
+	parent->sk_data_ready(parent);
+}
+
+/* LISTEN, a SYN: create the child in SYN_RCVD and answer SYN+ACK. */
+static void xtcp_rcv_listen_syn(struct sock *sk, struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct xtcp_sock *lxs = xtcp_sk(sk);
+	struct xtcp_sock *xs;
+	struct sock *child;
+	bool full;
+
+	spin_lock_bh(&lxs->accept_lock);
+	full = lxs->nr_children >= max_t(u32, sk->sk_max_ack_backlog, 1);
+	spin_unlock_bh(&lxs->accept_lock);
+	if (full) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LISTENOVERFLOWS);
+		return;
+	}
+
+	child = xtcp_sk_alloc(sock_net(sk), NULL, GFP_ATOMIC, 0);
+	if (!child)
+		return;
+	/* Our own reference for the time we work on it. */
+	sock_hold(child);
+	/* Hashed before it is complete: keep softirq on other CPUs out. */
+	bh_lock_sock_nested(child);
+	xs = xtcp_sk(child);
+	child->sk_reuse = sk->sk_reuse;
+	child->sk_bound_dev_if = sk->sk_bound_dev_if;
+	child->sk_mark = sk->sk_mark;
+	child->sk_rcvbuf = sk->sk_rcvbuf;
+	child->sk_sndbuf = sk->sk_sndbuf;
+	child->sk_userlocks = sk->sk_userlocks;
+	xs->nodelay = lxs->nodelay;
+	xs->passive = 1;
+	inet_sk(child)->inet_rcv_saddr = iph->daddr;
+	inet_sk(child)->inet_saddr = iph->daddr;
+	inet_sk(child)->inet_daddr = iph->saddr;
+	inet_sk(child)->inet_dport = xtcp_hdr(skb)->source;
+	xtcp_inherit_port(child, sk);
+
+	xtcp_take_syn(child, skb);
+	xs->snd_wl2 = 0;
+	xs->iss = xtcp_new_isn(iph->daddr, iph->saddr, xtcp_hdr(skb)->dest,
+			       xtcp_hdr(skb)->source);
+	xs->write_seq = xs->iss;
+	xtcp_take_peer_mss(child, skb);
+	xtcp_set_state(child, XTCP_SYN_RECV);
+
+	if (xtcp_hash_established(child))
+		goto drop_child;
+
+	spin_lock_bh(&lxs->accept_lock);
+	if (lxs->listen_closed) {
+		spin_unlock_bh(&lxs->accept_lock);
+		goto drop_child;
+	}
+	/* The list holds the child's initial reference; it holds ours. */
+	list_add_tail(&xs->child_node, &lxs->children);
+	lxs->nr_children++;
+	sock_hold(sk);
+	xs->parent = sk;
+	spin_unlock_bh(&lxs->accept_lock);
+
+	if (xtcp_send_syn(child))
+		xtcp_done(child);
+	bh_unlock_sock(child);
+	sock_put(child);
+	return;
+
+drop_child:
+	xtcp_done(child);
+	bh_unlock_sock(child);
+	sock_put(child);
+	sock_put(child);
+}
+
+/* RFC 9293 3.10.7.2: LISTEN. */
+static void xtcp_rcv_listen(struct sock *sk, struct sk_buff *skb)
+{
+	u8 flags = XTCP_SKB_CB(skb)->flags;
+
+	if (flags & XTCP_FLAG_RST)
+		return;
+	if (flags & XTCP_FLAG_ACK) {
+		xtcp_reply_rst(sock_net(sk), skb);
+		return;
+	}
+	if (flags & XTCP_FLAG_SYN)
+		xtcp_rcv_listen_syn(sk, skb);
+}
+
+/* RFC 9293 3.10.7.3: SYN-SENT. */
+static void xtcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool ack_ok = false;
+
+	if (cb->flags & XTCP_FLAG_ACK) {
+		/* Acceptable only if it acknowledges our SYN. */
+		if (!xtcp_after(cb->ack_seq, xs->iss) ||
+		    xtcp_after(cb->ack_seq, xs->snd_nxt)) {
+			xtcp_reply_rst(sock_net(sk), skb);
+			return;
+		}
+		ack_ok = true;
+	}
+
+	if (cb->flags & XTCP_FLAG_RST) {
+		if (ack_ok)
+			xtcp_reset(sk);
+		return;
+	}
+
+	if (!(cb->flags & XTCP_FLAG_SYN))
+		return;
+
+	xtcp_take_syn(sk, skb);
+	xtcp_take_peer_mss(sk, skb);
+	if (ack_ok) {
+		/* syn_sent__rcv_synack__established */
+		xtcp_clean_rtx_queue(sk, cb->ack_seq);
+		xtcp_set_state(sk, XTCP_ESTABLISHED);
+		xtcp_send_ack(sk);
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+		xtcp_push(sk);
+		return;
+	}
+
+	/* syn_sent__rcv_syn__syn_rcvd: simultaneous open, answer SYN+ACK. */
+	xs->snd_wl2 = xs->iss;
+	xtcp_set_state(sk, XTCP_SYN_RECV);
+	XTCP_SKB_CB(skb_peek(&sk->sk_write_queue))->flags |= XTCP_FLAG_ACK;
+	xtcp_retransmit_head(sk);
+}
+
+/*
+ * RFC 9293 3.10.7.4, first check: is any of the segment inside the
+ * receive window?  A zero window still takes a bare segment at RCV.NXT,
+ * so that ACKs and RSTs get through.
+ */
+static bool xtcp_seq_acceptable(const struct xtcp_sock *xs, u32 seq, u32 len)
+{
+	u32 wnd = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
+	u32 nxt = xs->rcv_nxt;
+
+	if (xtcp_before(xs->rcv_wup + xs->rcv_wnd, nxt))
+		wnd = 0;
+	if (!len)
+		return wnd ? xtcp_between(seq, nxt, nxt + wnd - 1) : seq == nxt;
+	if (!wnd)
+		return seq == nxt;
+	return xtcp_between(seq, nxt, nxt + wnd - 1) ||
+	       xtcp_between(seq + len - 1, nxt, nxt + wnd - 1);
+}
+
+/* Queue in-order text; returns true if @skb now belongs to the queue. */
+static bool xtcp_queue_text(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 right = xs->rcv_wup + xs->rcv_wnd;
+	u32 skip;
+
+	if (xtcp_after(cb->seq, xs->rcv_nxt))
+		return false;	/* a hole before it: no reassembly yet */
+	skip = xs->rcv_nxt - cb->seq;
+	if (skip >= skb->len)
+		return false;	/* all of it already received */
+	/* Beyond the right window edge: trim, and the FIN with it. */
+	if (xtcp_after(cb->seq + skb->len, right)) {
+		if (pskb_trim(skb, right - cb->seq))
+			return false;
+		cb->flags &= ~XTCP_FLAG_FIN;
+		if (skip >= skb->len)
+			return false;
+	}
+	if (atomic_read(&sk->sk_rmem_alloc) > 2 * READ_ONCE(sk->sk_rcvbuf)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RCVBUFDROPS);
+		cb->flags &= ~XTCP_FLAG_FIN;
+		return false;
+	}
+
+	cb->copied = skip;
+	xs->rcv_nxt = cb->seq + skb->len;
+	xs->bytes_received += skb->len - skip;
+	skb_dst_drop(skb);
+	skb_set_owner_r(skb, sk);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	return true;
+}
+
+/* RFC 9293 3.10.7.4, eighth check: FIN in sequence. */
+static void xtcp_rcv_fin(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->rcv_nxt++;
+	sk->sk_shutdown |= RCV_SHUTDOWN;
+	sock_set_flag(sk, SOCK_DONE);
+
+	switch (sk->sk_state) {
+	case XTCP_SYN_RECV:
+	case XTCP_ESTABLISHED:
+		/* established__rcv_fin__close_wait */
+		xtcp_set_state(sk, XTCP_CLOSE_WAIT);
+		break;
+	case XTCP_FIN_WAIT1:
+		/* Our FIN is unacknowledged, or this would be FIN_WAIT2. */
+		xtcp_set_state(sk, XTCP_CLOSING);
+		break;
+	case XTCP_FIN_WAIT2:
+		xtcp_send_ack(sk);
+		xtcp_enter_time_wait(sk);
+		break;
+	}
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+	}
+}
+
+/* The ACK check for SYN_RCVD; false if the segment must be dropped. */
+static bool xtcp_ack_syn_recv(struct sock *sk, struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xtcp_between(cb->ack_seq, xs->snd_una + 1, xs->snd_nxt)) {
+		xtcp_reply_rst(sock_net(sk), skb);
+		return false;
+	}
+	/* syn_rcvd__rcv_ack__established */
+	xs->snd_wnd = cb->window;
+	xs->max_snd_wnd = cb->window;
+	xs->snd_wl1 = cb->seq;
+	xs->snd_wl2 = cb->ack_seq;
+	xtcp_clean_rtx_queue(sk, cb->ack_seq);
+	xtcp_set_state(sk, XTCP_ESTABLISHED);
+	if (xs->passive) {
+		xtcp_child_established(sk);
+	} else {
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+	}
+	return true;
+}
+
+/* The ACK check for the other synchronized states. */
+static bool xtcp_ack_synchronized(struct sock *sk, struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xtcp_after(cb->ack_seq, xs->snd_nxt)) {
+		/* Acknowledges what we never sent (RFC 5961 5.2). */
+		xtcp_send_ack(sk);
+		return false;
+	}
+	if (xtcp_before(cb->ack_seq, xs->snd_una - xs->max_snd_wnd)) {
+		/* Too old to be in flight: a blind injection (RFC 5961 5.2). */
+		xtcp_send_ack(sk);
+		return false;
+	}
+	if (xtcp_after(cb->ack_seq, xs->snd_una))
+		xtcp_clean_rtx_queue(sk, cb->ack_seq);
+	if (!xtcp_before(cb->ack_seq, xs->snd_una))
+		xtcp_update_window(sk, cb);
+	return true;
+}
+
+static bool xtcp_fin_acked(const struct xtcp_sock *xs)
+{
+	return xs->fin_queued && xs->snd_una == xs->write_seq;
+}
+
+/* RFC 9293 3.10.7.4: the synchronized states. */
+static void xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	u32 seg_len = cb->end_seq - cb->seq;
+	bool queued = false, ack_now = false;
+
+	/* First: sequence number. */
+	if (!xtcp_seq_acceptable(xs, cb->seq, seg_len)) {
+		if (sk->sk_state == XTCP_SYN_RECV &&
+		    (cb->flags & XTCP_FLAG_SYN) && cb->seq == xs->irs &&
+		    !(cb->flags & (XTCP_FLAG_RST | XTCP_FLAG_ACK))) {
+			/* The peer lost our SYN+ACK and sends SYN again. */
+			xtcp_retransmit_head(sk);
+			goto drop;
+		}
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTOFWINDOW);
+		if (!(cb->flags & XTCP_FLAG_RST)) {
+			xtcp_send_ack(sk);
+			/* A retransmitted FIN restarts TIME_WAIT's 2 MSL. */
+			if (sk->sk_state == XTCP_TIME_WAIT &&
+			    (cb->flags & XTCP_FLAG_FIN))
+				xtcp_arm_time_wait(sk,
+						   msecs_to_jiffies(2 * xn->sysctl.msl_ms));
+		}
+		goto drop;
+	}
+
+	/* Second: RST (RFC 5961 3.2: exact match, else challenge ACK). */
+	if (cb->flags & XTCP_FLAG_RST) {
+		if (cb->seq != xs->rcv_nxt) {
+			xtcp_send_ack(sk);
+			goto drop;
+		}
+		/* RFC 1337: an RST does not cut TIME_WAIT short. */
+		if (sk->sk_state != XTCP_TIME_WAIT)
+			xtcp_reset(sk);
+		goto drop;
+	}
+
+	/* Fourth: SYN in a synchronized state (RFC 5961 4.2). */
+	if (cb->flags & XTCP_FLAG_SYN) {
+		xtcp_send_ack(sk);
+		goto drop;
+	}
+
+	/* Fifth: ACK. */
+	if (!(cb->flags & XTCP_FLAG_ACK))
+		goto drop;
+	if (sk->sk_state == XTCP_SYN_RECV) {
+		if (!xtcp_ack_syn_recv(sk, skb))
+			goto drop;
+	} else if (!xtcp_ack_synchronized(sk, skb)) {
+		goto drop;
+	}
+
+	switch (sk->sk_state) {
+	case XTCP_FIN_WAIT1:
+		if (xtcp_fin_acked(xs)) {
+			/* fin_wait1__rcv_ack_of_fin__fin_wait2 */
+			xtcp_set_state(sk, XTCP_FIN_WAIT2);
+			if (sock_flag(sk, SOCK_DEAD))
+				xtcp_arm_time_wait(sk,
+						   msecs_to_jiffies(xn->sysctl.fin_timeout_ms));
+			else
+				sk->sk_state_change(sk);
+		}
+		break;
+	case XTCP_CLOSING:
+		if (xtcp_fin_acked(xs)) {
+			/* closing__rcv_ack_of_fin__time_wait */
+			xtcp_enter_time_wait(sk);
+			goto drop;
+		}
+		break;
+	case XTCP_LAST_ACK:
+		if (xtcp_fin_acked(xs)) {
+			/* last_ack__rcv_ack_of_fin__closed */
+			xtcp_done(sk);
+			goto drop;
+		}
+		break;
+	}
+	xtcp_push(sk);
+
+	/* Seventh: segment text. */
+	if (skb->len) {
+		switch (sk->sk_state) {
+		case XTCP_ESTABLISHED:
+		case XTCP_FIN_WAIT1:
+		case XTCP_FIN_WAIT2:
+			queued = xtcp_queue_text(sk, skb);
+			ack_now = true;
+			break;
+		default:
+			/* After the peer's FIN there is no more text. */
+			break;
+		}
+	}
+
+	/* Eighth: FIN, if it is next in sequence. */
+	if ((cb->flags & XTCP_FLAG_FIN) && cb->end_seq - 1 == xs->rcv_nxt) {
+		if (sk->sk_state == XTCP_TIME_WAIT) {
+			xtcp_arm_time_wait(sk, msecs_to_jiffies(2 * xn->sysctl.msl_ms));
+			ack_now = true;
+		} else if (!sock_flag(sk, SOCK_DONE)) {
+			xtcp_rcv_fin(sk);
+			ack_now = sk->sk_state != XTCP_TIME_WAIT;
+		}
+	}
+
+	if (ack_now)
+		xtcp_send_ack(sk);
+	if (queued && !sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
+drop:
+	if (!queued)
+		kfree_skb(skb);
+}
+
+/*
+ * Process one segment for @sk, which the caller has locked.  Consumes
+ * @skb.  This is also proto.backlog_rcv.
+ */
+int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	switch (sk->sk_state) {
+	case XTCP_CLOSE:
+		/* Closed after the lookup found it: as if no socket. */
+		xtcp_reply_rst(sock_net(sk), skb);
+		break;
+	case XTCP_LISTEN:
+		xtcp_rcv_listen(sk, skb);
+		break;
+	case XTCP_SYN_SENT:
+		xtcp_rcv_syn_sent(sk, skb);
+		break;
+	default:
+		xtcp_rcv_synchronized(sk, skb);
+		return 0;
+	}
+	kfree_skb(skb);
+	return 0;
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP byte stream: sendmsg() cuts the user's bytes into segments on the
+ * send queue; recvmsg() copies in-order segments out of the receive queue
+ * and reopens the window as it drains.
+ */
+#include <net/sock.h>
+
+#include "xtcp.h"
+
+/* sk_write_space: wake writers once the send buffer has room again. */
+void xtcp_write_space(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+	struct socket_wq *wq;
+
+	if (!sock || !sk_stream_is_writeable(sk))
+		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+					   EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+{
+	struct sock *sk = sock->sk;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int flags = msg->msg_flags;
+	size_t copied = 0;
+	long timeo;
+	int err = 0;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	if ((1 << sk->sk_state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
+		err = sk_stream_wait_connect(sk, &timeo);
+		if (err)
+			goto out_err;
+	}
+
+	while (msg_data_left(msg)) {
+		struct xtcp_skb_cb *cb;
+		struct sk_buff *skb;
+		size_t seglen;
+
+		err = -EPIPE;
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+			goto out_err;
+
+		if (!sk_stream_memory_free(sk)) {
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			err = sk_stream_wait_memory(sk, &timeo);
+			if (err)
+				goto out_err;
+			continue;
+		}
+
+		seglen = min_t(size_t, msg_data_left(msg), xs->mss);
+		skb = alloc_skb_with_frags(XTCP_MAX_HEADER, seglen,
+					   PAGE_ALLOC_COSTLY_ORDER, &err,
+					   sk->sk_allocation);
+		if (!skb)
+			goto out_err;
+		skb_reserve(skb, XTCP_MAX_HEADER);
+		skb->data_len = seglen;
+		skb->len = seglen;
+		if (skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter,
+						seglen)) {
+			kfree_skb(skb);
+			err = -EFAULT;
+			goto out_err;
+		}
+
+		cb = XTCP_SKB_CB(skb);
+		memset(cb, 0, sizeof(*cb));
+		cb->seq = xs->write_seq;
+		cb->end_seq = xs->write_seq + seglen;
+		cb->flags = XTCP_FLAG_ACK | XTCP_FLAG_PSH;
+		xtcp_queue_data(sk, skb);
+		copied += seglen;
+		xtcp_push(sk);
+	}
+	release_sock(sk);
+	return copied;
+
+out_err:
+	if (!copied)
+		err = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	return copied ? copied : err;
+}
+
+/*
+ * Receiver side of silly window avoidance (RFC 9293 3.8.6.2.2): announce
+ * a larger window only once it has grown by min(buffer / 2, MSS).
+ */
+void xtcp_rcv_space_update(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 cur, win, step;
+
+	if (!((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		return;
+	cur = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
+	if (xtcp_before(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt))
+		cur = 0;
+	win = xtcp_select_window(sk, false);
+	step = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, xs->mss);
+	if (win >= cur + step)
+		xtcp_send_ack(sk);
+}
+
+/* Copy without consuming, for MSG_PEEK. */
+static int xtcp_peek(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	struct sk_buff *skb;
+	size_t copied = 0;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		unsigned int off = XTCP_SKB_CB(skb)->copied;
+		size_t chunk = min_t(size_t, skb->len - off, len - copied);
+
+		if (skb_copy_datagram_msg(skb, off, msg, chunk))
+			return copied ? copied : -EFAULT;
+		copied += chunk;
+		if (copied == len)
+			break;
+	}
+	return copied;
+}
+
+/* Why recvmsg() must stop with nothing copied, or 0 to wait for data. */
+static int xtcp_recv_stop(struct sock *sk, long timeo)
+{
+	if (sock_flag(sk, SOCK_DONE) || (sk->sk_shutdown & RCV_SHUTDOWN))
+		return 1;	/* end of stream: return 0 bytes */
+	if (sk->sk_err)
+		return sock_error(sk);
+	if (sk->sk_state == XTCP_CLOSE)
+		return -ENOTCONN;
+	if (!timeo)
+		return -EAGAIN;
+	if (signal_pending(current))
+		return sock_intr_errno(timeo);
+	return 0;
+}
+
+int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		 int flags)
+{
+	struct sock *sk = sock->sk;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	size_t copied = 0;
+	long timeo;
+	int target, err = 0;
+
+	if (flags & (MSG_OOB | MSG_ERRQUEUE))
+		return -EOPNOTSUPP;
+
+	lock_sock(sk);
+	if (sk->sk_state == XTCP_LISTEN) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+
+	while (copied < len) {
+		struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
+
+		if (skb && (flags & MSG_PEEK)) {
+			err = xtcp_peek(sk, msg, len);
+			goto out;
+		}
+		if (skb) {
+			struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+			size_t chunk = min_t(size_t, skb->len - cb->copied,
+					     len - copied);
+
+			if (skb_copy_datagram_msg(skb, cb->copied, msg,
+						  chunk)) {
+				if (!copied)
+					err = -EFAULT;
+				break;
+			}
+			copied += chunk;
+			cb->copied += chunk;
+			WRITE_ONCE(xs->copied_seq, xs->copied_seq + chunk);
+			if (cb->copied == skb->len) {
+				__skb_unlink(skb, &sk->sk_receive_queue);
+				consume_skb(skb);
+			}
+			continue;
+		}
+
+		if (copied >= target)
+			break;
+		if (copied) {
+			if (sk->sk_err || sk->sk_state == XTCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
+			    signal_pending(current))
+				break;
+		} else {
+			err = xtcp_recv_stop(sk, timeo);
+			if (err) {
+				if (err > 0)
+					err = 0;
+				break;
+			}
+		}
+		/* Reopen the window before sleeping, or the peer may stall. */
+		xtcp_rcv_space_update(sk);
+		sk_wait_data(sk, &timeo, NULL);
+	}
+	xtcp_rcv_space_update(sk);
+out:
+	release_sock(sk);
+	return copied ? copied : err;
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP timers: retransmission (SYN, SYN+ACK, data, FIN, window probes)
+ * and the TIME_WAIT / orphan FIN_WAIT2 timer.
+ *
+ * A timer holds a socket reference while armed (sk_reset_timer()).  It runs
+ * in softirq; if a process owns the socket it sets a bit in xs->deferred and
+ * the work runs from release_sock() through proto.release_cb.
+ */
+#include "xtcp.h"
+
+static void xtcp_rtx_expired(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+	int limit;
+
+	if (!head || sk->sk_state == XTCP_CLOSE ||
+	    sk->sk_state == XTCP_LISTEN || sk->sk_state == XTCP_TIME_WAIT)
+		return;
+
+	if (head == xs->send_head) {
+		/* Nothing in flight, the peer's window is shut: probe it. */
+		xtcp_send_probe(sk);
+		goto backoff;
+	}
+
+	switch (sk->sk_state) {
+	case XTCP_SYN_SENT:
+		limit = xn->sysctl.syn_retries;
+		break;
+	case XTCP_SYN_RECV:
+		limit = xn->sysctl.synack_retries;
+		break;
+	default:
+		limit = xn->sysctl.retries2;
+	}
+	if (xs->retries >= limit) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_TIMEOUTS);
+		if (!sock_flag(sk, SOCK_DEAD) && !xs->passive) {
+			WRITE_ONCE(sk->sk_err, ETIMEDOUT);
+			sk_error_report(sk);
+		}
+		xtcp_done(sk);
+		return;
+	}
+	xtcp_retransmit_head(sk);
+	xs->retries++;
+backoff:
+	/* RFC 6298 5.5: back off. */
+	xs->rto = min_t(u32, xs->rto * 2, msecs_to_jiffies(xn->sysctl.rto_max_ms));
+	sk_reset_timer(sk, &xs->rtx_timer, jiffies + xs->rto);
+}
+
+static void xtcp_tw_expired(struct sock *sk)
+{
+	/* 2 MSL in TIME_WAIT, or an orphan stuck in FIN_WAIT2. */
+	if (sk->sk_state == XTCP_TIME_WAIT ||
+	    sk->sk_state == XTCP_FIN_WAIT2)
+		xtcp_done(sk);
+}
+
+/* Run @fn now, or defer it to release_sock() if a process owns @sk. */
+static void xtcp_timer_run(struct sock *sk, int bit,
+			   void (*fn)(struct sock *sk))
+{
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		/* The deferred work keeps a reference until it runs. */
+		if (!test_and_set_bit(bit, &xtcp_sk(sk)->deferred))
+			sock_hold(sk);
+	} else {
+		fn(sk);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);	/* the armed timer's reference */
+}
+
+static void xtcp_rtx_timer(struct timer_list *t)
+{
+	struct xtcp_sock *xs = from_timer(xs, t, rtx_timer);
+
+	xtcp_timer_run(&xs->inet.sk, XTCP_RTX_DEFERRED, xtcp_rtx_expired);
+}
+
+static void xtcp_tw_timer(struct timer_list *t)
+{
+	struct xtcp_sock *xs = from_timer(xs, t, tw_timer);
+
+	xtcp_timer_run(&xs->inet.sk, XTCP_TW_DEFERRED, xtcp_tw_expired);
+}
+
+/* proto.release_cb: run what the timers deferred. */
+void xtcp_release_cb(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (test_and_clear_bit(XTCP_RTX_DEFERRED, &xs->deferred)) {
+		xtcp_rtx_expired(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(XTCP_TW_DEFERRED, &xs->deferred)) {
+		xtcp_tw_expired(sk);
+		__sock_put(sk);
+	}
+}
+
+void xtcp_init_timers(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	timer_setup(&xs->rtx_timer, xtcp_rtx_timer, 0);
+	timer_setup(&xs->tw_timer, xtcp_tw_timer, 0);
+}
+
+/* Stop every timer; each pending one gives back its reference. */
+void xtcp_stop_timers(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	sk_stop_timer(sk, &xs->rtx_timer);
+	sk_stop_timer(sk, &xs->tw_timer);
+	/* Work deferred to release_cb would find CLOSED and do nothing. */
+	if (test_and_clear_bit(XTCP_RTX_DEFERRED, &xs->deferred))
+		__sock_put(sk);
+	if (test_and_clear_bit(XTCP_TW_DEFERRED, &xs->deferred))
+		__sock_put(sk);
+}
+
+/* Arm the retransmission timer unless it runs already. */
+void xtcp_arm_rtx(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!timer_pending(&xs->rtx_timer))
+		sk_reset_timer(sk, &xs->rtx_timer, jiffies + xs->rto);
+}
+
+void xtcp_arm_time_wait(struct sock *sk, unsigned long timeout)
+{
+	sk_reset_timer(sk, &xtcp_sk(sk)->tw_timer, jiffies + timeout);
+}

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * XTCP internal definitions: the connection block, the segment header, the
+ * per-namespace tables and counters, and the interfaces between the files.
+ */
+#ifndef _XTCP_H
+#define _XTCP_H
+
+#include <linux/skbuff.h>
+#include <linux/timer.h>
+#include <linux/percpu.h>
+#include <linux/ip.h>
+#include <net/inet_sock.h>
+#include <net/sock.h>
+#include <linux/xtcp.h>
+
+#include "compat.h"
+
+/* Segment header, RFC 9293 section 3.1. */
+struct xtcphdr {
+	__be16	source;
+	__be16	dest;
+	__be32	seq;
+	__be32	ack_seq;
+	__u8	doff_res;	/* data offset (high 4 bits), reserved */
+	__u8	flags;		/* XTCP_FLAG_* */
+	__be16	window;
+	__sum16	check;
+	__be16	urg_ptr;
+};
+
+#define XTCP_FLAG_FIN	0x01
+#define XTCP_FLAG_SYN	0x02
+#define XTCP_FLAG_RST	0x04
+#define XTCP_FLAG_PSH	0x08
+#define XTCP_FLAG_ACK	0x10
+#define XTCP_FLAG_URG	0x20
+
+#define XTCP_HDR_LEN		sizeof(struct xtcphdr)
+#define XTCP_MAX_OPT_LEN	40
+#define XTCP_MAX_HEADER		(MAX_HEADER + sizeof(struct iphdr) + \
+				 XTCP_HDR_LEN + XTCP_MAX_OPT_LEN)
+
+/* Options we send and parse (RFC 9293 section 3.2). */
+#define XTCPOPT_EOL		0
+#define XTCPOPT_NOP		1
+#define XTCPOPT_MSS		2
+#define XTCPOLEN_MSS		4
+
+#define XTCP_DEFAULT_MSS	536	/* RFC 9293 3.7.1, when no option */
+#define XTCP_MIN_MSS		88
+#define XTCP_MAX_WINDOW		65535U
+
+static inline unsigned int xtcp_hdr_doff(const struct xtcphdr *th)
+{
+	return (th->doff_res >> 4) * 4;
+}
+
+static inline struct xtcphdr *xtcp_hdr(const struct sk_buff *skb)
+{
+	return (struct xtcphdr *)skb_transport_header(skb);
+}
+
+/*
+ * Per-segment metadata kept in skb->cb, for both received segments and
+ * those on the retransmission queue.  SYN and FIN occupy sequence space,
+ * so end_seq = seq + SYN + len + FIN.
+ */
+struct xtcp_skb_cb {
+	u32	seq;
+	u32	end_seq;
+	u32	ack_seq;
+	u32	window;
+	u32	sent;		/* jiffies of the last transmission */
+	u16	copied;		/* bytes of payload already read */
+	u8	flags;
+	u8	retransmitted;
+	u16	mss_opt;	/* MSS option of a received SYN, 0 if none */
+};
+
+#define XTCP_SKB_CB(skb)	((struct xtcp_skb_cb *)&((skb)->cb[0]))
+
+/* Sequence number comparisons, modulo 2^32 (RFC 9293 section 3.4). */
+static inline bool xtcp_before(u32 a, u32 b)
+{
+	return (s32)(a - b) < 0;
+}
+
+#define xtcp_after(a, b)	xtcp_before(b, a)
+
+static inline bool xtcp_between(u32 seq, u32 lo, u32 hi)
+{
+	/* lo <= seq <= hi */
+	return hi - lo >= seq - lo;
+}
+
+/* Bits of xtcp_sock.deferred: timer work postponed while a user owns it. */
+enum {
+	XTCP_RTX_DEFERRED,
+	XTCP_TW_DEFERRED,
+};
+
+/* The transmission control block (RFC 9293 section 3.3.1). */
+struct xtcp_sock {
+	struct inet_sock	inet;	/* must be first */
+
+	/* Send sequence variables. */
+	u32	snd_una;	/* SND.UNA: oldest unacknowledged */
+	u32	snd_nxt;	/* SND.NXT: next to send */
+	u32	snd_wnd;	/* SND.WND: peer's window */
+	u32	snd_wl1;	/* SND.WL1: SEG.SEQ of last window update */
+	u32	snd_wl2;	/* SND.WL2: SEG.ACK of last window update */
+	u32	max_snd_wnd;	/* largest window the peer offered */
+	u32	iss;		/* ISS */
+	u32	write_seq;	/* end of what the user has queued */
+
+	/* Receive sequence variables. */
+	u32	rcv_nxt;	/* RCV.NXT: next expected */
+	u32	rcv_wnd;	/* RCV.WND: window last advertised */
+	u32	rcv_wup;	/* RCV.NXT when rcv_wnd was advertised */
+	u32	irs;		/* IRS */
+	u32	copied_seq;	/* next byte the user will read */
+
+	u16	mss;		/* payload bytes per segment we send */
+	u16	peer_mss;	/* MSS option the peer sent */
+	u8	retries;	/* retransmissions of the head segment */
+	u8	nodelay:1,
+		passive:1,	/* created by a listener */
+		user_bound:1,	/* port chosen by bind(), keep it */
+		hashed:1,	/* in the established or listen table */
+		bound:1,	/* in the bind table */
+		fin_queued:1;	/* FIN is on the send queue */
+
+	u32	rto;		/* retransmission timeout, jiffies */
+	u32	srtt_us;	/* SRTT, RFC 6298; 0 before the first sample */
+	u32	rttvar_us;	/* RTTVAR, RFC 6298 */
+	u32	total_retrans;
+	u64	bytes_sent;
+	u64	bytes_received;
+
+	struct sk_buff	*send_head;	/* first unsent skb, NULL if none */
+	struct timer_list rtx_timer;	/* retransmission and SYN retries */
+	struct timer_list tw_timer;	/* TIME_WAIT and orphan FIN_WAIT2 */
+	unsigned long	deferred;
+
+	/* Lookup tables, see hash.c. */
+	struct hlist_node hash_node;	/* established or listen table */
+	struct hlist_node bind_node;	/* bind table, by local port */
+	u32		proc_bucket;	/* chain of hash_node, for /proc */
+
+	/*
+	 * Listener side.  A listener keeps every child it created, half-open
+	 * or established, on @children until accept() takes it; accept_lock
+	 * guards that list because children change state in softirq under
+	 * their own lock, not the listener's.
+	 */
+	spinlock_t	accept_lock;
+	struct list_head children;
+	u32		nr_children;
+	bool		listen_closed;
+
+	/* Child side: the listener it belongs to until accepted. */
+	struct sock	*parent;
+	struct list_head child_node;
+	bool		established_child;
+};
+
+static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
+{
+	return (struct xtcp_sock *)sk;
+}
+
+/* Bytes received in order and not yet read (a FIN is not a byte). */
+static inline int xtcp_unread(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	int n = READ_ONCE(xs->rcv_nxt) - READ_ONCE(xs->copied_seq);
+
+	if (sock_flag(sk, SOCK_DONE))
+		n--;
+	return max(n, 0);
+}
+
+/* Counters, RFC 4022 names, shown in /proc/net/xtcp_snmp. */
+enum {
+	XTCP_MIB_ACTIVEOPENS,
+	XTCP_MIB_PASSIVEOPENS,
+	XTCP_MIB_ATTEMPTFAILS,
+	XTCP_MIB_ESTABRESETS,
+	XTCP_MIB_CURRESTAB,	/* a gauge: per-CPU parts may be negative */
+	XTCP_MIB_INSEGS,
+	XTCP_MIB_OUTSEGS,
+	XTCP_MIB_RETRANSSEGS,
+	XTCP_MIB_INERRS,
+	XTCP_MIB_OUTRSTS,
+	XTCP_MIB_INCSUMERRORS,
+	/* XTCP's own, past the RFC 4022 set. */
+	XTCP_MIB_LISTENOVERFLOWS,
+	XTCP_MIB_BACKLOGDROPS,
+	XTCP_MIB_NOSOCKET,
+	XTCP_MIB_OUTOFWINDOW,
+	XTCP_MIB_RCVBUFDROPS,
+	XTCP_MIB_TIMEOUTS,
+	XTCP_MIB_MAX
+};
+
+struct xtcp_mib {
+	u64	mibs[XTCP_MIB_MAX];
+	u64	transitions[XTCP_MAX_STATES][XTCP_MAX_STATES];
+};
+
+#define XTCP_EHASH_BITS	12
+#define XTCP_LHASH_BITS	6
+#define XTCP_BHASH_BITS	10
+
+/* Policy knobs, per namespace: net.xtcp.* */
+struct xtcp_sysctl {
+	int	msl_ms;		/* TIME_WAIT lasts 2 * MSL */
+	int	fin_timeout_ms;	/* orphans in FIN_WAIT2 */
+	int	syn_retries;
+	int	synack_retries;
+	int	retries2;	/* data and FIN retransmissions */
+	int	max_orphans;
+	int	rto_min_ms;
+	int	rto_max_ms;
+};
+
+/* Per network namespace state. */
+struct xtcp_net {
+	spinlock_t		lock;	/* writers of the three tables */
+	struct hlist_head	ehash[1 << XTCP_EHASH_BITS];
+	struct hlist_head	lhash[1 << XTCP_LHASH_BITS];
+	struct hlist_head	bhash[1 << XTCP_BHASH_BITS];
+	u32			hash_seed;
+	atomic_t		orphans;
+
+	struct xtcp_mib __percpu *mib;
+	struct ctl_table_header	*sysctl_hdr;
+
+	struct xtcp_sysctl	sysctl;
+};
+
+extern unsigned int xtcp_net_id;
+extern int xtcp_family;
+extern int xtcp_ipproto;
+extern struct proto xtcp_prot;
+
+struct xtcp_net *xtcp_pernet(const struct net *net);
+
+#define XTCP_INC_STATS(net, field) \
+	this_cpu_inc(xtcp_pernet(net)->mib->mibs[field])
+
+/* af_xtcp.c */
+struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock, gfp_t gfp,
+			  int kern);
+extern const struct proto_ops xtcp_stream_ops;
+
+/* sock.c: the socket calls */
+int xtcp_release(struct socket *sock);
+int xtcp_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len);
+int xtcp_connect(struct socket *sock, struct sockaddr *uaddr,
+		 int addr_len, int flags);
+int xtcp_listen(struct socket *sock, int backlog);
+int xtcp_accept_common(struct socket *sock, struct socket *newsock, int flags);
+int xtcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer);
+__poll_t xtcp_poll(struct file *file, struct socket *sock,
+		   struct poll_table_struct *wait);
+int xtcp_shutdown(struct socket *sock, int how);
+int xtcp_setsockopt(struct socket *sock, int level, int optname,
+		    sockptr_t optval, unsigned int optlen);
+int xtcp_getsockopt(struct socket *sock, int level, int optname,
+		    char __user *optval, int __user *optlen);
+int xtcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
+
+/* stream.c: the byte stream */
+int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
+int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
+		 int flags);
+void xtcp_rcv_space_update(struct sock *sk);
+void xtcp_write_space(struct sock *sk);
+
+/* hash.c: lookup tables and ports */
+struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
+			 __be32 daddr, __be16 dport);
+int xtcp_hash_established(struct sock *sk);
+int xtcp_listen_hash(struct sock *sk);
+void xtcp_unhash(struct sock *sk);
+int xtcp_bind_port(struct sock *sk, __be32 addr, u16 port);
+void xtcp_inherit_port(struct sock *child, struct sock *parent);
+void xtcp_unbind(struct sock *sk);
+void xtcp_net_destroy_sockets(struct net *net);
+
+/* input.c: segments from IP */
+int xtcp_v4_rcv(struct sk_buff *skb);
+int xtcp_v4_err(struct sk_buff *skb, u32 info);
+
+/* state.c: the state machine */
+void xtcp_set_state(struct sock *sk, int state);
+int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb);
+void xtcp_done(struct sock *sk);
+void xtcp_abort(struct sock *sk, int err);
+void xtcp_enter_time_wait(struct sock *sk);
+void xtcp_close_send(struct sock *sk);
+const char *xtcp_state_name(int state);
+
+/* output.c: segments to IP */
+void xtcp_init_mss(struct sock *sk);
+int xtcp_send_syn(struct sock *sk);
+void xtcp_send_ack(struct sock *sk);
+void xtcp_send_probe(struct sock *sk);
+void xtcp_send_rst(struct sock *sk);
+void xtcp_send_fin(struct sock *sk);
+void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
+void xtcp_push(struct sock *sk);
+void xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
+int xtcp_retransmit_head(struct sock *sk);
+u32 xtcp_select_window(struct sock *sk, bool update);
+u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+
+/* timer.c */
+void xtcp_init_timers(struct sock *sk);
+void xtcp_stop_timers(struct sock *sk);
+void xtcp_arm_rtx(struct sock *sk);
+void xtcp_release_cb(struct sock *sk);
+void xtcp_arm_time_wait(struct sock *sk, unsigned long timeout);
+
+/* proc.c */
+int xtcp_proc_init_net(struct net *net);
+void xtcp_proc_exit_net(struct net *net);
+
+/* netns.c */
+int xtcp_netns_register(void);
+void xtcp_netns_unregister(void);
+
+#endif /* _XTCP_H */

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP connections on loopback: the three-way handshake, data both ways,
+ * the four-way teardown with TIME_WAIT on the active closer, and RST for
+ * a port nobody listens on.  States are read from /proc/net/xtcp.
+ */
+#include <pthread.h>
+
+#include "xtcp_util.h"
+#include "kselftest_harness.h"
+
+FIXTURE(conn) {
+	int lfd;	/* listener */
+	int cfd;	/* client */
+	int afd;	/* accepted */
+	int lport;
+	int cport;
+	int old_msl;
+};
+
+FIXTURE_SETUP(conn)
+{
+	self->afd = -1;
+	self->old_msl = xtcp_sysctl_get("msl_ms");
+	ASSERT_LT(0, self->old_msl);
+	/* TIME_WAIT = 2 * 100 ms, so tests can watch it end. */
+	ASSERT_EQ(0, xtcp_sysctl_set("msl_ms", 100));
+
+	self->lfd = xtcp_listener(&self->lport);
+	ASSERT_LE(0, self->lfd);
+	self->cfd = xtcp_socket();
+	ASSERT_LE(0, self->cfd);
+	ASSERT_EQ(0, xtcp_connect_to(self->cfd, "127.0.0.1", self->lport));
+	self->cport = xtcp_local_port(self->cfd);
+	ASSERT_LT(0, self->cport);
+}
+
+FIXTURE_TEARDOWN(conn)
+{
+	if (self->afd >= 0)
+		close(self->afd);
+	close(self->cfd);
+	close(self->lfd);
+	xtcp_sysctl_set("msl_ms", self->old_msl);
+}
+
+/* connect() returned: both ends ESTABLISHED, before accept() even. */
+TEST_F(conn, handshake_both_established)
+{
+	struct sockaddr_xtcp peer;
+	socklen_t len = sizeof(peer);
+
+	EXPECT_EQ(XTCP_ESTABLISHED,
+		  xtcp_proc_state(self->cport, self->lport));
+	ASSERT_TRUE(xtcp_wait_state(self->lport, self->cport,
+				    XTCP_ESTABLISHED));
+	EXPECT_EQ(XTCP_LISTEN, xtcp_proc_state(self->lport, 0));
+
+	self->afd = accept(self->lfd, (struct sockaddr *)&peer, &len);
+	ASSERT_LE(0, self->afd);
+	EXPECT_EQ(sizeof(peer), len);
+	EXPECT_EQ(xtcp_af(), peer.sxtcp_family);
+	EXPECT_EQ(self->cport, ntohs(peer.sxtcp_port));
+	EXPECT_EQ(inet_addr("127.0.0.1"), peer.sxtcp_addr);
+
+	len = sizeof(peer);
+	ASSERT_EQ(0, getpeername(self->cfd, (struct sockaddr *)&peer, &len));
+	EXPECT_EQ(self->lport, ntohs(peer.sxtcp_port));
+}
+
+TEST_F(conn, xtcp_info_sequence_space)
+{
+	struct xtcp_info ci, ai;
+	socklen_t len = sizeof(ci);
+
+	self->afd = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, self->afd);
+	ASSERT_EQ(0, getsockopt(self->cfd, SOL_XTCP, XTCP_INFO, &ci, &len));
+	ASSERT_EQ(sizeof(ci), len);
+	ASSERT_EQ(0, getsockopt(self->afd, SOL_XTCP, XTCP_INFO, &ai, &len));
+	EXPECT_EQ(XTCP_ESTABLISHED, ci.xtcpi_state);
+	/* Each side's SYN took one sequence number. */
+	EXPECT_EQ(ci.xtcpi_iss + 1, ci.xtcpi_snd_nxt);
+	EXPECT_EQ(ci.xtcpi_snd_nxt, ci.xtcpi_snd_una);
+	EXPECT_EQ(ai.xtcpi_irs, ci.xtcpi_iss);
+	EXPECT_EQ(ci.xtcpi_irs, ai.xtcpi_iss);
+	EXPECT_EQ(ai.xtcpi_rcv_nxt, ci.xtcpi_snd_nxt);
+	EXPECT_EQ(ci.xtcpi_rcv_nxt, ai.xtcpi_snd_nxt);
+}
+
+static unsigned char pattern(size_t i)
+{
+	return (unsigned char)(i * 7 + (i >> 9));
+}
+
+struct echo_arg {
+	int fd;
+	int err;
+};
+
+/* Echo everything back until EOF, then close the sending side. */
+static void *echo_thread(void *p)
+{
+	struct echo_arg *a = p;
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = read(a->fd, buf, sizeof(buf))) > 0) {
+		if (xtcp_write_all(a->fd, buf, n)) {
+			a->err = errno;
+			return NULL;
+		}
+	}
+	if (n < 0)
+		a->err = errno;
+	shutdown(a->fd, SHUT_WR);
+	return NULL;
+}
+
+struct send_arg {
+	int fd;
+	size_t len;
+	int err;
+};
+
+static void *send_thread(void *p)
+{
+	struct send_arg *a = p;
+	unsigned char buf[10000];
+	size_t off = 0;
+
+	while (off < a->len) {
+		size_t n = a->len - off < sizeof(buf) ? a->len - off :
+							 sizeof(buf);
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			buf[i] = pattern(off + i);
+		if (xtcp_write_all(a->fd, buf, n)) {
+			a->err = errno;
+			return NULL;
+		}
+		off += n;
+	}
+	shutdown(a->fd, SHUT_WR);
+	return NULL;
+}
+
+/* 4 MiB through the echo server and back, byte for byte. */
+TEST_F(conn, data_echoed_intact)
+{
+	const size_t total = 4 << 20;
+	struct echo_arg ea = { 0 };
+	struct send_arg sa = { 0 };
+	pthread_t echo, sender;
+	unsigned char buf[8192];
+	size_t got = 0, bad = 0;
+	ssize_t n;
+
+	self->afd = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, self->afd);
+	ea.fd = self->afd;
+	sa.fd = self->cfd;
+	sa.len = total;
+	ASSERT_EQ(0, pthread_create(&echo, NULL, echo_thread, &ea));
+	ASSERT_EQ(0, pthread_create(&sender, NULL, send_thread, &sa));
+
+	while ((n = read(self->cfd, buf, sizeof(buf))) > 0) {
+		ssize_t i;
+
+		for (i = 0; i < n; i++)
+			if (buf[i] != pattern(got + i))
+				bad++;
+		got += n;
+	}
+	pthread_join(sender, NULL);
+	pthread_join(echo, NULL);
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(0, sa.err);
+	EXPECT_EQ(0, ea.err);
+	EXPECT_EQ(total, got);
+	EXPECT_EQ(0, bad);
+}
+
+/* A message each way, as an application would. */
+TEST_F(conn, request_response)
+{
+	char buf[64] = { 0 };
+
+	self->afd = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, self->afd);
+	ASSERT_EQ(5, send(self->cfd, "hello", 5, 0));
+	ASSERT_EQ(0, xtcp_read_all(self->afd, buf, 5));
+	EXPECT_STREQ("hello", buf);
+	ASSERT_EQ(6, send(self->afd, "world!", 6, 0));
+	memset(buf, 0, sizeof(buf));
+	ASSERT_EQ(0, xtcp_read_all(self->cfd, buf, 6));
+	EXPECT_STREQ("world!", buf);
+}
+
+/*
+ * Active close: the client ends in TIME_WAIT for 2 MSL, the server
+ * passes CLOSE_WAIT and LAST_ACK and is gone.
+ */
+TEST_F(conn, active_closer_time_wait_passive_gone)
+{
+	char c;
+
+	self->afd = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, self->afd);
+
+	ASSERT_EQ(0, shutdown(self->cfd, SHUT_WR));
+	/* The server reads EOF and sits in CLOSE_WAIT. */
+	EXPECT_EQ(0, read(self->afd, &c, 1));
+	EXPECT_EQ(XTCP_CLOSE_WAIT,
+		  xtcp_proc_state(self->lport, self->cport));
+	EXPECT_TRUE(xtcp_wait_state(self->cport, self->lport,
+				    XTCP_FIN_WAIT2));
+
+	ASSERT_EQ(0, close(self->afd));
+	self->afd = -1;
+	EXPECT_TRUE(xtcp_wait_state(self->cport, self->lport,
+				    XTCP_TIME_WAIT));
+	EXPECT_TRUE(xtcp_wait_state(self->lport, self->cport, 0));
+	/* The client reads EOF too. */
+	EXPECT_EQ(0, read(self->cfd, &c, 1));
+
+	/* 2 MSL later TIME_WAIT ends. */
+	EXPECT_TRUE(xtcp_wait_state(self->cport, self->lport, 0));
+}
+
+/* close() with the peer still open: the closer is an orphan in TIME_WAIT. */
+TEST_F(conn, close_orphan_reaches_time_wait)
+{
+	char c;
+
+	self->afd = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, self->afd);
+	ASSERT_EQ(0, close(self->cfd));
+	self->cfd = xtcp_socket();
+	EXPECT_EQ(0, read(self->afd, &c, 1));
+	ASSERT_EQ(0, close(self->afd));
+	self->afd = -1;
+	EXPECT_TRUE(xtcp_wait_state(self->cport, self->lport,
+				    XTCP_TIME_WAIT));
+	EXPECT_TRUE(xtcp_wait_state(self->lport, self->cport, 0));
+	EXPECT_TRUE(xtcp_wait_state(self->cport, self->lport, 0));
+}
+
+TEST(connect_no_listener_econnrefused)
+{
+	int fd = xtcp_socket(), port, probe;
+	long long rsts = xtcp_snmp("OutRsts");
+
+	ASSERT_LE(0, fd);
+	/* A port that was free a moment ago. */
+	probe = xtcp_socket();
+	ASSERT_EQ(0, xtcp_bind_to(probe, "127.0.0.1", 0));
+	port = xtcp_local_port(probe);
+	close(probe);
+
+	EXPECT_EQ(-1, xtcp_connect_to(fd, "127.0.0.1", port));
+	EXPECT_EQ(ECONNREFUSED, errno);
+	EXPECT_LT(rsts, xtcp_snmp("OutRsts"));
+	close(fd);
+}
+
+TEST(connect_twice_eisconn)
+{
+	int port, lfd = xtcp_listener(&port), fd = xtcp_socket();
+
+	ASSERT_LE(0, lfd);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, xtcp_connect_to(fd, "127.0.0.1", port));
+	EXPECT_EQ(-1, xtcp_connect_to(fd, "127.0.0.1", port));
+	EXPECT_EQ(EISCONN, errno);
+	close(fd);
+	close(lfd);
+}
+
+TEST(counters_follow_handshake)
+{
+	long long active = xtcp_snmp("ActiveOpens");
+	long long passive = xtcp_snmp("PassiveOpens");
+	int port, lfd = xtcp_listener(&port), fd = xtcp_socket(), afd;
+
+	ASSERT_LE(0, active);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, xtcp_connect_to(fd, "127.0.0.1", port));
+	afd = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, afd);
+	EXPECT_EQ(active + 1, xtcp_snmp("ActiveOpens"));
+	EXPECT_EQ(passive + 1, xtcp_snmp("PassiveOpens"));
+	EXPECT_LE(2, xtcp_snmp("CurrEstab"));
+	close(afd);
+	close(fd);
+	close(lfd);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the XTCP selftests: the live family number, addresses,
+ * and reading /proc/net/xtcp, /proc/net/xtcp_snmp and net.xtcp.* sysctls.
+ */
+#ifndef _XTCP_UTIL_H
+#define _XTCP_UTIL_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/xtcp.h>
+
+/* How long a test waits for a state to appear before it fails. */
+#define XTCP_WAIT_MS	5000
+
+static inline int xtcp_af(void)
+{
+	FILE *f = fopen("/sys/module/xtcp/parameters/family", "r");
+	int af = AF_XTCP;
+
+	if (f) {
+		if (fscanf(f, "%d", &af) != 1)
+			af = AF_XTCP;
+		fclose(f);
+	}
+	return af;
+}
+
+static inline int xtcp_socket(void)
+{
+	return socket(xtcp_af(), SOCK_STREAM, 0);
+}
+
+static inline struct sockaddr_xtcp xtcp_addr(const char *ip, int port)
+{
+	struct sockaddr_xtcp a;
+
+	memset(&a, 0, sizeof(a));
+	a.sxtcp_family = xtcp_af();
+	a.sxtcp_port = htons(port);
+	a.sxtcp_addr = ip ? inet_addr(ip) : htonl(INADDR_ANY);
+	return a;
+}
+
+static inline int xtcp_bind_to(int fd, const char *ip, int port)
+{
+	struct sockaddr_xtcp a = xtcp_addr(ip, port);
+
+	return bind(fd, (struct sockaddr *)&a, sizeof(a));
+}
+
+static inline int xtcp_connect_to(int fd, const char *ip, int port)
+{
+	struct sockaddr_xtcp a = xtcp_addr(ip, port);
+
+	return connect(fd, (struct sockaddr *)&a, sizeof(a));
+}
+
+static inline int xtcp_local_port(int fd)
+{
+	struct sockaddr_xtcp a;
+	socklen_t len = sizeof(a);
+
+	if (getsockname(fd, (struct sockaddr *)&a, &len))
+		return -1;
+	return ntohs(a.sxtcp_port);
+}
+
+/* A listener on 127.0.0.1, on a port the kernel picks; returns the fd. */
+static inline int xtcp_listener(int *port)
+{
+	int fd = xtcp_socket();
+
+	if (fd < 0)
+		return -1;
+	if (xtcp_bind_to(fd, "127.0.0.1", 0) || listen(fd, 16)) {
+		close(fd);
+		return -1;
+	}
+	*port = xtcp_local_port(fd);
+	return fd;
+}
+
+static inline long xtcp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The state of the socket lport -> rport in /proc/net/xtcp (rport 0 for a
+ * listener), or 0 if there is no such line.
+ */
+static inline int xtcp_proc_state(int lport, int rport)
+{
+	FILE *f = fopen("/proc/net/xtcp", "r");
+	char line[512];
+	int state = 0;
+
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int la, lp, ra, rp, st;
+
+		if (sscanf(line, " %*d: %8X:%4X %8X:%4X %2X",
+			   &la, &lp, &ra, &rp, &st) != 5)
+			continue;
+		if ((int)lp == lport && (int)rp == rport) {
+			state = st;
+			break;
+		}
+	}
+	fclose(f);
+	return state;
+}
+
+/* Wait, bounded, until lport -> rport is in @state (0: gone). */
+static inline bool xtcp_wait_state(int lport, int rport, int state)
+{
+	long end = xtcp_now_ms() + XTCP_WAIT_MS;
+
+	do {
+		if (xtcp_proc_state(lport, rport) == state)
+			return true;
+		usleep(1000);
+	} while (xtcp_now_ms() < end);
+	return false;
+}
+
+/* Count the lines of /proc/net/xtcp (the header excluded). */
+static inline int xtcp_proc_count(void)
+{
+	FILE *f = fopen("/proc/net/xtcp", "r");
+	char line[512];
+	int n = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
+/* One counter of /proc/net/xtcp_snmp, by name; -1 if absent. */
+static inline long long xtcp_snmp(const char *name)
+{
+	FILE *f = fopen("/proc/net/xtcp_snmp", "r");
+	char names[8192], values[8192];
+	long long result = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(names, sizeof(names), f) &&
+	       fgets(values, sizeof(values), f)) {
+		char *ns, *vs, *n, *v;
+
+		n = strtok_r(names, " \n", &ns);
+		v = strtok_r(values, " \n", &vs);
+		while (n && v) {
+			if (!strcmp(n, name)) {
+				result = atoll(v);
+				break;
+			}
+			n = strtok_r(NULL, " \n", &ns);
+			v = strtok_r(NULL, " \n", &vs);
+		}
+		if (result >= 0)
+			break;
+	}
+	fclose(f);
+	return result;
+}
+
+static inline int xtcp_sysctl_get(const char *name)
+{
+	char path[256];
+	FILE *f;
+	int v = -1;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/xtcp/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static inline int xtcp_sysctl_set(const char *name, int value)
+{
+	char path[256];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/xtcp/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%d\n", value) > 0;
+	return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+/* Write all of @buf, or fail. */
+static inline int xtcp_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Read exactly @len bytes, or fail (EOF included). */
+static inline int xtcp_read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+#endif /* _XTCP_UTIL_H */
