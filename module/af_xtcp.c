@@ -80,8 +80,8 @@ static void xtcp_sock_destruct(struct sock *sk)
  * Allocate and initialise a socket; @sock is NULL for a child created by a
  * listener, @kern as for sk_alloc().
  */
-struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock, gfp_t gfp,
-			  int kern)
+struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock,
+			   gfp_t gfp, int kern)
 {
 	struct xtcp_sock *xs;
 	struct sock *sk;

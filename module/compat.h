@@ -29,12 +29,6 @@
 	register_net_sysctl(net, path, table)
 #endif
 
-/* from_timer() was renamed timer_container_of() in 6.16. */
-#ifndef from_timer
-#define from_timer(var, callback_timer, timer_fieldname) \
-	container_of(callback_timer, typeof(*var), timer_fieldname)
-#endif
-
 /* <asm/unaligned.h> moved to <linux/unaligned.h> in 6.12. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #include <linux/unaligned.h>

@@ -251,8 +251,8 @@ struct xtcp_net *xtcp_pernet(const struct net *net);
 	this_cpu_inc(xtcp_pernet(net)->mib->mibs[field])
 
 /* af_xtcp.c */
-struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock, gfp_t gfp,
-			  int kern);
+struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock,
+			   gfp_t gfp, int kern);
 extern const struct proto_ops xtcp_stream_ops;
 
 /* sock.c: the socket calls */

@@ -250,7 +250,7 @@ TEST_F(conn, close_orphan_reaches_time_wait)
 TEST(connect_no_listener_econnrefused)
 {
 	int fd = xtcp_socket(), port, probe;
-	long long rsts = xtcp_snmp("OutRsts");
+	long long rsts = xtcp_counter("OutRsts");
 
 	ASSERT_LE(0, fd);
 	/* A port that was free a moment ago. */
@@ -261,7 +261,7 @@ TEST(connect_no_listener_econnrefused)
 
 	EXPECT_EQ(-1, xtcp_connect_to(fd, "127.0.0.1", port));
 	EXPECT_EQ(ECONNREFUSED, errno);
-	EXPECT_LT(rsts, xtcp_snmp("OutRsts"));
+	EXPECT_LT(rsts, xtcp_counter("OutRsts"));
 	close(fd);
 }
 
@@ -280,8 +280,8 @@ TEST(connect_twice_eisconn)
 
 TEST(counters_follow_handshake)
 {
-	long long active = xtcp_snmp("ActiveOpens");
-	long long passive = xtcp_snmp("PassiveOpens");
+	long long active = xtcp_counter("ActiveOpens");
+	long long passive = xtcp_counter("PassiveOpens");
 	int port, lfd = xtcp_listener(&port), fd = xtcp_socket(), afd;
 
 	ASSERT_LE(0, active);
@@ -289,9 +289,9 @@ TEST(counters_follow_handshake)
 	ASSERT_EQ(0, xtcp_connect_to(fd, "127.0.0.1", port));
 	afd = accept(lfd, NULL, NULL);
 	ASSERT_LE(0, afd);
-	EXPECT_EQ(active + 1, xtcp_snmp("ActiveOpens"));
-	EXPECT_EQ(passive + 1, xtcp_snmp("PassiveOpens"));
-	EXPECT_LE(2, xtcp_snmp("CurrEstab"));
+	EXPECT_EQ(active + 1, xtcp_counter("ActiveOpens"));
+	EXPECT_EQ(passive + 1, xtcp_counter("PassiveOpens"));
+	EXPECT_LE(2, xtcp_counter("CurrEstab"));
 	close(afd);
 	close(fd);
 	close(lfd);

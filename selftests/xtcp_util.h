@@ -158,7 +158,7 @@ static inline int xtcp_proc_count(void)
 }
 
 /* One counter of /proc/net/xtcp_snmp, by name; -1 if absent. */
-static inline long long xtcp_snmp(const char *name)
+static inline long long xtcp_counter(const char *name)
 {
 	FILE *f = fopen("/proc/net/xtcp_snmp", "r");
 	char names[8192], values[8192];
@@ -170,15 +170,15 @@ static inline long long xtcp_snmp(const char *name)
 	       fgets(values, sizeof(values), f)) {
 		char *ns, *vs, *n, *v;
 
-		n = strtok_r(names, " \n", &ns);
-		v = strtok_r(values, " \n", &vs);
+		n = strtok_r(names, "\n ", &ns);
+		v = strtok_r(values, "\n ", &vs);
 		while (n && v) {
 			if (!strcmp(n, name)) {
 				result = atoll(v);
 				break;
 			}
-			n = strtok_r(NULL, " \n", &ns);
-			v = strtok_r(NULL, " \n", &vs);
+			n = strtok_r(NULL, "\n ", &ns);
+			v = strtok_r(NULL, "\n ", &vs);
 		}
 		if (result >= 0)
 			break;
