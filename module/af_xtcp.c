@@ -31,7 +31,7 @@ struct proto xtcp_prot = {
 	.name		= "XTCP",
 	.owner		= NULL,	/* see xtcp_sockets */
 	.obj_size	= sizeof(struct xtcp_sock),
-	.backlog_rcv	= xtcp_do_rcv,
+	.backlog_rcv	= xtcp_backlog_rcv,
 	.release_cb	= xtcp_release_cb,
 };
 
@@ -95,14 +95,14 @@ struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock,
 	sk->sk_protocol = xtcp_ipproto;
 	sk->sk_type = SOCK_STREAM;
 	sk->sk_destruct = xtcp_sock_destruct;
-	sk->sk_backlog_rcv = xtcp_do_rcv;
+	sk->sk_backlog_rcv = xtcp_backlog_rcv;
 	sk->sk_write_space = xtcp_write_space;
 	sk->sk_state = XTCP_CLOSE;
 	/* Lookups run under RCU: keep the memory for a grace period. */
 	sock_set_flag(sk, SOCK_RCU_FREE);
 
 	xs = xtcp_sk(sk);
-	xs->rto = HZ;	/* RFC 6298 2.1 */
+	xs->rto = msecs_to_jiffies(xtcp_pernet(net)->sysctl.rto_init_ms);
 	xs->mss = XTCP_DEFAULT_MSS;
 	xs->peer_mss = XTCP_DEFAULT_MSS;
 	xs->send_head = NULL;

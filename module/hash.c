@@ -60,6 +60,28 @@ static int xtcp_listener_score(const struct sock *sk, __be32 laddr,
 	return inet->inet_rcv_saddr ? 0 : 1;
 }
 
+/* The listener for laddr:lport, exact address first; RCU, reference. */
+struct sock *xtcp_lookup_listener(struct net *net, __be32 laddr, __be16 lport)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+	struct sock *best = NULL;
+	struct xtcp_sock *xs;
+	int best_score = 0;
+
+	hlist_for_each_entry_rcu(xs, &xn->lhash[xtcp_lhashfn(ntohs(lport))],
+				 hash_node) {
+		int score = xtcp_listener_score(&xs->inet.sk, laddr, lport);
+
+		if (score > best_score) {
+			best = &xs->inet.sk;
+			best_score = score;
+		}
+	}
+	if (best && unlikely(!refcount_inc_not_zero(&best->sk_refcnt)))
+		best = NULL;
+	return best;
+}
+
 /*
  * Find the socket a segment from faddr:fport to laddr:lport belongs to:
  * a connection first, then a listener.  Called under rcu_read_lock();
@@ -70,8 +92,6 @@ struct sock *xtcp_lookup(struct net *net, __be32 faddr, __be16 fport,
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
 	struct xtcp_sock *xs;
-	struct sock *best = NULL;
-	int best_score = 0;
 	u32 h;
 
 	h = xtcp_ehashfn(xn, laddr, lport, faddr, fport);
@@ -89,18 +109,7 @@ struct sock *xtcp_lookup(struct net *net, __be32 faddr, __be16 fport,
 		sock_put(sk);
 	}
 
-	h = xtcp_lhashfn(ntohs(lport));
-	hlist_for_each_entry_rcu(xs, &xn->lhash[h], hash_node) {
-		int score = xtcp_listener_score(&xs->inet.sk, laddr, lport);
-
-		if (score > best_score) {
-			best = &xs->inet.sk;
-			best_score = score;
-		}
-	}
-	if (best && unlikely(!refcount_inc_not_zero(&best->sk_refcnt)))
-		best = NULL;
-	return best;
+	return xtcp_lookup_listener(net, laddr, lport);
 }
 
 /* Insert a connection; fails if its 4-tuple is taken. */

@@ -74,9 +74,27 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 		goto drop;
 	}
 
+process:
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		ret = xtcp_do_rcv(sk, skb);
+		if (ret == XTCP_RCV_REOPEN) {
+			struct sock *lsk;
+
+			ret = 0;
+			lsk = xtcp_lookup_listener(net, iph->daddr, th->dest);
+			if (lsk) {
+				/* The new connection replaces TIME_WAIT. */
+				XTCP_INC_STATS(net, XTCP_MIB_TWREOPENS);
+				xtcp_done(sk);
+				bh_unlock_sock(sk);
+				sock_put(sk);
+				sk = lsk;
+				goto process;
+			}
+			xtcp_send_ack(sk);
+			kfree_skb(skb);
+		}
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
 					   READ_ONCE(sk->sk_sndbuf))) {
 		XTCP_INC_STATS(net, XTCP_MIB_BACKLOGDROPS);

@@ -42,6 +42,8 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.max_orphans	= 65536,
 	.rto_min_ms	= 200,
 	.rto_max_ms	= 120 * 1000,
+	.rto_init_ms	= 1000,
+	.challenge_ack_limit = 1000,
 };
 
 static struct ctl_table xtcp_sysctl_template[] = {
@@ -53,6 +55,8 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(max_orphans, &xtcp_zero, NULL),
 	XTCP_SYSCTL(rto_min_ms, &xtcp_one, &xtcp_max_ms),
 	XTCP_SYSCTL(rto_max_ms, &xtcp_one, &xtcp_max_ms),
+	XTCP_SYSCTL(rto_init_ms, &xtcp_one, &xtcp_max_ms),
+	XTCP_SYSCTL(challenge_ack_limit, &xtcp_zero, NULL),
 	{ }
 };
 

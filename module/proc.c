@@ -154,6 +154,9 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_OUTOFWINDOW]		= "OutOfWindow",
 	[XTCP_MIB_RCVBUFDROPS]		= "RcvbufDrops",
 	[XTCP_MIB_TIMEOUTS]		= "Timeouts",
+	[XTCP_MIB_CHALLENGEACKS]	= "ChallengeACKs",
+	[XTCP_MIB_ABORTONDATA]		= "AbortOnData",
+	[XTCP_MIB_TWREOPENS]		= "TimeWaitReopens",
 };
 
 static int xtcp_snmp_show(struct seq_file *seq, void *v)

@@ -191,6 +191,26 @@ void xtcp_enter_time_wait(struct sock *sk)
 }
 
 /*
+ * RFC 5961 section 7: challenge ACKs are rate limited, per namespace, to
+ * challenge_ack_limit a second, so they cannot be used as an amplifier.
+ */
+static void xtcp_send_challenge_ack(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	unsigned long now = jiffies / HZ;
+
+	if (READ_ONCE(xn->challenge_second) != now) {
+		WRITE_ONCE(xn->challenge_second, now);
+		atomic_set(&xn->challenge_count, 0);
+	}
+	if (atomic_inc_return(&xn->challenge_count) >
+	    READ_ONCE(xn->sysctl.challenge_ack_limit))
+		return;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_CHALLENGEACKS);
+	xtcp_send_ack(sk);
+}
+
+/*
  * The user closed the sending side (close() or shutdown(SHUT_WR)): queue
  * FIN behind any data.
  */
@@ -608,12 +628,12 @@ static bool xtcp_ack_synchronized(struct sock *sk, struct sk_buff *skb)
 
 	if (xtcp_after(cb->ack_seq, xs->snd_nxt)) {
 		/* Acknowledges what we never sent (RFC 5961 5.2). */
-		xtcp_send_ack(sk);
+		xtcp_send_challenge_ack(sk);
 		return false;
 	}
 	if (xtcp_before(cb->ack_seq, xs->snd_una - xs->max_snd_wnd)) {
 		/* Too old to be in flight: a blind injection (RFC 5961 5.2). */
-		xtcp_send_ack(sk);
+		xtcp_send_challenge_ack(sk);
 		return false;
 	}
 	if (xtcp_after(cb->ack_seq, xs->snd_una))
@@ -629,13 +649,34 @@ static bool xtcp_fin_acked(const struct xtcp_sock *xs)
 }
 
 /* RFC 9293 3.10.7.4: the synchronized states. */
-static void xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
+static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 	u32 seg_len = cb->end_seq - cb->seq;
 	bool queued = false, ack_now = false;
+	u8 ctl = cb->flags & (XTCP_FLAG_SYN | XTCP_FLAG_ACK | XTCP_FLAG_RST);
+
+	/*
+	 * time_wait__rcv_syn__reopen: a new SYN beyond RCV.NXT may end an
+	 * orphan's TIME_WAIT (RFC 9293 3.6.1, as Linux does); the caller
+	 * looks for a listener and falls back to an ACK.
+	 */
+	if (sk->sk_state == XTCP_TIME_WAIT && ctl == XTCP_FLAG_SYN &&
+	    xtcp_after(cb->seq, xs->rcv_nxt) && sock_flag(sk, SOCK_DEAD))
+		return XTCP_RCV_REOPEN;
+
+	/*
+	 * syn_rcvd__rcv_synack__established: in a simultaneous open the
+	 * peer's SYN+ACK acknowledges our SYN; its SYN is an old one.
+	 */
+	if (sk->sk_state == XTCP_SYN_RECV && !xs->passive &&
+	    ctl == (XTCP_FLAG_SYN | XTCP_FLAG_ACK) && cb->seq == xs->irs &&
+	    cb->ack_seq == xs->snd_nxt) {
+		xtcp_ack_syn_recv(sk, skb);
+		goto drop;
+	}
 
 	/* First: sequence number. */
 	if (!xtcp_seq_acceptable(xs, cb->seq, seg_len)) {
@@ -661,7 +702,7 @@ static void xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	/* Second: RST (RFC 5961 3.2: exact match, else challenge ACK). */
 	if (cb->flags & XTCP_FLAG_RST) {
 		if (cb->seq != xs->rcv_nxt) {
-			xtcp_send_ack(sk);
+			xtcp_send_challenge_ack(sk);
 			goto drop;
 		}
 		/* RFC 1337: an RST does not cut TIME_WAIT short. */
@@ -672,7 +713,7 @@ static void xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 
 	/* Fourth: SYN in a synchronized state (RFC 5961 4.2). */
 	if (cb->flags & XTCP_FLAG_SYN) {
-		xtcp_send_ack(sk);
+		xtcp_send_challenge_ack(sk);
 		goto drop;
 	}
 
@@ -716,6 +757,20 @@ static void xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	xtcp_push(sk);
 
 	/* Seventh: segment text. */
+	if (skb->len && (sk->sk_shutdown & RCV_SHUTDOWN) &&
+	    (sk->sk_state == XTCP_FIN_WAIT1 ||
+	     sk->sk_state == XTCP_FIN_WAIT2) &&
+	    xtcp_after(cb->seq + skb->len, xs->rcv_nxt)) {
+		/* Nobody will read it: abort, as Linux does (RFC 9293 3.10.4). */
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONDATA);
+		xtcp_reply_rst(sock_net(sk), skb);
+		if (!sock_flag(sk, SOCK_DEAD)) {
+			WRITE_ONCE(sk->sk_err, ECONNRESET);
+			sk_error_report(sk);
+		}
+		xtcp_done(sk);
+		goto drop;
+	}
 	if (skb->len) {
 		switch (sk->sk_state) {
 		case XTCP_ESTABLISHED:
@@ -748,11 +803,13 @@ static void xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 drop:
 	if (!queued)
 		kfree_skb(skb);
+	return 0;
 }
 
 /*
  * Process one segment for @sk, which the caller has locked.  Consumes
- * @skb.  This is also proto.backlog_rcv.
+ * @skb, except when it returns XTCP_RCV_REOPEN: then the segment belongs
+ * to a listener, if there is one, and @sk may give way to it.
  */
 int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
@@ -768,9 +825,16 @@ int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb)
 		xtcp_rcv_syn_sent(sk, skb);
 		break;
 	default:
-		xtcp_rcv_synchronized(sk, skb);
-		return 0;
+		return xtcp_rcv_synchronized(sk, skb);
 	}
 	kfree_skb(skb);
+	return 0;
+}
+
+/* proto.backlog_rcv: no relookup from process context, drop instead. */
+int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	if (xtcp_do_rcv(sk, skb) == XTCP_RCV_REOPEN)
+		kfree_skb(skb);
 	return 0;
 }

@@ -27,6 +27,20 @@ void xtcp_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
+/*
+ * Segment size for new data: the MSS, but at most half the largest window
+ * the peer has offered, so that a segment always fits once the window is
+ * half open (sender side of silly window avoidance, RFC 9293 3.8.6.2.1).
+ */
+static unsigned int xtcp_size_goal(const struct xtcp_sock *xs)
+{
+	unsigned int half = xs->max_snd_wnd / 2;
+
+	if (half >= XTCP_MIN_MSS && half < xs->mss)
+		return half;
+	return xs->mss;
+}
+
 int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
 	struct sock *sk = sock->sk;
@@ -64,7 +78,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			continue;
 		}
 
-		seglen = min_t(size_t, msg_data_left(msg), xs->mss);
+		seglen = min_t(size_t, msg_data_left(msg), xtcp_size_goal(xs));
 		skb = alloc_skb_with_frags(XTCP_MAX_HEADER, seglen,
 					   PAGE_ALLOC_COSTLY_ORDER, &err,
 					   sk->sk_allocation);
@@ -115,7 +129,9 @@ void xtcp_rcv_space_update(struct sock *sk)
 	if (xtcp_before(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt))
 		cur = 0;
 	win = xtcp_select_window(sk, false);
-	step = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, xs->mss);
+	/* The peer sends at most half our largest window at a time. */
+	step = min3(READ_ONCE(sk->sk_rcvbuf) / 2, (int)xs->mss,
+		    (int)XTCP_MAX_WINDOW / 2);
 	if (win >= cur + step)
 		xtcp_send_ack(sk);
 }

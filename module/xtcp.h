@@ -201,6 +201,9 @@ enum {
 	XTCP_MIB_OUTOFWINDOW,
 	XTCP_MIB_RCVBUFDROPS,
 	XTCP_MIB_TIMEOUTS,
+	XTCP_MIB_CHALLENGEACKS,
+	XTCP_MIB_ABORTONDATA,
+	XTCP_MIB_TWREOPENS,
 	XTCP_MIB_MAX
 };
 
@@ -223,6 +226,8 @@ struct xtcp_sysctl {
 	int	max_orphans;
 	int	rto_min_ms;
 	int	rto_max_ms;
+	int	rto_init_ms;	/* RFC 6298 2.1: 1 s */
+	int	challenge_ack_limit;	/* per second, RFC 5961 7 */
 };
 
 /* Per network namespace state. */
@@ -233,6 +238,8 @@ struct xtcp_net {
 	struct hlist_head	bhash[1 << XTCP_BHASH_BITS];
 	u32			hash_seed;
 	atomic_t		orphans;
+	unsigned long		challenge_second;
+	atomic_t		challenge_count;
 
 	struct xtcp_mib __percpu *mib;
 	struct ctl_table_header	*sysctl_hdr;
@@ -280,6 +287,8 @@ void xtcp_rcv_space_update(struct sock *sk);
 void xtcp_write_space(struct sock *sk);
 
 /* hash.c: lookup tables and ports */
+struct sock *xtcp_lookup_listener(struct net *net, __be32 laddr,
+				  __be16 lport);
 struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 			 __be32 daddr, __be16 dport);
 int xtcp_hash_established(struct sock *sk);
@@ -296,7 +305,9 @@ int xtcp_v4_err(struct sk_buff *skb, u32 info);
 
 /* state.c: the state machine */
 void xtcp_set_state(struct sock *sk, int state);
+#define XTCP_RCV_REOPEN	1	/* a SYN for a TIME_WAIT 4-tuple */
 int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb);
+int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void xtcp_done(struct sock *sk);
 void xtcp_abort(struct sock *sk, int err);
 void xtcp_enter_time_wait(struct sock *sk);
