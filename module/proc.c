@@ -3,6 +3,8 @@
  * XTCP /proc/net files, per network namespace:
  *   xtcp       one line per socket, byte-compatible with /proc/net/tcp, so
  *              ss and netstat read it (PROC_NET_TCP=/proc/net/xtcp ss -tan);
+ *   xtcp_ext   one line per socket with what that format cannot carry: the
+ *              state's name and the RFC 9293 sequence variables;
  *   xtcp_snmp  RFC 4022 counters and the state transition counts, in the
  *              "Prefix: names" / "Prefix: values" shape of /proc/net/snmp.
  */
@@ -136,6 +138,40 @@ static const struct seq_operations xtcp_seq_ops = {
 	.show	= xtcp_seq_show,
 };
 
+static int xtcp_ext_show(struct seq_file *seq, void *v)
+{
+	const struct xtcp_sock *xs = v;
+	const struct inet_sock *inet = v;
+	const struct sock *sk = v;
+	char local[24], remote[24];
+
+	if (v == SEQ_START_TOKEN) {
+		seq_printf(seq, "%-21s %-21s %-11s %10s %10s %10s %10s %10s %10s %10s %5s %8s %8s %6s %7s\n",
+			   "local", "remote", "state", "iss", "snd_una",
+			   "snd_nxt", "snd_wnd", "irs", "rcv_nxt", "rcv_wnd",
+			   "mss", "srtt_us", "rttvar", "rto_ms", "retrans");
+		return 0;
+	}
+	snprintf(local, sizeof(local), "%pI4:%u", &inet->inet_rcv_saddr,
+		 ntohs(inet->inet_sport));
+	snprintf(remote, sizeof(remote), "%pI4:%u", &inet->inet_daddr,
+		 ntohs(inet->inet_dport));
+	seq_printf(seq, "%-21s %-21s %-11s %10u %10u %10u %10u %10u %10u %10u %5u %8u %8u %6u %7u\n",
+		   local, remote, xtcp_state_name(inet_sk_state_load(sk)),
+		   xs->iss, xs->snd_una, xs->snd_nxt, xs->snd_wnd, xs->irs,
+		   xs->rcv_nxt, xs->rcv_wnd, xs->mss, xs->srtt_us,
+		   xs->rttvar_us, jiffies_to_msecs(xs->rto),
+		   xs->total_retrans);
+	return 0;
+}
+
+static const struct seq_operations xtcp_ext_seq_ops = {
+	.start	= xtcp_seq_start,
+	.next	= xtcp_seq_next,
+	.stop	= xtcp_seq_stop,
+	.show	= xtcp_ext_show,
+};
+
 static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_ACTIVEOPENS]		= "ActiveOpens",
 	[XTCP_MIB_PASSIVEOPENS]		= "PassiveOpens",
@@ -210,16 +246,24 @@ int xtcp_proc_init_net(struct net *net)
 	if (!proc_create_net("xtcp", 0444, net->proc_net, &xtcp_seq_ops,
 			     sizeof(struct seq_net_private)))
 		return -ENOMEM;
+	if (!proc_create_net("xtcp_ext", 0444, net->proc_net,
+			     &xtcp_ext_seq_ops, sizeof(struct seq_net_private)))
+		goto out_xtcp;
 	if (!proc_create_net_single("xtcp_snmp", 0444, net->proc_net,
-				    xtcp_snmp_show, NULL)) {
-		remove_proc_entry("xtcp", net->proc_net);
-		return -ENOMEM;
-	}
+				    xtcp_snmp_show, NULL))
+		goto out_ext;
 	return 0;
+
+out_ext:
+	remove_proc_entry("xtcp_ext", net->proc_net);
+out_xtcp:
+	remove_proc_entry("xtcp", net->proc_net);
+	return -ENOMEM;
 }
 
 void xtcp_proc_exit_net(struct net *net)
 {
 	remove_proc_entry("xtcp_snmp", net->proc_net);
+	remove_proc_entry("xtcp_ext", net->proc_net);
 	remove_proc_entry("xtcp", net->proc_net);
 }

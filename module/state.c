@@ -12,6 +12,9 @@
 
 #include "xtcp.h"
 
+#define CREATE_TRACE_POINTS
+#include "xtcp_trace.h"
+
 static const char *const xtcp_state_names[] = XTCP_STATE_NAMES;
 
 const char *xtcp_state_name(int state)
@@ -54,6 +57,7 @@ void xtcp_set_state(struct sock *sk, int state)
 	else if (state == XTCP_CLOSE && xtcp_state_counts_as_estab(old))
 		this_cpu_inc(mib->mibs[XTCP_MIB_ESTABRESETS]);
 	this_cpu_inc(mib->transitions[old][state]);
+	trace_xtcp_set_state(sk, old, state);
 
 	/* Lockless readers (/proc, poll) load it with acquire. */
 	smp_store_release(&sk->sk_state, state);
