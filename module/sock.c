@@ -102,7 +102,7 @@ static int xtcp_start_connect(struct sock *sk,
 		goto fail;
 	__sk_dst_set(sk, &rt->dst);
 	rt = NULL;
-	xtcp_set_state(sk, XTCP_SYN_SENT);
+	xtcp_set_state(sk, XTCP_SYN_SENT);	/* closed__connect__syn_sent */
 	err = xtcp_send_syn(sk);
 	if (err) {
 		xtcp_done(sk);
@@ -347,7 +347,10 @@ int xtcp_release(struct socket *sock)
 		xtcp_done(sk);
 	} else if (xtcp_has_unread(sk) ||
 		   (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
-		/* Data would be lost: tell the peer (RFC 9293 3.10.4). */
+		/*
+		 * any__close_unread__closed, any__linger0_close__closed: data
+		 * would be lost, tell the peer (RFC 9293 3.10.4).
+		 */
 		xtcp_abort(sk, 0);
 	} else {
 		xtcp_close_send(sk);

@@ -184,14 +184,20 @@ static void xtcp_reset(struct sock *sk)
 	xtcp_done(sk);
 }
 
-void xtcp_enter_time_wait(struct sock *sk)
+/* (Re)start TIME_WAIT's 2 MSL. */
+static void xtcp_restart_time_wait(struct sock *sk)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 
+	xtcp_arm_time_wait(sk, msecs_to_jiffies(2 * xn->sysctl.msl_ms));
+}
+
+void xtcp_enter_time_wait(struct sock *sk)
+{
 	xtcp_set_state(sk, XTCP_TIME_WAIT);
 	sk_stop_timer(sk, &xtcp_sk(sk)->rtx_timer);
 	xtcp_purge_write_queue(sk);
-	xtcp_arm_time_wait(sk, msecs_to_jiffies(2 * xn->sysctl.msl_ms));
+	xtcp_restart_time_wait(sk);
 }
 
 /*
@@ -463,7 +469,7 @@ static void xtcp_rcv_listen(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	if (flags & XTCP_FLAG_SYN)
-		xtcp_rcv_listen_syn(sk, skb);
+		xtcp_rcv_listen_syn(sk, skb);	/* listen__rcv_syn__syn_rcvd */
 }
 
 /* RFC 9293 3.10.7.3: SYN-SENT. */
@@ -485,7 +491,7 @@ static void xtcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 
 	if (cb->flags & XTCP_FLAG_RST) {
 		if (ack_ok)
-			xtcp_reset(sk);
+			xtcp_reset(sk);	/* syn_sent__rcv_rst__closed */
 		return;
 	}
 
@@ -584,10 +590,14 @@ static void xtcp_rcv_fin(struct sock *sk)
 		xtcp_set_state(sk, XTCP_CLOSE_WAIT);
 		break;
 	case XTCP_FIN_WAIT1:
-		/* Our FIN is unacknowledged, or this would be FIN_WAIT2. */
+		/*
+		 * fin_wait1__rcv_fin__closing: our FIN is unacknowledged, or
+		 * the ACK check would have moved us to FIN_WAIT2 already.
+		 */
 		xtcp_set_state(sk, XTCP_CLOSING);
 		break;
 	case XTCP_FIN_WAIT2:
+		/* fin_wait2__rcv_fin__time_wait, and fin_wait1__rcv_finack */
 		xtcp_send_ack(sk);
 		xtcp_enter_time_wait(sk);
 		break;
@@ -697,8 +707,7 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			/* A retransmitted FIN restarts TIME_WAIT's 2 MSL. */
 			if (sk->sk_state == XTCP_TIME_WAIT &&
 			    (cb->flags & XTCP_FLAG_FIN))
-				xtcp_arm_time_wait(sk,
-						   msecs_to_jiffies(2 * xn->sysctl.msl_ms));
+				xtcp_restart_time_wait(sk);
 		}
 		goto drop;
 	}
@@ -709,7 +718,11 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			xtcp_send_challenge_ack(sk);
 			goto drop;
 		}
-		/* RFC 1337: an RST does not cut TIME_WAIT short. */
+		/*
+		 * established__rcv_rst__closed, syn_rcvd__rcv_rst__listen, ...;
+		 * time_wait__rcv_rst__time_wait: RFC 1337, an RST does not
+		 * cut TIME_WAIT short.
+		 */
 		if (sk->sk_state != XTCP_TIME_WAIT)
 			xtcp_reset(sk);
 		goto drop;
@@ -765,7 +778,10 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	    (sk->sk_state == XTCP_FIN_WAIT1 ||
 	     sk->sk_state == XTCP_FIN_WAIT2) &&
 	    xtcp_after(cb->seq + skb->len, xs->rcv_nxt)) {
-		/* Nobody will read it: abort, as Linux does (RFC 9293 3.10.4). */
+		/*
+		 * fin_wait__rcv_data_after_close__closed: nobody will read it,
+		 * abort as Linux does (RFC 9293 3.10.4).
+		 */
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONDATA);
 		xtcp_reply_rst(sock_net(sk), skb);
 		if (!sock_flag(sk, SOCK_DEAD)) {
@@ -792,7 +808,8 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	/* Eighth: FIN, if it is next in sequence. */
 	if ((cb->flags & XTCP_FLAG_FIN) && cb->end_seq - 1 == xs->rcv_nxt) {
 		if (sk->sk_state == XTCP_TIME_WAIT) {
-			xtcp_arm_time_wait(sk, msecs_to_jiffies(2 * xn->sysctl.msl_ms));
+			/* time_wait__rcv_fin__time_wait */
+			xtcp_restart_time_wait(sk);
 			ack_now = true;
 		} else if (!sock_flag(sk, SOCK_DONE)) {
 			xtcp_rcv_fin(sk);

@@ -37,6 +37,7 @@ static void xtcp_rtx_expired(struct sock *sk)
 		limit = xn->sysctl.retries2;
 	}
 	if (xs->retries >= limit) {
+		/* syn_sent__timeout__closed, syn_rcvd__timeout__closed, ... */
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_TIMEOUTS);
 		if (!sock_flag(sk, SOCK_DEAD) && !xs->passive) {
 			WRITE_ONCE(sk->sk_err, ETIMEDOUT);
@@ -55,7 +56,10 @@ backoff:
 
 static void xtcp_tw_expired(struct sock *sk)
 {
-	/* 2 MSL in TIME_WAIT, or an orphan stuck in FIN_WAIT2. */
+	/*
+	 * time_wait__timeout__closed: 2 MSL are over;
+	 * fin_wait2__timeout__closed: an orphan's peer never sent FIN.
+	 */
 	if (sk->sk_state == XTCP_TIME_WAIT ||
 	    sk->sk_state == XTCP_FIN_WAIT2)
 		xtcp_done(sk);
