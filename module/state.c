@@ -404,7 +404,13 @@ static void xtcp_rcv_listen_syn(struct sock *sk, struct sk_buff *skb)
 		return;
 	/* Our own reference for the time we work on it. */
 	sock_hold(child);
-	/* Hashed before it is complete: keep softirq on other CPUs out. */
+	/*
+	 * Hashed before it is complete: keep softirq on other CPUs out.
+	 * From the listener's backlog this runs with BH enabled: disable
+	 * it, or a segment for the child delivered by our own transmit
+	 * would spin on this lock.
+	 */
+	local_bh_disable();
 	bh_lock_sock_nested(child);
 	xs = xtcp_sk(child);
 	child->sk_reuse = sk->sk_reuse;
@@ -447,12 +453,14 @@ static void xtcp_rcv_listen_syn(struct sock *sk, struct sk_buff *skb)
 	if (xtcp_send_syn(child))
 		xtcp_done(child);
 	bh_unlock_sock(child);
+	local_bh_enable();
 	sock_put(child);
 	return;
 
 drop_child:
 	xtcp_done(child);
 	bh_unlock_sock(child);
+	local_bh_enable();
 	sock_put(child);
 	sock_put(child);
 }

@@ -155,13 +155,19 @@ static int xtcp_peek(struct sock *sk, struct msghdr *msg, size_t len)
 	return copied;
 }
 
-/* Why recvmsg() must stop with nothing copied, or 0 to wait for data. */
+/*
+ * Why recvmsg() must stop with nothing copied: 1 for end of stream, a
+ * negative errno, or 0 to wait for data.
+ */
 static int xtcp_recv_stop(struct sock *sk, long timeo)
 {
-	if (sock_flag(sk, SOCK_DONE) || (sk->sk_shutdown & RCV_SHUTDOWN))
-		return 1;	/* end of stream: return 0 bytes */
+	/* A FIN read is end of stream; a reset after it is not news. */
+	if (sock_flag(sk, SOCK_DONE))
+		return 1;
 	if (sk->sk_err)
 		return sock_error(sk);
+	if (sk->sk_shutdown & RCV_SHUTDOWN)
+		return 1;
 	if (sk->sk_state == XTCP_CLOSE)
 		return -ENOTCONN;
 	if (!timeo)
