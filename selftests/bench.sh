@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: the same echo client and server (tools/xtcp-echo) over XTCP
+# and over Linux TCP, on loopback in one VM, reported as XTCP/TCP ratios.
+# Runs inside the VM, from the repo root.  Absolute numbers under TCG
+# emulation mean little; the ratios are the result.
+#
+#   BENCH_BYTES   bytes echoed per throughput run (default 32M)
+#   BENCH_RUNS    throughput runs per stack, the median is kept (default 3)
+#   BENCH_CONNS   sequential short connections for the rate (default 200)
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+ECHO=tools/xtcp-echo
+BYTES=${BENCH_BYTES:-32M}
+RUNS=${BENCH_RUNS:-3}
+CONNS=${BENCH_CONNS:-200}
+OUT=.vm/bench
+mkdir -p "$OUT"
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+[ -x "$ECHO" ] || die "$ECHO not built: run make"
+if [ ! -d /sys/module/xtcp ]; then
+	insmod ./xtcp.ko || die "insmod failed"
+	loaded=1
+fi
+ip link set lo up
+
+# Start a server ($1: "" or -4, $2: port) and wait for its "listening" line.
+start_server() {
+	local log=$OUT/server$1.log i
+
+	# shellcheck disable=SC2086
+	$ECHO $1 server -b 127.0.0.1 -p "$2" >"$log" 2>&1 &
+	server_pid=$!
+	for i in $(seq 1 500); do
+		grep -q '^listening' "$log" && return 0
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	die "server $1 did not start: $(cat "$log")"
+}
+
+# Median MB/s of $RUNS echo runs of $BYTES.
+throughput() {
+	local flag=$1 port=$2 i rates=()
+
+	for i in $(seq 1 "$RUNS"); do
+		# shellcheck disable=SC2086
+		line=$($ECHO $flag client -a 127.0.0.1 -p "$port" -s "$BYTES") ||
+			die "client $flag failed: $line"
+		rates+=("$(sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<<"$line")")
+	done
+	printf '%s\n' "${rates[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p"
+}
+
+# Short connections per second: connect, echo 1 byte, close.
+conn_rate() {
+	local flag=$1 port=$2 i start end
+
+	start=$(date +%s%N)
+	for i in $(seq 1 "$CONNS"); do
+		# shellcheck disable=SC2086
+		$ECHO $flag client -a 127.0.0.1 -p "$port" -m x >/dev/null ||
+			die "short connection $i ($flag) failed"
+	done
+	end=$(date +%s%N)
+	echo "scale=1; $CONNS * 1000000000 / ($end - $start)" | bc
+}
+
+ratio() { echo "scale=2; $1 / $2" | bc; }
+
+objsize() {
+	awk -v n="$1" '$1 == n { print $4 }' /proc/slabinfo
+}
+
+declare -A tput rate
+for stack in xtcp tcp; do
+	if [ "$stack" = tcp ]; then flag=-4; port=7402; else flag=; port=7401; fi
+	start_server "$flag" "$port"
+	tput[$stack]=$(throughput "$flag" "$port")
+	rate[$stack]=$(conn_rate "$flag" "$port")
+	kill "$server_pid" 2>/dev/null
+	wait "$server_pid" 2>/dev/null
+done
+
+mem_x=$(objsize XTCP)
+mem_t=$(objsize TCP)
+
+printf '\n%-34s %12s %12s %10s\n' "benchmark (loopback, one VM)" XTCP TCP XTCP/TCP
+printf '%-34s %12s %12s %10s\n' "echo throughput, MB/s ($BYTES)" \
+	"${tput[xtcp]}" "${tput[tcp]}" "$(ratio "${tput[xtcp]}" "${tput[tcp]}")"
+printf '%-34s %12s %12s %10s\n' "short connections per second" \
+	"${rate[xtcp]}" "${rate[tcp]}" "$(ratio "${rate[xtcp]}" "${rate[tcp]}")"
+if [ -n "$mem_x" ] && [ -n "$mem_t" ]; then
+	printf '%-34s %12s %12s %10s\n' "socket object, bytes (slab)" \
+		"$mem_x" "$mem_t" "$(ratio "$mem_x" "$mem_t")"
+fi
+
+if [ -n "${loaded:-}" ]; then
+	rmmod xtcp || die "rmmod failed"
+fi
