@@ -32,6 +32,7 @@ ip link set lo up
 start_server() {
 	local log=$OUT/server$1.log i
 
+	: >"$log"
 	# shellcheck disable=SC2086
 	$ECHO $1 server -b 127.0.0.1 -p "$2" >"$log" 2>&1 &
 	server_pid=$!

@@ -249,4 +249,70 @@ static inline int xtcp_read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Helpers for tests that build their own world: a fresh network namespace,
+ * files under /proc/sys, and waits with a bound of the caller's choosing.
+ */
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+
+/* Bring an interface up in the caller's namespace. */
+static inline int xtcp_link_up(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret = -1;
+
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret;
+}
+
+/*
+ * Move the calling process into a new network namespace with lo up: its
+ * own /proc/net/xtcp, counters and net.xtcp.* sysctls at their defaults.
+ */
+static inline int xtcp_netns_enter(void)
+{
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	return xtcp_link_up("lo");
+}
+
+/* Write @val to the file at @path (a sysctl, usually). */
+static inline int xtcp_write_file(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Wait, at most @ms milliseconds, until /proc/net/xtcp has @n lines. */
+static inline bool xtcp_wait_count(int n, long ms)
+{
+	long end = xtcp_now_ms() + ms;
+
+	do {
+		if (xtcp_proc_count() == n)
+			return true;
+		usleep(1000);
+	} while (xtcp_now_ms() < end);
+	return false;
+}
+
 #endif /* _XTCP_UTIL_H */
