@@ -54,22 +54,6 @@ static int so_error(int fd)
 	return err;
 }
 
-/* SO_RCVTIMEO and SO_SNDTIMEO: a stuck call fails instead of hanging. */
-static void set_timeouts(int fd, int secs)
-{
-	struct timeval tv = { .tv_sec = secs };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-static int set_linger(int fd, int onoff, int secs)
-{
-	struct linger l = { .l_onoff = onoff, .l_linger = secs };
-
-	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-}
-
 static int set_reuseaddr(int fd)
 {
 	int one = 1;
@@ -164,16 +148,16 @@ FIXTURE_SETUP(est)
 	ASSERT_EQ(0, xtcp_sysctl_set("msl_ms", 200));
 	self->lfd = xtcp_listener(&self->lport);
 	ASSERT_LE(0, self->lfd);
-	set_timeouts(self->lfd, 10);
+	xtcp_set_timeouts(self->lfd, 10);
 	self->cfd = xtcp_socket();
 	ASSERT_LE(0, self->cfd);
-	set_timeouts(self->cfd, 10);
+	xtcp_set_timeouts(self->cfd, 10);
 	ASSERT_EQ(0, xtcp_connect_to(self->cfd, "127.0.0.1", self->lport));
 	self->cport = xtcp_local_port(self->cfd);
 	ASSERT_LT(0, self->cport);
 	self->afd = accept(self->lfd, NULL, NULL);
 	ASSERT_LE(0, self->afd);
-	set_timeouts(self->afd, 10);
+	xtcp_set_timeouts(self->afd, 10);
 }
 
 FIXTURE_TEARDOWN(est)
@@ -429,7 +413,7 @@ TEST_F(est, so_linger_zero__rst_no_time_wait)
 	char c;
 
 	ASSERT_LE(0, rsts);
-	ASSERT_EQ(0, set_linger(self->cfd, 1, 0));
+	ASSERT_EQ(0, xtcp_set_linger(self->cfd, 1, 0));
 	close_fd(&self->cfd);
 	/* An abort, not a close: no FIN_WAIT, no TIME_WAIT. */
 	EXPECT_EQ(0, xtcp_proc_state(self->cport, self->lport));
@@ -459,7 +443,7 @@ TEST_F(est, so_linger_timeout__close_waits_for_fin_ack)
 	if (!delayed)
 		TH_LOG("no tc netem: only the end state is checked");
 
-	ASSERT_EQ(0, set_linger(self->cfd, 1, 5));
+	ASSERT_EQ(0, xtcp_set_linger(self->cfd, 1, 5));
 	ASSERT_EQ(sizeof(buf), send(self->cfd, buf, sizeof(buf), 0));
 	t0 = xtcp_now_ms();
 	EXPECT_EQ(0, close(self->cfd));
@@ -526,7 +510,7 @@ TEST_F(est, send_after_peer_reset__epipe)
 {
 	int i, err = 0;
 
-	ASSERT_EQ(0, set_linger(self->afd, 1, 0));
+	ASSERT_EQ(0, xtcp_set_linger(self->afd, 1, 0));
 	close_fd(&self->afd);
 	EXPECT_TRUE(wait_events(self->cfd, POLLOUT, XTCP_WAIT_MS) &
 		    (POLLERR | POLLHUP));
@@ -723,7 +707,7 @@ TEST(ephemeral_ports__from_ip_local_port_range)
 
 	/* An abort frees a port at once (no TIME_WAIT holds it). */
 	port = xtcp_local_port(fds[3]);
-	ASSERT_EQ(0, set_linger(fds[3], 1, 0));
+	ASSERT_EQ(0, xtcp_set_linger(fds[3], 1, 0));
 	close(fds[3]);
 	fds[3] = xtcp_socket();
 	ASSERT_LE(0, fds[3]);
@@ -756,7 +740,7 @@ TEST(listen_backlog__bounds_half_open_and_unaccepted)
 	xtcp_sysctl_set("rto_init_ms", 200);
 	lfd = xtcp_socket();
 	ASSERT_LE(0, lfd);
-	set_timeouts(lfd, 10);
+	xtcp_set_timeouts(lfd, 10);
 	ASSERT_EQ(0, xtcp_bind_to(lfd, "127.0.0.1", 0));
 	ASSERT_EQ(0, listen(lfd, backlog));
 	lport = xtcp_local_port(lfd);
@@ -1018,8 +1002,8 @@ static int make_orphans(void)
 		if (cfd < 0 || xtcp_connect_to(cfd, "127.0.0.1", lport))
 			return 4;
 		cport = xtcp_local_port(cfd);
-		set_timeouts(lfd, 10);
-		set_timeouts(cfd, 10);
+		xtcp_set_timeouts(lfd, 10);
+		xtcp_set_timeouts(cfd, 10);
 		afd = accept(lfd, NULL, NULL);
 		if (afd < 0)
 			return 5;
@@ -1090,7 +1074,7 @@ TEST(orphans_and_netns_exit)
 	ASSERT_EQ(0, xtcp_netns_enter());
 	lfd = xtcp_listener(&lport);
 	ASSERT_LE(0, lfd);
-	set_timeouts(lfd, 10);
+	xtcp_set_timeouts(lfd, 10);
 
 	for (i = 0; i < 5; i++) {
 		fflush(NULL);

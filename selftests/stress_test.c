@@ -15,22 +15,6 @@
 #include "xtcp_util.h"
 #include "kselftest_harness.h"
 
-/* SO_RCVTIMEO and SO_SNDTIMEO: a stuck call fails instead of hanging. */
-static void set_timeouts(int fd, int secs)
-{
-	struct timeval tv = { .tv_sec = secs };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-static int set_linger(int fd, int onoff, int secs)
-{
-	struct linger l = { .l_onoff = onoff, .l_linger = secs };
-
-	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-}
-
 /* Run a shell command, quietly; 0 if it succeeded. */
 static int run(const char *cmd)
 {
@@ -125,7 +109,7 @@ static void *conn_server(void *arg)
 				continue;
 			break;	/* the listener was shut down */
 		}
-		set_timeouts(fd, 10);
+		xtcp_set_timeouts(fd, 10);
 		if (xtcp_read_all(fd, buf, sizeof(buf)))
 			fail(&w->server, 1, errno);
 		else if (xtcp_write_all(fd, buf, sizeof(buf)))
@@ -154,7 +138,7 @@ static void *conn_client(void *arg)
 			fail(&w->client, 1, errno);
 			continue;
 		}
-		set_timeouts(fd, 10);
+		xtcp_set_timeouts(fd, 10);
 		if (xtcp_connect_to(fd, "127.0.0.1", w->lport))
 			fail(&w->client, 2, errno);
 		else if (xtcp_write_all(fd, out, sizeof(out)))
@@ -284,12 +268,12 @@ TEST_F_TIMEOUT(stress, close_racing_arriving_data, 240)
 	ASSERT_EQ(0, xtcp_sysctl_set("msl_ms", 100));
 	self->lfd = xtcp_listener(&self->lport);
 	ASSERT_LE(0, self->lfd);
-	set_timeouts(self->lfd, 10);
+	xtcp_set_timeouts(self->lfd, 10);
 
 	for (i = 0; i < rounds && !hung; i++) {
 		cfd = xtcp_socket();
 		ASSERT_LE(0, cfd);
-		set_timeouts(cfd, 10);
+		xtcp_set_timeouts(cfd, 10);
 		ASSERT_EQ(0, xtcp_connect_to(cfd, "127.0.0.1", self->lport));
 		afd = accept(self->lfd, NULL, NULL);
 		ASSERT_LE(0, afd);
@@ -360,7 +344,7 @@ TEST_F_TIMEOUT(stress, close_racing_retransmit_timer, 240)
 	ASSERT_EQ(0, xtcp_bind_to(self->lfd, "127.0.0.1", 0));
 	ASSERT_EQ(0, listen(self->lfd, RTX_CONNS));
 	self->lport = xtcp_local_port(self->lfd);
-	set_timeouts(self->lfd, 10);
+	xtcp_set_timeouts(self->lfd, 10);
 	for (i = 0; i < RTX_CONNS; i++) {
 		cfd[i] = xtcp_socket();
 		ASSERT_LE(0, cfd[i]);
@@ -397,7 +381,7 @@ TEST_F_TIMEOUT(stress, close_racing_retransmit_timer, 240)
 			close(cfd[i]);
 			break;
 		case 3:
-			set_linger(cfd[i], 1, 0);
+			xtcp_set_linger(cfd[i], 1, 0);
 			close(cfd[i]);
 			close(afd[i]);
 			break;
@@ -464,14 +448,14 @@ TEST_F_TIMEOUT(stress, syn_while_listener_owned__backlog_handshake, 120)
 	ASSERT_EQ(0, xtcp_sysctl_set("msl_ms", 100));
 	self->lfd = xtcp_listener(&self->lport);
 	ASSERT_LE(0, self->lfd);
-	set_timeouts(self->lfd, 10);
+	xtcp_set_timeouts(self->lfd, 10);
 	o.fd = self->lfd;
 	ASSERT_EQ(0, pthread_create(&th, NULL, own_listener, &o));
 
 	for (i = 0; i < n; i++) {
 		cfd = xtcp_socket();
 		ASSERT_LE(0, cfd);
-		set_timeouts(cfd, 10);
+		xtcp_set_timeouts(cfd, 10);
 		if (!xtcp_connect_to(cfd, "127.0.0.1", self->lport)) {
 			afd = accept(self->lfd, NULL, NULL);
 			if (afd >= 0) {

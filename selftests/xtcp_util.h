@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -313,6 +314,22 @@ static inline bool xtcp_wait_count(int n, long ms)
 		usleep(1000);
 	} while (xtcp_now_ms() < end);
 	return false;
+}
+
+/* SO_RCVTIMEO and SO_SNDTIMEO: a stuck call fails instead of hanging. */
+static inline void xtcp_set_timeouts(int fd, int secs)
+{
+	struct timeval tv = { .tv_sec = secs };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static inline int xtcp_set_linger(int fd, int onoff, int secs)
+{
+	struct linger l = { .l_onoff = onoff, .l_linger = secs };
+
+	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
 
 #endif /* _XTCP_UTIL_H */
