@@ -722,23 +722,31 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 
 	/* Second: RST (RFC 5961 3.2: exact match, else challenge ACK). */
 	if (cb->flags & XTCP_FLAG_RST) {
+		/*
+		 * time_wait__rcv_rst__time_wait: RFC 1337, an RST does not
+		 * cut TIME_WAIT short, and earns no challenge either.
+		 */
+		if (sk->sk_state == XTCP_TIME_WAIT)
+			goto drop;
 		if (cb->seq != xs->rcv_nxt) {
 			xtcp_send_challenge_ack(sk);
 			goto drop;
 		}
-		/*
-		 * established__rcv_rst__closed, syn_rcvd__rcv_rst__listen, ...;
-		 * time_wait__rcv_rst__time_wait: RFC 1337, an RST does not
-		 * cut TIME_WAIT short.
-		 */
-		if (sk->sk_state != XTCP_TIME_WAIT)
-			xtcp_reset(sk);
+		/* established__rcv_rst__closed, syn_rcvd__rcv_rst__listen, ... */
+		xtcp_reset(sk);
 		goto drop;
 	}
 
-	/* Fourth: SYN in a synchronized state (RFC 5961 4.2). */
+	/*
+	 * Fourth: SYN.  syn_rcvd__rcv_syn__listen: a passive child returns to
+	 * LISTEN, that is, it goes (RFC 9293 3.10.7.4); in the synchronized
+	 * states a challenge ACK answers (RFC 5961 4.2).
+	 */
 	if (cb->flags & XTCP_FLAG_SYN) {
-		xtcp_send_challenge_ack(sk);
+		if (sk->sk_state == XTCP_SYN_RECV && xs->passive)
+			xtcp_done(sk);
+		else
+			xtcp_send_challenge_ack(sk);
 		goto drop;
 	}
 
@@ -814,7 +822,14 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	}
 
 	/* Eighth: FIN, if it is next in sequence. */
-	if ((cb->flags & XTCP_FLAG_FIN) && cb->end_seq - 1 == xs->rcv_nxt) {
+	if ((cb->flags & XTCP_FLAG_FIN) &&
+	    xtcp_after(cb->end_seq - 1, xs->rcv_nxt) &&
+	    ((1 << sk->sk_state) &
+	     (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
+		/* A hole before the FIN: duplicate ACK (RFC 5681 4.2). */
+		ack_now = true;
+	} else if ((cb->flags & XTCP_FLAG_FIN) &&
+		   cb->end_seq - 1 == xs->rcv_nxt) {
 		if (sk->sk_state == XTCP_TIME_WAIT) {
 			/* time_wait__rcv_fin__time_wait */
 			xtcp_restart_time_wait(sk);

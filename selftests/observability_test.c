@@ -101,28 +101,34 @@ TEST(ss_reads_proc_net_xtcp)
 
 TEST(ext_shows_state_name_and_sequence_variables)
 {
-	int lfd, cfd, afd, lport, cport;
-	char buf[16384], key[64], *line;
+	char line[512], local[32], remote[32], state[16], want[32];
+	int lfd, cfd, afd, lport, found = 0;
 	struct xtcp_info info;
 	socklen_t len = sizeof(info);
 	unsigned int iss, una, nxt;
-	int n;
+	FILE *f;
 
 	afd = connect_pair(&lfd, &cfd, &lport);
 	ASSERT_LE(0, afd);
-	cport = xtcp_local_port(cfd);
 	ASSERT_EQ(0, getsockopt(cfd, SOL_XTCP, XTCP_INFO, &info, &len));
-	ASSERT_LT(0, read_file("/proc/net/xtcp_ext", buf, sizeof(buf)));
+	snprintf(want, sizeof(want), "127.0.0.1:%d", xtcp_local_port(cfd));
 
-	snprintf(key, sizeof(key), "127.0.0.1:%d ", cport);
-	line = strstr(buf, key);
-	ASSERT_NE(NULL, line);
-	EXPECT_EQ(line, strstr(line, key));
-	n = sscanf(line, "%*s %*s ESTABLISHED %u %u %u", &iss, &una, &nxt);
-	ASSERT_EQ(3, n);
-	EXPECT_EQ(info.xtcpi_iss, iss);
-	EXPECT_EQ(info.xtcpi_snd_una, una);
-	EXPECT_EQ(info.xtcpi_snd_nxt, nxt);
+	f = fopen("/proc/net/xtcp_ext", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		int n = sscanf(line, "%31s %31s %15s %u %u %u", local, remote,
+			       state, &iss, &una, &nxt);
+
+		if (n != 6 || strcmp(local, want))
+			continue;
+		found++;
+		EXPECT_STREQ("ESTABLISHED", state);
+		EXPECT_EQ(info.xtcpi_iss, iss);
+		EXPECT_EQ(info.xtcpi_snd_una, una);
+		EXPECT_EQ(info.xtcpi_snd_nxt, nxt);
+	}
+	fclose(f);
+	EXPECT_EQ(1, found);
 	close(afd);
 	close(cfd);
 	close(lfd);
