@@ -297,4 +297,66 @@ TEST(counters_follow_handshake)
 	close(lfd);
 }
 
+static long long real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Connect from 127.0.0.1:@cport to @lport; the ISN, then an abortive close. */
+static int isn_of_connection(int lfd, int cport, int lport, unsigned int *iss)
+{
+	struct linger lin = { .l_onoff = 1, .l_linger = 0 };
+	struct xtcp_info info;
+	socklen_t len = sizeof(info);
+	int one = 1, fd = xtcp_socket(), afd, ret = -1;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (!xtcp_bind_to(fd, "127.0.0.1", cport) &&
+	    !xtcp_connect_to(fd, "127.0.0.1", lport) &&
+	    !getsockopt(fd, SOL_XTCP, XTCP_INFO, &info, &len)) {
+		*iss = info.xtcpi_iss;
+		ret = 0;
+	}
+	afd = accept(lfd, NULL, NULL);
+	/* RST instead of FIN: no TIME_WAIT holds the 4-tuple. */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
+	close(fd);
+	if (afd >= 0)
+		close(afd);
+	return ret;
+}
+
+/*
+ * RFC 6528: ISN = M + F(4-tuple, secret), M a clock of about 4 us.  The
+ * same 4-tuple again gets an ISN ahead by the time that passed; another
+ * 4-tuple gets one unrelated to it.
+ */
+TEST(isn_rfc6528_clock_plus_hash)
+{
+	unsigned int iss1, iss2, iss3, ticks;
+	int lport, lfd = xtcp_listener(&lport), p1, p2;
+	long long t1, t2;
+
+	ASSERT_LE(0, lfd);
+	p1 = 40000 + getpid() % 10000;
+	p2 = p1 + 1;
+	t1 = real_ns();
+	ASSERT_EQ(0, isn_of_connection(lfd, p1, lport, &iss1));
+	ASSERT_EQ(0, isn_of_connection(lfd, p1, lport, &iss2));
+	ASSERT_EQ(0, isn_of_connection(lfd, p2, lport, &iss3));
+	t2 = real_ns();
+	ticks = (t2 - t1) / 4096 + 2;
+
+	EXPECT_LT(0, (int)(iss2 - iss1));
+	EXPECT_GE(ticks, iss2 - iss1);
+	/* Off the clock line by the hash: 2^-20 odds of a false failure. */
+	EXPECT_LT(ticks, iss3 - iss1);
+	close(lfd);
+}
+
 TEST_HARNESS_MAIN
