@@ -240,14 +240,9 @@ TEST_F(arcs, syn_sent__rcv_syn__syn_rcvd)
 TEST_F(arcs, syn_rcvd__rcv_synack__established)
 {
 	struct xtcp_peer *p = &self->p;
-	struct peer_seg s;
 
-	self->fd = peer_connect(p, XPORT);
+	self->fd = peer_connect_simultaneous(p, XPORT);
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, peer_send(p, PEER_SYN, p->irs, 0, NULL, 0));
-	p->rcv_nxt = p->irs + 1;
-	ASSERT_EQ(0, peer_expect(p, &s, PEER_SYN | PEER_ACK, p->iss,
-				 p->irs + 1));
 
 	/*
 	 * The other half of a simultaneous open (RFC 9293 figure 7, line 6):
@@ -264,14 +259,9 @@ TEST_F(arcs, syn_rcvd__rcv_synack__established)
 TEST_F(arcs, syn_rcvd__close__fin_wait1)
 {
 	struct xtcp_peer *p = &self->p;
-	struct peer_seg s;
 
-	self->fd = peer_connect(p, XPORT);
+	self->fd = peer_connect_simultaneous(p, XPORT);
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, peer_send(p, PEER_SYN, p->irs, 0, NULL, 0));
-	p->rcv_nxt = p->irs + 1;
-	ASSERT_EQ(0, peer_expect(p, &s, PEER_SYN | PEER_ACK, p->iss,
-				 p->irs + 1));
 	ASSERT_EQ(XTCP_SYN_RECV, peer_state(p));
 
 	/* close() in SYN_RCVD: <SEQ=ISS+1><ACK=IRS+1><CTL=FIN,ACK> */

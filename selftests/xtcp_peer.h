@@ -1019,6 +1019,28 @@ fail:
 }
 
 /*
+ * Simultaneous open: connect(), then the peer's own SYN crosses ours and
+ * XTCP answers <SEQ=ISS><ACK=IRS+1><CTL=SYN,ACK> from SYN_RCVD.
+ */
+static inline int peer_connect_simultaneous(struct xtcp_peer *p, int xport)
+{
+	struct peer_seg s;
+	int fd = peer_connect(p, xport);
+
+	if (fd < 0)
+		return -1;
+	if (peer_send(p, PEER_SYN, p->irs, 0, NULL, 0))
+		goto fail;
+	p->rcv_nxt = p->irs + 1;
+	if (peer_expect(p, &s, PEER_SYN | PEER_ACK, p->iss, p->irs + 1))
+		goto fail;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/*
  * SYN_SENT -> ESTABLISHED: the peer answers <SEQ=IRS><ACK=ISS+1>
  * <CTL=SYN,ACK> and expects <SEQ=ISS+1><ACK=IRS+1><CTL=ACK>.
  */
