@@ -11,9 +11,14 @@
 
 #include "xtcp.h"
 
-/* Check the header and checksum; fill the control block. */
-static bool xtcp_validate(struct net *net, struct sk_buff *skb)
+/*
+ * Check the header and checksum and fill the control block; 0 if the
+ * segment is good, else why it is dropped.
+ */
+static enum skb_drop_reason xtcp_validate(struct net *net,
+					  struct sk_buff *skb)
 {
+	enum skb_drop_reason reason = SKB_DROP_REASON_PKT_TOO_SMALL;
 	struct xtcp_skb_cb *cb;
 	const struct xtcphdr *th;
 	unsigned int doff;
@@ -30,6 +35,7 @@ static bool xtcp_validate(struct net *net, struct sk_buff *skb)
 	if (skb_checksum_init(skb, xtcp_ipproto, inet_compute_pseudo) ||
 	    skb_checksum_complete(skb)) {
 		XTCP_INC_STATS(net, XTCP_MIB_INCSUMERRORS);
+		reason = SKB_DROP_REASON_TCP_CSUM;
 		goto bad;
 	}
 
@@ -44,10 +50,10 @@ static bool xtcp_validate(struct net *net, struct sk_buff *skb)
 	cb->ack_seq = ntohl(th->ack_seq);
 	cb->window = ntohs(th->window);
 	__skb_pull(skb, doff);
-	return true;
+	return SKB_NOT_DROPPED_YET;
 bad:
 	XTCP_INC_STATS(net, XTCP_MIB_INERRS);
-	return false;
+	return reason;
 }
 
 int xtcp_v4_rcv(struct sk_buff *skb)
@@ -55,6 +61,7 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	struct net *net = dev_net(skb->dev);
 	const struct iphdr *iph;
 	const struct xtcphdr *th;
+	enum skb_drop_reason reason = SKB_DROP_REASON_OTHERHOST;
 	struct sock *sk;
 	int ret = 0;
 
@@ -62,7 +69,8 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 		goto drop;
 	XTCP_INC_STATS(net, XTCP_MIB_INSEGS);
 	skb_reset_transport_header(skb);
-	if (!xtcp_validate(net, skb))
+	reason = xtcp_validate(net, skb);
+	if (reason)
 		goto drop;
 
 	iph = ip_hdr(skb);
@@ -71,6 +79,7 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	if (!sk) {
 		XTCP_INC_STATS(net, XTCP_MIB_NOSOCKET);
 		xtcp_reply_rst(net, skb);
+		reason = SKB_DROP_REASON_NO_SOCKET;
 		goto drop;
 	}
 
@@ -98,14 +107,14 @@ process:
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
 					   READ_ONCE(sk->sk_sndbuf))) {
 		XTCP_INC_STATS(net, XTCP_MIB_BACKLOGDROPS);
-		kfree_skb(skb);
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
 	}
 	bh_unlock_sock(sk);
 	sock_put(sk);
 	return ret;
 
 drop:
-	kfree_skb(skb);
+	kfree_skb_reason(skb, reason);
 	return 0;
 }
 
