@@ -56,7 +56,7 @@ lint: setup
 
 install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR_ABS) modules_install
-	depmod -a $(KVER)
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KVER)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR_ABS) clean 2>/dev/null
