@@ -72,6 +72,26 @@ static int rto_ms(int fd)
 
 /* ---- opening ------------------------------------------------------------ */
 
+/*
+ * A passive connection the process has closed: its FIN acknowledged, an
+ * orphan in FIN_WAIT2.
+ */
+static int orphan_in_fin_wait2(struct _test_data_arcs *self)
+{
+	struct xtcp_peer *p = &self->p;
+
+	self->fd = peer_open_passive(p, XPORT, &self->lfd);
+	if (self->fd < 0)
+		return -1;
+	close(self->fd);
+	self->fd = -1;
+	if (peer_expect_fin(p) ||
+	    peer_send(p, PEER_ACK, p->rcv_nxt, p->snd_nxt, NULL, 0))
+		return -1;
+	p->snd_una = p->snd_nxt;
+	return peer_wait_state(p, XTCP_FIN_WAIT2) ? 0 : -1;
+}
+
 TEST_F(arcs, listen__rcv_syn__syn_rcvd)
 {
 	struct xtcp_peer *p = &self->p;
@@ -835,14 +855,7 @@ TEST_F(arcs, fin_wait2__rcv_fin__time_wait)
 	struct xtcp_peer *p = &self->p;
 	long long arc;
 
-	self->fd = peer_open_passive(p, XPORT, &self->lfd);
-	ASSERT_LE(0, self->fd);
-	close(self->fd);
-	self->fd = -1;
-	ASSERT_EQ(0, peer_expect_fin(p));
-	ASSERT_EQ(0, peer_send(p, PEER_ACK, p->rcv_nxt, p->snd_nxt, NULL, 0));
-	p->snd_una = p->snd_nxt;
-	ASSERT_TRUE(peer_wait_state(p, XTCP_FIN_WAIT2));
+	ASSERT_EQ(0, orphan_in_fin_wait2(self));
 	arc = ctr("FIN_WAIT2->TIME_WAIT");
 
 	ASSERT_EQ(0, peer_fin(p, p->snd_nxt));
@@ -876,14 +889,7 @@ TEST_F(arcs, fin_wait2__orphan_rcv_data__rst)
 	struct xtcp_peer *p = &self->p;
 	struct peer_seg s;
 
-	self->fd = peer_open_passive(p, XPORT, &self->lfd);
-	ASSERT_LE(0, self->fd);
-	close(self->fd);
-	self->fd = -1;
-	ASSERT_EQ(0, peer_expect_fin(p));
-	ASSERT_EQ(0, peer_send(p, PEER_ACK, p->rcv_nxt, p->snd_nxt, NULL, 0));
-	p->snd_una = p->snd_nxt;
-	ASSERT_TRUE(peer_wait_state(p, XTCP_FIN_WAIT2));
+	ASSERT_EQ(0, orphan_in_fin_wait2(self));
 
 	ASSERT_EQ(0, peer_send(p, PEER_ACK, p->rcv_nxt, p->snd_nxt, NULL,
 			       100));

@@ -88,70 +88,12 @@ TEST_F(conn, xtcp_info_sequence_space)
 	EXPECT_EQ(ci.xtcpi_rcv_nxt, ai.xtcpi_snd_nxt);
 }
 
-static unsigned char pattern(size_t i)
-{
-	return (unsigned char)(i * 7 + (i >> 9));
-}
-
-struct echo_arg {
-	int fd;
-	int err;
-};
-
-/* Echo everything back until EOF, then close the sending side. */
-static void *echo_thread(void *p)
-{
-	struct echo_arg *a = p;
-	char buf[16384];
-	ssize_t n;
-
-	while ((n = read(a->fd, buf, sizeof(buf))) > 0) {
-		if (xtcp_write_all(a->fd, buf, n)) {
-			a->err = errno;
-			return NULL;
-		}
-	}
-	if (n < 0)
-		a->err = errno;
-	shutdown(a->fd, SHUT_WR);
-	return NULL;
-}
-
-struct send_arg {
-	int fd;
-	size_t len;
-	int err;
-};
-
-static void *send_thread(void *p)
-{
-	struct send_arg *a = p;
-	unsigned char buf[10000];
-	size_t off = 0;
-
-	while (off < a->len) {
-		size_t n = a->len - off < sizeof(buf) ? a->len - off :
-							 sizeof(buf);
-		size_t i;
-
-		for (i = 0; i < n; i++)
-			buf[i] = pattern(off + i);
-		if (xtcp_write_all(a->fd, buf, n)) {
-			a->err = errno;
-			return NULL;
-		}
-		off += n;
-	}
-	shutdown(a->fd, SHUT_WR);
-	return NULL;
-}
-
 /* 4 MiB through the echo server and back, byte for byte. */
 TEST_F(conn, data_echoed_intact)
 {
 	const size_t total = 4 << 20;
-	struct echo_arg ea = { 0 };
-	struct send_arg sa = { 0 };
+	struct xtcp_echo ea = { 0 };
+	struct xtcp_sender sa = { .shut_wr = true };
 	pthread_t echo, sender;
 	unsigned char buf[8192];
 	size_t got = 0, bad = 0;
@@ -162,14 +104,14 @@ TEST_F(conn, data_echoed_intact)
 	ea.fd = self->afd;
 	sa.fd = self->cfd;
 	sa.len = total;
-	ASSERT_EQ(0, pthread_create(&echo, NULL, echo_thread, &ea));
-	ASSERT_EQ(0, pthread_create(&sender, NULL, send_thread, &sa));
+	ASSERT_EQ(0, pthread_create(&echo, NULL, xtcp_echo_thread, &ea));
+	ASSERT_EQ(0, pthread_create(&sender, NULL, xtcp_send_pattern, &sa));
 
 	while ((n = read(self->cfd, buf, sizeof(buf))) > 0) {
 		ssize_t i;
 
 		for (i = 0; i < n; i++)
-			if (buf[i] != pattern(got + i))
+			if (buf[i] != xtcp_pattern(got + i))
 				bad++;
 		got += n;
 	}

@@ -28,11 +28,6 @@ static const char *state_name(int st)
 	return st ? state_names[st] : "(gone)";
 }
 
-static unsigned char pattern(size_t i)
-{
-	return (unsigned char)(i * 7 + (i >> 9));
-}
-
 /* Wait at most @ms for @events on @fd; the revents, 0 on timeout. */
 static short wait_events(int fd, short events, int ms)
 {
@@ -167,35 +162,6 @@ FIXTURE_TEARDOWN(est)
 	close_fd(&self->lfd);
 }
 
-struct sender {
-	int fd;
-	size_t len;
-	int err;
-};
-
-/* Send @len bytes of pattern(). */
-static void *send_pattern(void *arg)
-{
-	struct sender *a = arg;
-	unsigned char buf[8192];
-	size_t off = 0;
-
-	while (off < a->len) {
-		size_t n = a->len - off, i;
-
-		if (n > sizeof(buf))
-			n = sizeof(buf);
-		for (i = 0; i < n; i++)
-			buf[i] = pattern(off + i);
-		if (xtcp_write_all(a->fd, buf, n)) {
-			a->err = errno ? errno : EIO;
-			return NULL;
-		}
-		off += n;
-	}
-	return NULL;
-}
-
 TEST(nonblocking_connect__einprogress_then_poll_so_error)
 {
 	struct sockaddr_xtcp peer;
@@ -271,7 +237,7 @@ TEST(nonblocking_connect__refused_so_error)
 TEST_F(est, half_close__peer_reads_eof_and_still_sends)
 {
 	const size_t total = 100 * 1024;
-	struct sender sa = { .fd = self->afd, .len = total };
+	struct xtcp_sender sa = { .fd = self->afd, .len = total };
 	unsigned char *buf = malloc(total);
 	size_t i, bad = 0;
 	pthread_t th;
@@ -290,12 +256,12 @@ TEST_F(est, half_close__peer_reads_eof_and_still_sends)
 	EXPECT_EQ(EPIPE, errno);
 
 	/* The other direction still works: 100 KB, byte for byte. */
-	ASSERT_EQ(0, pthread_create(&th, NULL, send_pattern, &sa));
+	ASSERT_EQ(0, pthread_create(&th, NULL, xtcp_send_pattern, &sa));
 	EXPECT_EQ(0, xtcp_read_all(self->cfd, buf, total));
 	pthread_join(th, NULL);
 	EXPECT_EQ(0, sa.err);
 	for (i = 0; i < total; i++)
-		if (buf[i] != pattern(i))
+		if (buf[i] != xtcp_pattern(i))
 			bad++;
 	EXPECT_EQ(0, bad);
 	free(buf);

@@ -332,4 +332,66 @@ static inline int xtcp_set_linger(int fd, int onoff, int secs)
 	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
 
+/* Byte @i of every patterned test transfer: detects loss and reordering. */
+static inline unsigned char xtcp_pattern(size_t i)
+{
+	return (unsigned char)(i * 7 + (i >> 9));
+}
+
+struct xtcp_sender {
+	int fd;
+	size_t len;
+	bool shut_wr;	/* shutdown(SHUT_WR) when all is sent */
+	int err;
+};
+
+/* Thread body: send @len bytes of xtcp_pattern(). */
+static inline void *xtcp_send_pattern(void *arg)
+{
+	struct xtcp_sender *a = arg;
+	unsigned char buf[8192];
+	size_t off = 0;
+
+	while (off < a->len) {
+		size_t n = a->len - off, i;
+
+		if (n > sizeof(buf))
+			n = sizeof(buf);
+		for (i = 0; i < n; i++)
+			buf[i] = xtcp_pattern(off + i);
+		if (xtcp_write_all(a->fd, buf, n)) {
+			a->err = errno ? errno : EIO;
+			return NULL;
+		}
+		off += n;
+	}
+	if (a->shut_wr)
+		shutdown(a->fd, SHUT_WR);
+	return NULL;
+}
+
+struct xtcp_echo {
+	int fd;
+	int err;
+};
+
+/* Thread body: echo everything back until EOF, then SHUT_WR. */
+static inline void *xtcp_echo_thread(void *arg)
+{
+	struct xtcp_echo *a = arg;
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = read(a->fd, buf, sizeof(buf))) > 0) {
+		if (xtcp_write_all(a->fd, buf, n)) {
+			a->err = errno;
+			return NULL;
+		}
+	}
+	if (n < 0)
+		a->err = errno;
+	shutdown(a->fd, SHUT_WR);
+	return NULL;
+}
+
 #endif /* _XTCP_UTIL_H */
