@@ -253,6 +253,10 @@ void xtcp_push(struct sock *sk)
 			break;
 		if (xtcp_transmit_queued(sk, skb))
 			break;
+		if (cb->retransmitted) {
+			xs->total_retrans++;
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
+		}
 		if (xtcp_after(cb->end_seq, xs->snd_nxt))
 			xs->snd_nxt = cb->end_seq;
 		xs->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
@@ -284,6 +288,28 @@ int xtcp_retransmit_head(struct sock *sk)
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
 	}
 	return err;
+}
+
+/*
+ * A retransmission timeout: presume everything in flight after the head
+ * lost too (with no reassembly the peer dropped it) and send it again, as
+ * the window allows, from the next ACK on (go-back-N, RFC 9293 3.8.1).
+ * SND.NXT stays the highest sequence sent, so ACKs for what did arrive
+ * remain acceptable.
+ */
+void xtcp_rewind_send_head(struct sock *sk)
+{
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue), *skb;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!head || head == xs->send_head)
+		return;
+	for (skb = head; skb != xs->send_head;
+	     skb = skb_queue_is_last(&sk->sk_write_queue, skb) ? NULL :
+								 skb->next)
+		XTCP_SKB_CB(skb)->retransmitted = 1;
+	xs->send_head = skb_queue_is_last(&sk->sk_write_queue, head) ?
+			NULL : head->next;
 }
 
 /* Queue and send SYN (active open) or SYN+ACK (SYN_RCVD). */

@@ -271,7 +271,7 @@ static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 	struct sk_buff *skb;
 	bool freed = false;
 
-	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != xs->send_head) {
+	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 
 		if (xtcp_after(cb->end_seq, ack))
@@ -279,6 +279,10 @@ static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 		/* Karn: only segments sent once give an RTT sample. */
 		if (!cb->retransmitted)
 			xtcp_rtt_sample(sk, cb->sent);
+		/* Rewound by a timeout, yet it arrived the first time. */
+		if (skb == xs->send_head)
+			xs->send_head = skb_queue_is_last(&sk->sk_write_queue,
+							  skb) ? NULL : skb->next;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		consume_skb(skb);

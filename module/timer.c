@@ -47,6 +47,7 @@ static void xtcp_rtx_expired(struct sock *sk)
 		return;
 	}
 	xtcp_retransmit_head(sk);
+	xtcp_rewind_send_head(sk);
 	xs->retries++;
 backoff:
 	/* RFC 6298 5.5: back off. */
