@@ -4,7 +4,6 @@
  * the four-way teardown with TIME_WAIT on the active closer, and RST for
  * a port nobody listens on.  States are read from /proc/net/xtcp.
  */
-#include <pthread.h>
 
 #include "xtcp_util.h"
 #include "kselftest_harness.h"
@@ -92,36 +91,16 @@ TEST_F(conn, xtcp_info_sequence_space)
 TEST_F(conn, data_echoed_intact)
 {
 	const size_t total = 4 << 20;
-	struct xtcp_echo ea = { 0 };
-	struct xtcp_sender sa = { .shut_wr = true };
-	pthread_t echo, sender;
-	unsigned char buf[8192];
-	size_t got = 0, bad = 0;
-	ssize_t n;
+	struct xtcp_roundtrip r;
 
 	self->afd = accept(self->lfd, NULL, NULL);
 	ASSERT_LE(0, self->afd);
-	ea.fd = self->afd;
-	sa.fd = self->cfd;
-	sa.len = total;
-	ASSERT_EQ(0, pthread_create(&echo, NULL, xtcp_echo_thread, &ea));
-	ASSERT_EQ(0, pthread_create(&sender, NULL, xtcp_send_pattern, &sa));
-
-	while ((n = read(self->cfd, buf, sizeof(buf))) > 0) {
-		ssize_t i;
-
-		for (i = 0; i < n; i++)
-			if (buf[i] != xtcp_pattern(got + i))
-				bad++;
-		got += n;
-	}
-	pthread_join(sender, NULL);
-	pthread_join(echo, NULL);
-	EXPECT_EQ(0, n);
-	EXPECT_EQ(0, sa.err);
-	EXPECT_EQ(0, ea.err);
-	EXPECT_EQ(total, got);
-	EXPECT_EQ(0, bad);
+	ASSERT_EQ(0, xtcp_echo_roundtrip(self->cfd, self->afd, total, &r));
+	EXPECT_EQ(0, r.last);
+	EXPECT_EQ(0, r.send_err);
+	EXPECT_EQ(0, r.echo_err);
+	EXPECT_EQ(total, r.got);
+	EXPECT_EQ(0, r.bad);
 }
 
 /* A message each way, as an application would. */

@@ -4,8 +4,6 @@
  * on the loopback of a namespace of the test's own.  Every byte must come
  * back intact and in order, within the harness's time limit.
  */
-#include <pthread.h>
-
 #include "xtcp_util.h"
 #include "kselftest_harness.h"
 
@@ -64,31 +62,15 @@ FIXTURE_TEARDOWN(lossy)
 
 TEST_F(lossy, echo_intact)
 {
-	struct xtcp_sender sa = { .fd = self->cfd, .len = variant->bytes,
-				  .shut_wr = true };
-	struct xtcp_echo ea = { .fd = self->afd };
-	pthread_t echo, sender;
-	unsigned char buf[8192];
-	size_t got = 0, bad = 0;
-	ssize_t n;
+	struct xtcp_roundtrip r;
 
-	ASSERT_EQ(0, pthread_create(&echo, NULL, xtcp_echo_thread, &ea));
-	ASSERT_EQ(0, pthread_create(&sender, NULL, xtcp_send_pattern, &sa));
-	while ((n = read(self->cfd, buf, sizeof(buf))) > 0) {
-		ssize_t i;
-
-		for (i = 0; i < n; i++)
-			if (buf[i] != xtcp_pattern(got + i))
-				bad++;
-		got += n;
-	}
-	pthread_join(sender, NULL);
-	pthread_join(echo, NULL);
-	EXPECT_EQ(0, n);
-	EXPECT_EQ(0, sa.err);
-	EXPECT_EQ(0, ea.err);
-	EXPECT_EQ(variant->bytes, got);
-	EXPECT_EQ(0, bad);
+	ASSERT_EQ(0, xtcp_echo_roundtrip(self->cfd, self->afd, variant->bytes,
+					 &r));
+	EXPECT_EQ(0, r.last);
+	EXPECT_EQ(0, r.send_err);
+	EXPECT_EQ(0, r.echo_err);
+	EXPECT_EQ(variant->bytes, r.got);
+	EXPECT_EQ(0, r.bad);
 	TH_LOG("%s: RetransSegs %lld, InCsumErrors %lld, OutOfWindow %lld",
 	       variant->netem, xtcp_counter("RetransSegs"),
 	       xtcp_counter("InCsumErrors"), xtcp_counter("OutOfWindow"));

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -392,6 +393,50 @@ static inline void *xtcp_echo_thread(void *arg)
 		a->err = errno;
 	shutdown(a->fd, SHUT_WR);
 	return NULL;
+}
+
+/* What a round trip through an echo server did. */
+struct xtcp_roundtrip {
+	size_t got;		/* bytes read back */
+	size_t bad;		/* of those, bytes unlike the pattern */
+	ssize_t last;		/* the last read(): 0 for a clean EOF */
+	int send_err;		/* errno of the sender thread, 0 if none */
+	int echo_err;		/* errno of the echo thread, 0 if none */
+};
+
+/*
+ * Send @len patterned bytes on @cfd while a thread echoes them back on
+ * @afd, read them back on @cfd and compare; 0 if the threads ran.
+ */
+static inline int xtcp_echo_roundtrip(int cfd, int afd, size_t len,
+				      struct xtcp_roundtrip *r)
+{
+	struct xtcp_sender sa = { .fd = cfd, .len = len, .shut_wr = true };
+	struct xtcp_echo ea = { .fd = afd };
+	pthread_t echo, sender;
+	unsigned char buf[8192];
+
+	memset(r, 0, sizeof(*r));
+	if (pthread_create(&echo, NULL, xtcp_echo_thread, &ea))
+		return -1;
+	if (pthread_create(&sender, NULL, xtcp_send_pattern, &sa)) {
+		shutdown(cfd, SHUT_WR);
+		pthread_join(echo, NULL);
+		return -1;
+	}
+	while ((r->last = read(cfd, buf, sizeof(buf))) > 0) {
+		ssize_t i;
+
+		for (i = 0; i < r->last; i++)
+			if (buf[i] != xtcp_pattern(r->got + i))
+				r->bad++;
+		r->got += r->last;
+	}
+	pthread_join(sender, NULL);
+	pthread_join(echo, NULL);
+	r->send_err = sa.err;
+	r->echo_err = ea.err;
+	return 0;
 }
 
 #endif /* _XTCP_UTIL_H */
