@@ -73,19 +73,25 @@ static int rto_ms(int fd)
 /* ---- opening ------------------------------------------------------------ */
 
 /*
- * A passive connection the process has closed: its FIN acknowledged, an
- * orphan in FIN_WAIT2.
+ * A passive connection the process has closed: an orphan in FIN_WAIT1,
+ * its FIN seen by the peer.
  */
-static int orphan_in_fin_wait2(struct _test_data_arcs *self)
+static int orphan_in_fin_wait1(struct _test_data_arcs *self)
 {
-	struct xtcp_peer *p = &self->p;
-
-	self->fd = peer_open_passive(p, XPORT, &self->lfd);
+	self->fd = peer_open_passive(&self->p, XPORT, &self->lfd);
 	if (self->fd < 0)
 		return -1;
 	close(self->fd);
 	self->fd = -1;
-	if (peer_expect_fin(p) ||
+	return peer_expect_fin(&self->p);
+}
+
+/* The same, its FIN acknowledged: an orphan in FIN_WAIT2. */
+static int orphan_in_fin_wait2(struct _test_data_arcs *self)
+{
+	struct xtcp_peer *p = &self->p;
+
+	if (orphan_in_fin_wait1(self) ||
 	    peer_send(p, PEER_ACK, p->rcv_nxt, p->snd_nxt, NULL, 0))
 		return -1;
 	p->snd_una = p->snd_nxt;
@@ -782,11 +788,7 @@ TEST_F(arcs, fin_wait1__rcv_ack__fin_wait2)
 	struct xtcp_peer *p = &self->p;
 	long long arc;
 
-	self->fd = peer_open_passive(p, XPORT, &self->lfd);
-	ASSERT_LE(0, self->fd);
-	close(self->fd);
-	self->fd = -1;
-	ASSERT_EQ(0, peer_expect_fin(p));
+	ASSERT_EQ(0, orphan_in_fin_wait1(self));
 	arc = ctr("FIN_WAIT1->FIN_WAIT2");
 
 	/* the ACK of the FIN: no reply, FIN_WAIT2 */
@@ -802,11 +804,7 @@ TEST_F(arcs, fin_wait1__rcv_fin__closing)
 	struct xtcp_peer *p = &self->p;
 	long long arc;
 
-	self->fd = peer_open_passive(p, XPORT, &self->lfd);
-	ASSERT_LE(0, self->fd);
-	close(self->fd);
-	self->fd = -1;
-	ASSERT_EQ(0, peer_expect_fin(p));
+	ASSERT_EQ(0, orphan_in_fin_wait1(self));
 	arc = ctr("FIN_WAIT1->CLOSING");
 
 	/* simultaneous close: a FIN that does not ack ours -> ACK, CLOSING */
@@ -819,11 +817,7 @@ TEST_F(arcs, fin_wait1__rcv_finack__time_wait)
 {
 	struct xtcp_peer *p = &self->p;
 
-	self->fd = peer_open_passive(p, XPORT, &self->lfd);
-	ASSERT_LE(0, self->fd);
-	close(self->fd);
-	self->fd = -1;
-	ASSERT_EQ(0, peer_expect_fin(p));
+	ASSERT_EQ(0, orphan_in_fin_wait1(self));
 
 	/* FIN and the ACK of our FIN in one segment: ACK, TIME_WAIT */
 	ASSERT_EQ(0, peer_fin(p, p->snd_nxt));
@@ -835,11 +829,7 @@ TEST_F(arcs, closing__rcv_ack__time_wait)
 	struct xtcp_peer *p = &self->p;
 	long long arc;
 
-	self->fd = peer_open_passive(p, XPORT, &self->lfd);
-	ASSERT_LE(0, self->fd);
-	close(self->fd);
-	self->fd = -1;
-	ASSERT_EQ(0, peer_expect_fin(p));
+	ASSERT_EQ(0, orphan_in_fin_wait1(self));
 	ASSERT_EQ(0, peer_fin(p, p->snd_una));
 	ASSERT_EQ(XTCP_CLOSING, peer_state(p));
 	arc = ctr("CLOSING->TIME_WAIT");
@@ -869,11 +859,7 @@ TEST_F(arcs, fin_wait1__orphan_rcv_data__rst)
 	long long abort = ctr("AbortOnData");
 	struct peer_seg s;
 
-	self->fd = peer_open_passive(p, XPORT, &self->lfd);
-	ASSERT_LE(0, self->fd);
-	close(self->fd);
-	self->fd = -1;
-	ASSERT_EQ(0, peer_expect_fin(p));
+	ASSERT_EQ(0, orphan_in_fin_wait1(self));
 
 	/* Nobody can read it any more: <SEQ=SEG.ACK><CTL=RST>, CLOSED */
 	ASSERT_EQ(0, peer_send(p, PEER_ACK, p->rcv_nxt, p->snd_una, NULL,
@@ -933,11 +919,7 @@ TEST_F(arcs, fin_wait2__orphan_timeout__closed)
 	long t0;
 
 	ASSERT_EQ(0, xtcp_sysctl_set("fin_timeout_ms", 300));
-	self->fd = peer_open_passive(p, XPORT, &self->lfd);
-	ASSERT_LE(0, self->fd);
-	close(self->fd);
-	self->fd = -1;
-	ASSERT_EQ(0, peer_expect_fin(p));
+	ASSERT_EQ(0, orphan_in_fin_wait1(self));
 	t0 = xtcp_now_ms();
 	ASSERT_EQ(0, peer_send(p, PEER_ACK, p->rcv_nxt, p->snd_nxt, NULL, 0));
 	ASSERT_TRUE(peer_wait_state(p, XTCP_FIN_WAIT2));

@@ -300,15 +300,7 @@ static inline int peer_neigh(int fd, const char *dev, const char *ip,
 
 static inline int peer_ipproto(void)
 {
-	FILE *f = fopen("/sys/module/xtcp/parameters/ipproto", "r");
-	int proto = IPPROTO_XTCP;
-
-	if (f) {
-		if (fscanf(f, "%d", &proto) != 1)
-			proto = IPPROTO_XTCP;
-		fclose(f);
-	}
-	return proto;
+	return xtcp_module_param("ipproto", IPPROTO_XTCP);
 }
 
 /*

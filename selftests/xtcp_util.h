@@ -24,17 +24,26 @@
 /* How long a test waits for a state to appear before it fails. */
 #define XTCP_WAIT_MS	5000
 
-static inline int xtcp_af(void)
+/* A module parameter's live value, or @def if it cannot be read. */
+static inline int xtcp_module_param(const char *name, int def)
 {
-	FILE *f = fopen("/sys/module/xtcp/parameters/family", "r");
-	int af = AF_XTCP;
+	char path[128];
+	int val = def;
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/sys/module/xtcp/parameters/%s", name);
+	f = fopen(path, "r");
 	if (f) {
-		if (fscanf(f, "%d", &af) != 1)
-			af = AF_XTCP;
+		if (fscanf(f, "%d", &val) != 1)
+			val = def;
 		fclose(f);
 	}
-	return af;
+	return val;
+}
+
+static inline int xtcp_af(void)
+{
+	return xtcp_module_param("family", AF_XTCP);
 }
 
 static inline int xtcp_socket(void)
