@@ -4,6 +4,8 @@
 #
 #   make            build xtcp.ko, tools/xtcpstat and the selftests
 #   make check      install what is missing, boot one VM, run every selftest
+#   make check-debug the same on a debug kernel (KASAN, lockdep, kmemleak,
+#                   debug objects) built once from Debian's linux-source
 #   make demo       install what is missing, boot one VM, run the echo demo
 #   make bench      XTCP against Linux TCP in one VM, as ratios
 #   make lint       checkpatch.pl --strict over every source file
@@ -22,7 +24,8 @@ KDIR ?= /lib/modules/$(KVER)/build
 CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -I$(CURDIR_ABS)/include/uapi
 
-.PHONY: all module tools selftests clean check demo bench lint setup install
+.PHONY: all module tools selftests clean check check-debug demo bench lint \
+	setup install
 
 all: module tools selftests
 
@@ -42,6 +45,19 @@ setup:
 check: setup
 	$(MAKE) all
 	$(VMDIR)/run-vm.sh selftests/run_tests.sh
+
+# The debug kernel is built once and cached (tools/vm/debug-kernel.sh); the
+# module is rebuilt against it, so run "make" again before loading it on
+# the stock kernel ("make check" does).
+DEBUG_VM := VM_MEMORY=4G VM_TIMEOUT=$${VM_TIMEOUT:-3600} \
+	XTCP_DEBUG_KERNEL=1 XTCP_TEST_TIMEOUT=$${XTCP_TEST_TIMEOUT:-900}
+
+check-debug: setup
+	$(MAKE) tools selftests
+	@tree=$$($(VMDIR)/debug-kernel.sh) || exit 1; \
+	$(MAKE) module KDIR=$$tree || exit 1; \
+	$(DEBUG_VM) VM_KERNEL=$$tree/arch/x86/boot/bzImage \
+		$(VMDIR)/run-vm.sh selftests/run_tests.sh
 
 demo: setup
 	$(MAKE) all

@@ -6,7 +6,6 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/net.h>
-#include <linux/delay.h>
 #include <net/protocol.h>
 #include <net/sock.h>
 
@@ -21,15 +20,30 @@ module_param_named(ipproto, xtcp_ipproto, int, 0444);
 MODULE_PARM_DESC(ipproto, "IP protocol number on the wire (default 253)");
 
 /*
- * Sockets alive, listening, connected or orphaned.  Sockets do not pin the
- * module (orphans must not keep rmmod waiting for TIME_WAIT), so unload
- * waits for this to reach zero before the slab and the code go away.
+ * Every socket of the module, listening, connected, orphaned or waiting
+ * for its last reference.  Sockets do not pin the module (orphans must not
+ * keep rmmod waiting for TIME_WAIT), so unload waits, bounded, for this
+ * list to empty before the slab and the code go away, and names what it
+ * waits for.
  */
-static atomic_long_t xtcp_sockets = ATOMIC_LONG_INIT(0);
+static LIST_HEAD(xtcp_all_socks);
+static DEFINE_SPINLOCK(xtcp_all_lock);
+static unsigned long xtcp_nr_socks;
+
+/* How long unload waits for the last sockets, and how often it says so. */
+#define XTCP_UNLOAD_WAIT	(30 * HZ)
+#define XTCP_UNLOAD_REPORT	(5 * HZ)
+
+/*
+ * Lock classes of XTCP's own, so that lockdep reports name XTCP: the
+ * kernel's per-family names call family 25 AF_WANPIPE.
+ */
+static struct lock_class_key xtcp_slock_key;
+static struct lock_class_key xtcp_sk_lock_key;
 
 struct proto xtcp_prot = {
 	.name		= "XTCP",
-	.owner		= NULL,	/* see xtcp_sockets */
+	.owner		= NULL,	/* see xtcp_all_socks */
 	.obj_size	= sizeof(struct xtcp_sock),
 	.backlog_rcv	= xtcp_backlog_rcv,
 	.release_cb	= xtcp_release_cb,
@@ -70,10 +84,19 @@ const struct proto_ops xtcp_stream_ops = {
 
 static void xtcp_sock_destruct(struct sock *sk)
 {
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
 	__skb_queue_purge(&sk->sk_receive_queue);
 	__skb_queue_purge(&sk->sk_write_queue);
-	WARN_ON_ONCE(xtcp_sk(sk)->hashed || xtcp_sk(sk)->bound);
-	atomic_long_dec(&xtcp_sockets);
+	/* The cached route: nothing else gives its reference back. */
+	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
+	RCU_INIT_POINTER(sk->sk_dst_cache, NULL);
+	WARN_ON_ONCE(xs->hashed || xs->bound);
+
+	spin_lock_bh(&xtcp_all_lock);
+	list_del(&xs->all_node);
+	xtcp_nr_socks--;
+	spin_unlock_bh(&xtcp_all_lock);
 }
 
 /*
@@ -91,6 +114,8 @@ struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock,
 		return NULL;
 
 	sock_init_data(sock, sk);
+	sock_lock_init_class_and_name(sk, "slock-AF_XTCP", &xtcp_slock_key,
+				      "sk_lock-AF_XTCP", &xtcp_sk_lock_key);
 	sk->sk_family = xtcp_family;
 	sk->sk_protocol = xtcp_ipproto;
 	sk->sk_type = SOCK_STREAM;
@@ -100,6 +125,12 @@ struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock,
 	sk->sk_state = XTCP_CLOSE;
 	/* Lookups run under RCU: keep the memory for a grace period. */
 	sock_set_flag(sk, SOCK_RCU_FREE);
+	/*
+	 * Segments in flight are charged to sk_wmem_alloc (they carry the
+	 * socket, skb_set_owner_w()); writers are woken by ACKs freeing the
+	 * send queue, not by each segment leaving the host.
+	 */
+	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 
 	xs = xtcp_sk(sk);
 	xs->rto = msecs_to_jiffies(xtcp_pernet(net)->sysctl.rto_init_ms);
@@ -109,11 +140,13 @@ struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock,
 	spin_lock_init(&xs->accept_lock);
 	INIT_LIST_HEAD(&xs->children);
 	INIT_LIST_HEAD(&xs->child_node);
-	INIT_HLIST_NODE(&xs->hash_node);
 	INIT_HLIST_NODE(&xs->bind_node);
 	xtcp_init_timers(sk);
 
-	atomic_long_inc(&xtcp_sockets);
+	spin_lock_bh(&xtcp_all_lock);
+	list_add_tail(&xs->all_node, &xtcp_all_socks);
+	xtcp_nr_socks++;
+	spin_unlock_bh(&xtcp_all_lock);
 	return sk;
 }
 
@@ -199,10 +232,74 @@ out_proto:
 	return err;
 }
 
+/* Name the sockets unload still waits for: the first few, then a count. */
+static unsigned long xtcp_report_socks(void)
+{
+	unsigned long n, shown = 0;
+	struct xtcp_sock *xs;
+
+	spin_lock_bh(&xtcp_all_lock);
+	n = xtcp_nr_socks;
+	list_for_each_entry(xs, &xtcp_all_socks, all_node) {
+		struct sock *sk = &xs->inet.sk;
+
+		if (shown++ == 8)
+			break;
+		pr_warn("xtcp: unload waits for socket %pI4:%u -> %pI4:%u %s refcnt %d wmem %d rmem %d%s\n",
+			&xs->inet.inet_rcv_saddr, ntohs(xs->inet.inet_sport),
+			&xs->inet.inet_daddr, ntohs(xs->inet.inet_dport),
+			xtcp_state_name(sk->sk_state),
+			refcount_read(&sk->sk_refcnt),
+			refcount_read(&sk->sk_wmem_alloc),
+			atomic_read(&sk->sk_rmem_alloc),
+			sock_flag(sk, SOCK_DEAD) ? " orphan" : "");
+	}
+	spin_unlock_bh(&xtcp_all_lock);
+	if (n)
+		pr_warn("xtcp: unload waits for %lu sockets\n", n);
+	return n;
+}
+
+static bool xtcp_no_socks(void)
+{
+	bool empty;
+
+	spin_lock_bh(&xtcp_all_lock);
+	empty = list_empty(&xtcp_all_socks);
+	spin_unlock_bh(&xtcp_all_lock);
+	return empty;
+}
+
+/*
+ * The last references may still sit in skbs being freed on other CPUs or
+ * held in a qdisc; the final free of each socket runs as an RCU callback.
+ * Wait for them, bounded.  A socket still alive after that is a bug (a
+ * reference never given back): say so loudly, and leak rather than wait
+ * for ever.
+ */
+static void xtcp_wait_socks(void)
+{
+	unsigned long start = jiffies, next = jiffies + HZ;
+
+	for (;;) {
+		rcu_barrier();
+		if (xtcp_no_socks())
+			return;
+		if (time_after(jiffies, start + XTCP_UNLOAD_WAIT)) {
+			pr_err("xtcp: unload gave up after %u s; %lu sockets leak\n",
+			       XTCP_UNLOAD_WAIT / HZ, xtcp_report_socks());
+			return;
+		}
+		if (time_after(jiffies, next)) {
+			xtcp_report_socks();
+			next = jiffies + XTCP_UNLOAD_REPORT;
+		}
+		schedule_timeout_uninterruptible(HZ / 50);
+	}
+}
+
 static void __exit xtcp_exit(void)
 {
-	int i;
-
 	/* No new sockets, no new segments. */
 	sock_unregister(xtcp_family);
 	inet_del_protocol(&xtcp_protocol, xtcp_ipproto);
@@ -211,16 +308,7 @@ static void __exit xtcp_exit(void)
 	/* Destroys every orphan and half-open socket of every namespace. */
 	xtcp_netns_unregister();
 
-	/*
-	 * The last references may still sit in skbs being freed on other
-	 * CPUs; the final free of each socket runs as an RCU callback.
-	 */
-	for (i = 0; atomic_long_read(&xtcp_sockets); i++) {
-		if (i == 500)
-			pr_warn("xtcp: unload waits for %ld sockets\n",
-				atomic_long_read(&xtcp_sockets));
-		msleep(20);
-	}
+	xtcp_wait_socks();
 	rcu_barrier();
 	proto_unregister(&xtcp_prot);
 }

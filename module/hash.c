@@ -8,24 +8,38 @@
  * Readers (segment arrival) walk ehash and lhash under RCU and take a
  * reference with refcount_inc_not_zero(); sockets are SOCK_RCU_FREE, so a
  * node stays readable for a grace period after it is unlinked.  Writers
- * take xn->lock.  Each socket sits in ehash or lhash at most once and never
- * moves between chains, so a plain RCU hlist is enough.
+ * take the lock of the chain they change.
+ *
+ * A socket can leave one chain and enter another with no grace period in
+ * between (a failed connect, then connect or listen again), so a reader
+ * may follow it into the wrong chain.  Chains are hlist_nulls: each ends
+ * in a marker naming its chain, and a reader that ends on another chain's
+ * marker starts again, as __inet_lookup_established() does.
+ *
+ * bhash is only read by writers (bind, listen, port choice), under
+ * xn->bind_lock; listen() takes bind_lock and then the listener's chain.
  *
  * The keys compare addresses in one helper each, so that an IPv6 key can be
  * added beside the IPv4 one.
  */
 #include <linux/jhash.h>
+#include <linux/mm.h>
 #include <linux/random.h>
+#include <linux/rculist_nulls.h>
 #include <net/ip.h>
 
 #include "xtcp.h"
+
+/* Nulls markers: ehash chains are 0.., lhash chains follow them. */
+#define XTCP_EHASH_NULLS(h)	(h)
+#define XTCP_LHASH_NULLS(h)	(XTCP_EHASH_SIZE + (h))
 
 static u32 xtcp_ehashfn(const struct xtcp_net *xn, __be32 laddr, __be16 lport,
 			__be32 faddr, __be16 fport)
 {
 	return jhash_3words((__force u32)laddr, (__force u32)faddr,
 			    ((__force u32)lport << 16) | (__force u32)fport,
-			    xn->hash_seed) & ((1 << XTCP_EHASH_BITS) - 1);
+			    xn->hash_seed) & (XTCP_EHASH_SIZE - 1);
 }
 
 static u32 xtcp_lhashfn(u16 port)
@@ -38,78 +52,164 @@ static u32 xtcp_bhashfn(u16 port)
 	return hash_32(port, XTCP_BHASH_BITS);
 }
 
+int xtcp_hash_init(struct xtcp_net *xn)
+{
+	unsigned int i;
+
+	xn->ehash = kvcalloc(XTCP_EHASH_SIZE, sizeof(*xn->ehash), GFP_KERNEL);
+	xn->lhash = kvcalloc(XTCP_LHASH_SIZE, sizeof(*xn->lhash), GFP_KERNEL);
+	if (!xn->ehash || !xn->lhash) {
+		xtcp_hash_exit(xn);
+		return -ENOMEM;
+	}
+	for (i = 0; i < XTCP_EHASH_SIZE; i++) {
+		INIT_HLIST_NULLS_HEAD(&xn->ehash[i].chain, XTCP_EHASH_NULLS(i));
+		spin_lock_init(&xn->ehash[i].lock);
+	}
+	for (i = 0; i < XTCP_LHASH_SIZE; i++) {
+		INIT_HLIST_NULLS_HEAD(&xn->lhash[i].chain, XTCP_LHASH_NULLS(i));
+		spin_lock_init(&xn->lhash[i].lock);
+	}
+	spin_lock_init(&xn->bind_lock);
+	return 0;
+}
+
+void xtcp_hash_exit(struct xtcp_net *xn)
+{
+	kvfree(xn->ehash);
+	kvfree(xn->lhash);
+	xn->ehash = NULL;
+	xn->lhash = NULL;
+}
+
+/* Chain @i of all of them, listeners first: what /proc walks. */
+struct xtcp_hbucket *xtcp_hbucket_at(struct xtcp_net *xn, unsigned int i)
+{
+	if (i < XTCP_LHASH_SIZE)
+		return &xn->lhash[i];
+	return &xn->ehash[i - XTCP_LHASH_SIZE];
+}
+
+/* SO_BINDTODEVICE: a bound socket hears only its device (or its VRF). */
+static bool xtcp_dev_match(const struct sock *sk, int dif, int sdif)
+{
+	int bound = READ_ONCE(sk->sk_bound_dev_if);
+
+	return !bound || bound == dif || bound == sdif;
+}
+
 static bool xtcp_match_established(const struct sock *sk, __be32 laddr,
-				   __be16 lport, __be32 faddr, __be16 fport)
+				   __be16 lport, __be32 faddr, __be16 fport,
+				   int dif, int sdif)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 
 	return inet->inet_sport == lport && inet->inet_dport == fport &&
-	       inet->inet_rcv_saddr == laddr && inet->inet_daddr == faddr;
+	       inet->inet_rcv_saddr == laddr && inet->inet_daddr == faddr &&
+	       xtcp_dev_match(sk, dif, sdif);
 }
 
-/* 2 for an exact address, 1 for a wildcard listener, 0 for no match. */
+/*
+ * How well a listener fits: 0 not at all; more for an exact address than
+ * for a wildcard, and more for a bound device than for any device.
+ */
 static int xtcp_listener_score(const struct sock *sk, __be32 laddr,
-			       __be16 lport)
+			       __be16 lport, int dif, int sdif)
 {
 	const struct inet_sock *inet = inet_sk(sk);
+	int score = 1;
 
 	if (inet->inet_sport != lport || sk->sk_state != XTCP_LISTEN)
 		return 0;
-	if (inet->inet_rcv_saddr == laddr)
-		return 2;
-	return inet->inet_rcv_saddr ? 0 : 1;
+	if (inet->inet_rcv_saddr) {
+		if (inet->inet_rcv_saddr != laddr)
+			return 0;
+		score += 2;
+	}
+	if (READ_ONCE(sk->sk_bound_dev_if)) {
+		if (!xtcp_dev_match(sk, dif, sdif))
+			return 0;
+		score++;
+	}
+	return score;
 }
 
-/* The listener for laddr:lport, exact address first; RCU, reference. */
-struct sock *xtcp_lookup_listener(struct net *net, __be32 laddr, __be16 lport)
+/* The listener for laddr:lport, best fit first; RCU, reference. */
+struct sock *xtcp_lookup_listener(struct net *net, __be32 laddr, __be16 lport,
+				  int dif, int sdif)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
-	struct sock *best = NULL;
+	u32 slot = xtcp_lhashfn(ntohs(lport));
+	struct hlist_nulls_node *node;
 	struct xtcp_sock *xs;
-	int best_score = 0;
+	struct sock *best;
+	int best_score;
 
-	hlist_for_each_entry_rcu(xs, &xn->lhash[xtcp_lhashfn(ntohs(lport))],
-				 hash_node) {
-		int score = xtcp_listener_score(&xs->inet.sk, laddr, lport);
+begin:
+	best = NULL;
+	best_score = 0;
+	hlist_nulls_for_each_entry_rcu(xs, node, &xn->lhash[slot].chain,
+				       hash_node) {
+		int score = xtcp_listener_score(&xs->inet.sk, laddr, lport,
+						dif, sdif);
 
 		if (score > best_score) {
 			best = &xs->inet.sk;
 			best_score = score;
 		}
 	}
-	if (best && unlikely(!refcount_inc_not_zero(&best->sk_refcnt)))
-		best = NULL;
+	/* Led into another chain by a socket that moved: again. */
+	if (get_nulls_value(node) != XTCP_LHASH_NULLS(slot))
+		goto begin;
+	if (!best)
+		return NULL;
+	if (unlikely(!refcount_inc_not_zero(&best->sk_refcnt)))
+		goto begin;
+	/* It may have closed or moved before we held it. */
+	if (unlikely(xtcp_listener_score(best, laddr, lport, dif, sdif) !=
+		     best_score)) {
+		sock_put(best);
+		goto begin;
+	}
 	return best;
 }
 
 /*
- * Find the socket a segment from faddr:fport to laddr:lport belongs to:
- * a connection first, then a listener.  Called under rcu_read_lock();
+ * Find the socket a segment from faddr:fport to laddr:lport, arriving on
+ * device @dif (@sdif: its VRF slave device, or 0), belongs to: a
+ * connection first, then a listener.  Called under rcu_read_lock();
  * returns the socket with a reference held, or NULL.
  */
 struct sock *xtcp_lookup(struct net *net, __be32 faddr, __be16 fport,
-			 __be32 laddr, __be16 lport)
+			 __be32 laddr, __be16 lport, int dif, int sdif)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
+	struct hlist_nulls_node *node;
 	struct xtcp_sock *xs;
 	u32 h;
 
 	h = xtcp_ehashfn(xn, laddr, lport, faddr, fport);
-	hlist_for_each_entry_rcu(xs, &xn->ehash[h], hash_node) {
+begin:
+	hlist_nulls_for_each_entry_rcu(xs, node, &xn->ehash[h].chain,
+				       hash_node) {
 		struct sock *sk = &xs->inet.sk;
 
-		if (!xtcp_match_established(sk, laddr, lport, faddr, fport))
+		if (!xtcp_match_established(sk, laddr, lport, faddr, fport,
+					    dif, sdif))
 			continue;
 		if (unlikely(!refcount_inc_not_zero(&sk->sk_refcnt)))
-			continue;
+			goto begin;
 		/* The key may have changed before we held it. */
-		if (likely(xtcp_match_established(sk, laddr, lport,
-						  faddr, fport)))
+		if (likely(xtcp_match_established(sk, laddr, lport, faddr,
+						  fport, dif, sdif)))
 			return sk;
 		sock_put(sk);
+		goto begin;
 	}
+	if (get_nulls_value(node) != XTCP_EHASH_NULLS(h))
+		goto begin;
 
-	return xtcp_lookup_listener(net, laddr, lport);
+	return xtcp_lookup_listener(net, laddr, lport, dif, sdif);
 }
 
 /* Insert a connection; fails if its 4-tuple is taken. */
@@ -118,40 +218,44 @@ int xtcp_hash_established(struct sock *sk)
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_sock *xs = xtcp_sk(sk), *other;
-	u32 h;
+	struct hlist_nulls_node *node;
+	struct xtcp_hbucket *b;
 
-	h = xtcp_ehashfn(xn, inet->inet_rcv_saddr, inet->inet_sport,
-			 inet->inet_daddr, inet->inet_dport);
-	spin_lock_bh(&xn->lock);
-	hlist_for_each_entry(other, &xn->ehash[h], hash_node) {
-		if (xtcp_match_established(&other->inet.sk,
-					   inet->inet_rcv_saddr,
-					   inet->inet_sport, inet->inet_daddr,
-					   inet->inet_dport)) {
-			spin_unlock_bh(&xn->lock);
+	b = &xn->ehash[xtcp_ehashfn(xn, inet->inet_rcv_saddr, inet->inet_sport,
+				    inet->inet_daddr, inet->inet_dport)];
+	spin_lock_bh(&b->lock);
+	hlist_nulls_for_each_entry(other, node, &b->chain, hash_node) {
+		const struct inet_sock *oi = &other->inet;
+
+		if (oi->inet_sport == inet->inet_sport &&
+		    oi->inet_dport == inet->inet_dport &&
+		    oi->inet_rcv_saddr == inet->inet_rcv_saddr &&
+		    oi->inet_daddr == inet->inet_daddr) {
+			spin_unlock_bh(&b->lock);
 			return -EADDRNOTAVAIL;
 		}
 	}
 	sock_hold(sk);
-	hlist_add_head_rcu(&xs->hash_node, &xn->ehash[h]);
-	xs->proc_bucket = ARRAY_SIZE(xn->lhash) + h;
+	hlist_nulls_add_head_rcu(&xs->hash_node, &b->chain);
+	xs->hbucket = b;
 	xs->hashed = 1;
-	spin_unlock_bh(&xn->lock);
+	spin_unlock_bh(&b->lock);
 	return 0;
 }
 
 /* Remove from ehash or lhash; the caller holds its own reference. */
 void xtcp_unhash(struct sock *sk)
 {
-	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_hbucket *b = xs->hbucket;
 
 	if (!xs->hashed)
 		return;
-	spin_lock_bh(&xn->lock);
-	hlist_del_init_rcu(&xs->hash_node);
+	spin_lock_bh(&b->lock);
+	hlist_nulls_del_init_rcu(&xs->hash_node);
 	xs->hashed = 0;
-	spin_unlock_bh(&xn->lock);
+	xs->hbucket = NULL;
+	spin_unlock_bh(&b->lock);
 	__sock_put(sk);
 }
 
@@ -216,7 +320,7 @@ int xtcp_bind_port(struct sock *sk, __be32 addr, u16 port)
 	int low, high, range, i, err = 0;
 	u32 offset;
 
-	spin_lock_bh(&xn->lock);
+	spin_lock_bh(&xn->bind_lock);
 	if (port) {
 		if (xtcp_port_conflict(xn, sk, addr, port))
 			err = -EADDRINUSE;
@@ -242,32 +346,35 @@ int xtcp_bind_port(struct sock *sk, __be32 addr, u16 port)
 out:
 	if (!err)
 		inet_sk(sk)->inet_rcv_saddr = addr;
-	spin_unlock_bh(&xn->lock);
+	spin_unlock_bh(&xn->bind_lock);
 	return err;
 }
 
 /*
  * listen(): check the port again, now that this socket will listen, and
- * enter LISTEN and the listener table under one lock, so that two sockets
- * cannot both pass the check.
+ * enter LISTEN and the listener table under the bind lock, so that two
+ * sockets cannot both pass the check.
  */
 int xtcp_listen_hash(struct sock *sk)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u16 port = inet_sk(sk)->inet_num;
+	struct xtcp_hbucket *b = &xn->lhash[xtcp_lhashfn(port)];
 
-	spin_lock_bh(&xn->lock);
+	spin_lock_bh(&xn->bind_lock);
 	if (xtcp_port_conflict(xn, sk, inet_sk(sk)->inet_rcv_saddr, port)) {
-		spin_unlock_bh(&xn->lock);
+		spin_unlock_bh(&xn->bind_lock);
 		return -EADDRINUSE;
 	}
+	spin_lock(&b->lock);
 	xtcp_set_state(sk, XTCP_LISTEN);
 	sock_hold(sk);
-	xs->proc_bucket = xtcp_lhashfn(port);
-	hlist_add_head_rcu(&xs->hash_node, &xn->lhash[xs->proc_bucket]);
+	hlist_nulls_add_head_rcu(&xs->hash_node, &b->chain);
+	xs->hbucket = b;
 	xs->hashed = 1;
-	spin_unlock_bh(&xn->lock);
+	spin_unlock(&b->lock);
+	spin_unlock_bh(&xn->bind_lock);
 	return 0;
 }
 
@@ -276,9 +383,9 @@ void xtcp_inherit_port(struct sock *child, struct sock *parent)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(child));
 
-	spin_lock_bh(&xn->lock);
+	spin_lock_bh(&xn->bind_lock);
 	__xtcp_bind(xn, child, inet_sk(parent)->inet_num);
-	spin_unlock_bh(&xn->lock);
+	spin_unlock_bh(&xn->bind_lock);
 }
 
 void xtcp_unbind(struct sock *sk)
@@ -288,28 +395,33 @@ void xtcp_unbind(struct sock *sk)
 
 	if (!xs->bound)
 		return;
-	spin_lock_bh(&xn->lock);
+	spin_lock_bh(&xn->bind_lock);
 	hlist_del_init(&xs->bind_node);
 	xs->bound = 0;
-	spin_unlock_bh(&xn->lock);
+	spin_unlock_bh(&xn->bind_lock);
 }
 
-static struct sock *xtcp_first_hashed(struct xtcp_net *xn)
+/* Some hashed socket, with a reference; NULL when the tables are empty. */
+static struct sock *xtcp_any_hashed(struct xtcp_net *xn)
 {
-	struct xtcp_sock *xs;
-	int i;
+	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(xn->ehash); i++) {
-		xs = hlist_entry_safe(xn->ehash[i].first, struct xtcp_sock,
-				      hash_node);
-		if (xs)
-			return &xs->inet.sk;
-	}
-	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++) {
-		xs = hlist_entry_safe(xn->lhash[i].first, struct xtcp_sock,
-				      hash_node);
-		if (xs)
-			return &xs->inet.sk;
+	for (i = 0; i < XTCP_HBUCKETS; i++) {
+		struct xtcp_hbucket *b = xtcp_hbucket_at(xn, i);
+		struct sock *sk = NULL;
+
+		if (hlist_nulls_empty(&b->chain))
+			continue;
+		spin_lock_bh(&b->lock);
+		if (!hlist_nulls_empty(&b->chain)) {
+			sk = &hlist_nulls_entry(b->chain.first,
+						struct xtcp_sock,
+						hash_node)->inet.sk;
+			sock_hold(sk);
+		}
+		spin_unlock_bh(&b->lock);
+		if (sk)
+			return sk;
 	}
 	return NULL;
 }
@@ -323,15 +435,7 @@ void xtcp_net_destroy_sockets(struct net *net)
 	struct xtcp_net *xn = xtcp_pernet(net);
 	struct sock *sk;
 
-	for (;;) {
-		spin_lock_bh(&xn->lock);
-		sk = xtcp_first_hashed(xn);
-		if (sk)
-			sock_hold(sk);
-		spin_unlock_bh(&xn->lock);
-		if (!sk)
-			break;
-
+	while ((sk = xtcp_any_hashed(xn))) {
 		local_bh_disable();
 		bh_lock_sock(sk);
 		xtcp_abort(sk, ECONNABORTED);

@@ -8,18 +8,22 @@
 #include <net/ip.h>
 #include <net/icmp.h>
 #include <net/checksum.h>
+#include <net/route.h>
+#include <net/xfrm.h>
+#include <linux/filter.h>
+#include <linux/netfilter.h>
 
 #include "xtcp.h"
 
 /*
- * Check the header and checksum and fill the control block; 0 if the
- * segment is good, else why it is dropped.
+ * Check the header and checksum; 0 if the segment is good, else why it
+ * is dropped.  The header stays in front of skb->data, where a socket
+ * filter expects it.
  */
 static enum skb_drop_reason xtcp_validate(struct net *net,
 					  struct sk_buff *skb)
 {
 	enum skb_drop_reason reason = SKB_DROP_REASON_PKT_TOO_SMALL;
-	struct xtcp_skb_cb *cb;
 	const struct xtcphdr *th;
 	unsigned int doff;
 
@@ -38,9 +42,19 @@ static enum skb_drop_reason xtcp_validate(struct net *net,
 		reason = SKB_DROP_REASON_TCP_CSUM;
 		goto bad;
 	}
+	return SKB_NOT_DROPPED_YET;
+bad:
+	XTCP_INC_STATS(net, XTCP_MIB_INERRS);
+	return reason;
+}
 
-	th = xtcp_hdr(skb);
-	cb = XTCP_SKB_CB(skb);
+/* Fill the control block from the header, and pull the header. */
+static void xtcp_fill_cb(struct sk_buff *skb)
+{
+	const struct xtcphdr *th = xtcp_hdr(skb);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	unsigned int doff = xtcp_hdr_doff(th);
+
 	memset(cb, 0, sizeof(*cb));
 	cb->seq = ntohl(th->seq);
 	cb->flags = th->flags;
@@ -50,10 +64,6 @@ static enum skb_drop_reason xtcp_validate(struct net *net,
 	cb->ack_seq = ntohl(th->ack_seq);
 	cb->window = ntohs(th->window);
 	__skb_pull(skb, doff);
-	return SKB_NOT_DROPPED_YET;
-bad:
-	XTCP_INC_STATS(net, XTCP_MIB_INERRS);
-	return reason;
 }
 
 int xtcp_v4_rcv(struct sk_buff *skb)
@@ -73,10 +83,26 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	if (reason)
 		goto drop;
 
+	/*
+	 * A connection has one peer: nothing addressed to a broadcast or
+	 * multicast address opens one or draws a RST (RFC 1122 4.2.3.10).
+	 */
+	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)) {
+		XTCP_INC_STATS(net, XTCP_MIB_INERRS);
+		reason = SKB_DROP_REASON_UNICAST_IN_L2_MULTICAST;
+		goto drop;
+	}
+
 	iph = ip_hdr(skb);
 	th = xtcp_hdr(skb);
-	sk = xtcp_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
+	sk = xtcp_lookup(net, iph->saddr, th->source, iph->daddr, th->dest,
+			 inet_iif(skb), inet_sdif(skb));
 	if (!sk) {
+		if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {
+			reason = SKB_DROP_REASON_XFRM_POLICY;
+			goto drop;
+		}
+		xtcp_fill_cb(skb);
 		XTCP_INC_STATS(net, XTCP_MIB_NOSOCKET);
 		xtcp_reply_rst(net, skb);
 		reason = SKB_DROP_REASON_NO_SOCKET;
@@ -84,14 +110,31 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	}
 
 process:
-	bh_lock_sock_nested(sk);
+	/* IPsec policy, then the socket's own filter (SO_ATTACH_FILTER). */
+	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb)) {
+		XTCP_INC_STATS(net, XTCP_MIB_POLICYDROPS);
+		reason = SKB_DROP_REASON_XFRM_POLICY;
+		goto put_and_drop;
+	}
+	nf_reset_ct(skb);
+	if (sk_filter_trim_cap(sk, skb, xtcp_hdr_doff(xtcp_hdr(skb)))) {
+		XTCP_INC_STATS(net, XTCP_MIB_FILTERDROPS);
+		reason = SKB_DROP_REASON_SOCKET_FILTER;
+		goto put_and_drop;
+	}
+	xtcp_fill_cb(skb);
+
+	/* A listener's child is locked inside it, one level down. */
+	bh_lock_sock(sk);
 	if (!sock_owned_by_user(sk)) {
 		ret = xtcp_do_rcv(sk, skb);
 		if (ret == XTCP_RCV_REOPEN) {
 			struct sock *lsk;
 
 			ret = 0;
-			lsk = xtcp_lookup_listener(net, iph->daddr, th->dest);
+			lsk = xtcp_lookup_listener(net, iph->daddr, th->dest,
+						   inet_iif(skb),
+						   inet_sdif(skb));
 			if (lsk) {
 				/* The new connection replaces TIME_WAIT. */
 				XTCP_INC_STATS(net, XTCP_MIB_TWREOPENS);
@@ -99,6 +142,9 @@ process:
 				bh_unlock_sock(sk);
 				sock_put(sk);
 				sk = lsk;
+				/* Give the listener its header back. */
+				__skb_push(skb, skb->data -
+					   skb_transport_header(skb));
 				goto process;
 			}
 			xtcp_send_ack(sk);
@@ -113,12 +159,19 @@ process:
 	sock_put(sk);
 	return ret;
 
+put_and_drop:
+	sock_put(sk);
 drop:
 	kfree_skb_reason(skb, reason);
 	return 0;
 }
 
-/* ICMP errors for our segments: hard errors abort a connecting socket. */
+/*
+ * ICMP errors for our segments.  The quoted SEQ must lie in
+ * [SND.UNA, SND.NXT] (RFC 5927 4.1), or anyone could abort a connection
+ * by guessing its ports; a hard error then aborts a connecting socket,
+ * and is only noted on others.
+ */
 int xtcp_v4_err(struct sk_buff *skb, u32 info)
 {
 	const struct iphdr *iph = (const struct iphdr *)skb->data;
@@ -126,9 +179,12 @@ int xtcp_v4_err(struct sk_buff *skb, u32 info)
 	struct net *net = dev_net(skb->dev);
 	int type = icmp_hdr(skb)->type;
 	int code = icmp_hdr(skb)->code;
+	struct xtcp_sock *xs;
 	struct sock *sk;
+	u32 seq;
 	int err;
 
+	/* ICMP quotes at least the ports and SEQ: 8 bytes of our header. */
 	if (!pskb_may_pull(skb, iph->ihl * 4 + 8))
 		return -EINVAL;
 	iph = (const struct iphdr *)skb->data;
@@ -140,12 +196,18 @@ int xtcp_v4_err(struct sk_buff *skb, u32 info)
 	err = icmp_err_convert[code].errno;
 
 	/* The quoted segment went from us (iph->saddr) to the peer. */
-	sk = xtcp_lookup(net, iph->daddr, th->dest, iph->saddr, th->source);
+	sk = xtcp_lookup(net, iph->daddr, th->dest, iph->saddr, th->source,
+			 inet_iif(skb), 0);
 	if (!sk)
 		return -ENOENT;
+	xs = xtcp_sk(sk);
+	seq = ntohl(th->seq);
 	bh_lock_sock(sk);
-	if (sk->sk_state == XTCP_SYN_SENT && !sock_owned_by_user(sk) &&
-	    icmp_err_convert[code].fatal) {
+	if (sk->sk_state == XTCP_LISTEN || sk->sk_state == XTCP_CLOSE ||
+	    !xtcp_between(seq, xs->snd_una, xs->snd_nxt)) {
+		XTCP_INC_STATS(net, XTCP_MIB_ICMPDROPS);
+	} else if (sk->sk_state == XTCP_SYN_SENT && !sock_owned_by_user(sk) &&
+		   icmp_err_convert[code].fatal) {
 		WRITE_ONCE(sk->sk_err, err);
 		sk_error_report(sk);
 		xtcp_done(sk);

@@ -44,6 +44,8 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.rto_max_ms	= 120 * 1000,
 	.rto_init_ms	= 1000,
 	.challenge_ack_limit = 1000,
+	.invalid_ratelimit_ms = 500,	/* as net.ipv4.tcp_invalid_ratelimit */
+	.orphan_retries	= 8,
 };
 
 static struct ctl_table xtcp_sysctl_template[] = {
@@ -57,6 +59,8 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(rto_max_ms, &xtcp_one, &xtcp_max_ms),
 	XTCP_SYSCTL(rto_init_ms, &xtcp_one, &xtcp_max_ms),
 	XTCP_SYSCTL(challenge_ack_limit, &xtcp_zero, NULL),
+	XTCP_SYSCTL(invalid_ratelimit_ms, &xtcp_zero, &xtcp_max_ms),
+	XTCP_SYSCTL(orphan_retries, &xtcp_one, &xtcp_max_retries),
 	{ }
 };
 
@@ -97,14 +101,18 @@ static int __net_init xtcp_net_init(struct net *net)
 	struct xtcp_net *xn = xtcp_pernet(net);
 	int err;
 
-	spin_lock_init(&xn->lock);
+	err = xtcp_hash_init(xn);
+	if (err)
+		return err;
 	xn->hash_seed = get_random_u32();
 	atomic_set(&xn->orphans, 0);
 	xn->sysctl = xtcp_sysctl_defaults;
 
 	xn->mib = alloc_percpu(struct xtcp_mib);
-	if (!xn->mib)
-		return -ENOMEM;
+	if (!xn->mib) {
+		err = -ENOMEM;
+		goto out_hash;
+	}
 
 	err = xtcp_sysctl_init(net, xn);
 	if (err)
@@ -118,6 +126,8 @@ out_sysctl:
 	xtcp_sysctl_exit(xn);
 out_mib:
 	free_percpu(xn->mib);
+out_hash:
+	xtcp_hash_exit(xn);
 	return err;
 }
 
@@ -131,6 +141,7 @@ static void __net_exit xtcp_net_exit(struct net *net)
 	/* Softirq may still count into the MIB of a socket just freed. */
 	synchronize_net();
 	free_percpu(xn->mib);
+	xtcp_hash_exit(xn);
 }
 
 static struct pernet_operations xtcp_net_ops = {

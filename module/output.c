@@ -103,6 +103,7 @@ static int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 			struct rtable *rt, __be32 saddr, __be32 daddr)
 {
 	struct iphdr *iph;
+	int err;
 
 	/* skb->cb held our control block; IP reads it as IPCB. */
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
@@ -127,7 +128,9 @@ static int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 	ip_select_ident(net, skb, sk);
 
 	XTCP_INC_STATS(net, XTCP_MIB_OUTSEGS);
-	return ip_local_out(net, sk, skb);
+	err = ip_local_out(net, sk, skb);
+	/* Congestion notification (NET_XMIT_CN) means sent, not failed. */
+	return net_xmit_eval(err);
 }
 
 /* Push the segment header in front of the payload and checksum it all. */
@@ -193,6 +196,11 @@ static int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq,
 			 (flags & XTCP_FLAG_ACK) ? xs->rcv_nxt : 0, flags,
 			 win, mss_opt);
 	xs->bytes_sent += payload;
+	/*
+	 * The segment carries its socket: egress cgroup BPF, netfilter's
+	 * owner match, LSMs and fq see it, and sk_wmem_alloc counts it.
+	 */
+	skb_set_owner_w(skb, sk);
 	return xtcp_ip_xmit(sock_net(sk), sk, skb, rt, inet->inet_saddr,
 			    inet->inet_daddr);
 }
@@ -236,8 +244,56 @@ void xtcp_queue_data(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * Cut the unsent @skb after @len bytes; the rest becomes the next skb on
+ * the queue.  Only unsent data is cut: nothing of it is in flight.
+ */
+static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb), *rcb;
+	struct sk_buff *rest;
+
+	if (!len || len >= skb->len || skb_cloned(skb) ||
+	    (cb->flags & (XTCP_FLAG_SYN | XTCP_FLAG_FIN)))
+		return -EINVAL;
+	rest = alloc_skb(XTCP_MAX_HEADER, GFP_ATOMIC);
+	if (!rest)
+		return -ENOBUFS;
+	skb_reserve(rest, XTCP_MAX_HEADER);
+	skb_split(skb, rest, len);
+	rcb = XTCP_SKB_CB(rest);
+	*rcb = *cb;
+	rcb->seq = cb->seq + len;
+	cb->end_seq = rcb->seq;
+	sk_wmem_queued_add(sk, rest->truesize);
+	__skb_queue_after(&sk->sk_write_queue, skb, rest);
+	return 0;
+}
+
+/*
+ * Does the next unsent segment fit the peer's window?  If only part of
+ * it fits, send that part when it is at least half the largest window
+ * the peer ever offered (sender side of silly window avoidance, RFC 9293
+ * 3.8.6.2.1): a peer whose window never reaches a segment is still
+ * served.  SYN and FIN need no window.
+ */
+static bool xtcp_fits_window(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	s32 usable = (s32)(xs->snd_una + xs->snd_wnd - cb->seq);
+
+	if (!skb->len || usable >= (s32)skb->len)
+		return true;
+	if (usable <= 0 || usable < xs->max_snd_wnd / 2)
+		return false;
+	return !xtcp_split(sk, skb, usable);
+}
+
+/*
  * Send the unsent part of the queue as far as the peer's window allows.
- * SYN and FIN need no window.
+ * A segment that the local stack fails to send (no route, a full qdisc)
+ * counts as sent and lost: the retransmission timer recovers it, and
+ * gives up after its retries, as for a segment lost on the way.
  */
 void xtcp_push(struct sock *sk)
 {
@@ -246,25 +302,50 @@ void xtcp_push(struct sock *sk)
 
 	while ((skb = xs->send_head)) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-		u32 data_end = cb->seq + skb->len;
+		int err;
 
-		if (skb->len &&
-		    xtcp_after(data_end, xs->snd_una + xs->snd_wnd))
+		if (!xtcp_fits_window(sk, skb))
 			break;
-		if (xtcp_transmit_queued(sk, skb))
-			break;
-		if (cb->retransmitted) {
+		err = xtcp_transmit_queued(sk, skb);
+		if (err) {
+			WRITE_ONCE(sk->sk_err_soft, -err);
+		} else if (cb->retransmitted) {
 			xs->total_retrans++;
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
 		}
 		if (xtcp_after(cb->end_seq, xs->snd_nxt))
 			xs->snd_nxt = cb->end_seq;
+		if (skb->len)
+			xs->probes = 0;
 		xs->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb->next;
+		if (err)
+			break;
 	}
 	/* Retransmission, or probing a zero window (RFC 9293 3.8.6.1). */
 	if (!skb_queue_empty(&sk->sk_write_queue))
 		xtcp_arm_rtx(sk);
+}
+
+/*
+ * The window probe timer fired: send what fits of the next segment even
+ * if silly window avoidance held it back, else a bare probe.
+ */
+void xtcp_write_wakeup(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb = xs->send_head;
+	s32 usable;
+
+	if (skb && skb->len) {
+		usable = (s32)(xs->snd_una + xs->snd_wnd - XTCP_SKB_CB(skb)->seq);
+		if (usable > 0 && (usable >= (s32)skb->len ||
+				   !xtcp_split(sk, skb, usable))) {
+			xtcp_push(sk);
+			return;
+		}
+	}
+	xtcp_send_probe(sk);
 }
 
 /* Retransmit the oldest unacknowledged segment. */
@@ -312,14 +393,17 @@ void xtcp_rewind_send_head(struct sock *sk)
 			NULL : head->next;
 }
 
-/* Queue and send SYN (active open) or SYN+ACK (SYN_RCVD). */
-int xtcp_send_syn(struct sock *sk)
+/*
+ * Queue and send SYN (active open) or SYN+ACK (SYN_RCVD).  @gfp: a passive
+ * child answers from softirq, under its spinlock.
+ */
+int xtcp_send_syn(struct sock *sk, gfp_t gfp)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb;
 	struct sk_buff *skb;
 
-	skb = xtcp_alloc_ctl_skb(sk->sk_allocation);
+	skb = xtcp_alloc_ctl_skb(gfp);
 	if (!skb)
 		return -ENOBUFS;
 	cb = XTCP_SKB_CB(skb);

@@ -9,6 +9,7 @@
  *              "Prefix: names" / "Prefix: values" shape of /proc/net/snmp.
  */
 #include <linux/proc_fs.h>
+#include <linux/rculist_nulls.h>
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
 
@@ -17,62 +18,95 @@
 #define XTCP_PROC_LINE	150	/* /proc/net/tcp's TMPSZ */
 
 /*
- * Walk listeners, then connections.  The table lock is held from start to
- * stop, so the chains do not move under the walk.
+ * Walk listeners, then connections, one chain at a time, under RCU alone:
+ * the walk takes no lock that softirq or the socket calls need, and the
+ * sockets it shows stay readable (SOCK_RCU_FREE).  Between read() chunks
+ * it remembers the chain and the position in it, so a whole read is
+ * linear; sockets that come and go meanwhile may be missed or shown
+ * twice, as in /proc/net/tcp.
  */
-static struct sock *xtcp_seq_from(struct xtcp_net *xn, unsigned int bucket,
-				  struct hlist_node *node)
-{
-	const unsigned int nl = ARRAY_SIZE(xn->lhash);
-	const unsigned int ne = ARRAY_SIZE(xn->ehash);
+struct xtcp_iter_state {
+	struct seq_net_private	p;
+	unsigned int		bucket;	/* chain, see xtcp_hbucket_at() */
+	unsigned int		offset;	/* sockets of it before this one */
+	loff_t			last_pos;	/* *pos of the walk's position */
+};
 
-	for (;;) {
-		if (node)
-			return &hlist_entry(node, struct xtcp_sock,
-					    hash_node)->inet.sk;
-		if (++bucket >= nl + ne)
-			return NULL;
-		node = bucket < nl ? xn->lhash[bucket].first :
-				     xn->ehash[bucket - nl].first;
+/* The socket at (bucket, offset), or the first one after it. */
+static struct sock *xtcp_iter_seek(struct xtcp_net *xn,
+				   struct xtcp_iter_state *st)
+{
+	for (; st->bucket < XTCP_HBUCKETS; st->bucket++, st->offset = 0) {
+		struct xtcp_hbucket *b = xtcp_hbucket_at(xn, st->bucket);
+		struct hlist_nulls_node *node;
+		unsigned int skip = st->offset;
+		struct xtcp_sock *xs;
+
+		hlist_nulls_for_each_entry_rcu(xs, node, &b->chain, hash_node) {
+			if (!skip--)
+				return &xs->inet.sk;
+		}
 	}
+	return NULL;
 }
 
-static struct sock *xtcp_seq_idx(struct xtcp_net *xn, loff_t pos)
+static struct sock *xtcp_iter_next(struct xtcp_net *xn,
+				   struct xtcp_iter_state *st, struct sock *sk)
 {
-	struct sock *sk = xtcp_seq_from(xn, UINT_MAX, NULL);
+	struct hlist_nulls_node *node;
 
-	while (sk && pos--)
-		sk = xtcp_seq_from(xn, xtcp_sk(sk)->proc_bucket,
-				   xtcp_sk(sk)->hash_node.next);
-	return sk;
+	node = rcu_dereference(hlist_nulls_next_rcu(&xtcp_sk(sk)->hash_node));
+	st->offset++;
+	if (!is_a_nulls(node))
+		return &hlist_nulls_entry(node, struct xtcp_sock,
+					  hash_node)->inet.sk;
+	st->bucket++;
+	st->offset = 0;
+	return xtcp_iter_seek(xn, st);
 }
 
 static void *xtcp_seq_start(struct seq_file *seq, loff_t *pos)
-	__acquires(&xn->lock)
+	__acquires(RCU)
 {
 	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
+	struct xtcp_iter_state *st = seq->private;
+	struct sock *sk;
+	loff_t n;
 
-	spin_lock_bh(&xn->lock);
-	return *pos ? xtcp_seq_idx(xn, *pos - 1) : SEQ_START_TOKEN;
+	rcu_read_lock();
+	/* The next chunk of a read: go on from where the last one ended. */
+	if (*pos && *pos == st->last_pos)
+		return xtcp_iter_seek(xn, st);
+
+	st->bucket = 0;
+	st->offset = 0;
+	st->last_pos = *pos;
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	sk = xtcp_iter_seek(xn, st);
+	for (n = *pos - 1; sk && n; n--)
+		sk = xtcp_iter_next(xn, st, sk);
+	return sk;
 }
 
 static void *xtcp_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 {
 	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
+	struct xtcp_iter_state *st = seq->private;
+	struct sock *sk;
 
-	++*pos;
 	if (v == SEQ_START_TOKEN)
-		return xtcp_seq_from(xn, UINT_MAX, NULL);
-	return xtcp_seq_from(xn, xtcp_sk(v)->proc_bucket,
-			     xtcp_sk(v)->hash_node.next);
+		sk = xtcp_iter_seek(xn, st);
+	else
+		sk = xtcp_iter_next(xn, st, v);
+	st->last_pos = ++*pos;
+	return sk;
 }
 
 static void xtcp_seq_stop(struct seq_file *seq, void *v)
-	__releases(&xn->lock)
+	__releases(RCU)
 {
-	struct xtcp_net *xn = xtcp_pernet(seq_file_net(seq));
-
-	spin_unlock_bh(&xn->lock);
+	rcu_read_unlock();
 }
 
 /* The "tr" column: 1 retransmit, 2 another timer, 3 TIME_WAIT, 4 probe. */
@@ -193,6 +227,13 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_CHALLENGEACKS]	= "ChallengeACKs",
 	[XTCP_MIB_ABORTONDATA]		= "AbortOnData",
 	[XTCP_MIB_TWREOPENS]		= "TimeWaitReopens",
+	[XTCP_MIB_OOWACKSKIPPED]	= "OutOfWindowAckSkipped",
+	[XTCP_MIB_CHALLENGESKIPPED]	= "ChallengeACKSkipped",
+	[XTCP_MIB_POLICYDROPS]		= "PolicyDrops",
+	[XTCP_MIB_FILTERDROPS]		= "FilterDrops",
+	[XTCP_MIB_ICMPDROPS]		= "OutOfWindowIcmps",
+	[XTCP_MIB_NOTUNICAST]		= "NotUnicast",
+	[XTCP_MIB_PROBETIMEOUTS]	= "ProbeTimeouts",
 };
 
 static int xtcp_snmp_show(struct seq_file *seq, void *v)
@@ -244,10 +285,10 @@ static int xtcp_snmp_show(struct seq_file *seq, void *v)
 int xtcp_proc_init_net(struct net *net)
 {
 	if (!proc_create_net("xtcp", 0444, net->proc_net, &xtcp_seq_ops,
-			     sizeof(struct seq_net_private)))
+			     sizeof(struct xtcp_iter_state)))
 		return -ENOMEM;
 	if (!proc_create_net("xtcp_ext", 0444, net->proc_net,
-			     &xtcp_ext_seq_ops, sizeof(struct seq_net_private)))
+			     &xtcp_ext_seq_ops, sizeof(struct xtcp_iter_state)))
 		goto out_xtcp;
 	if (!proc_create_net_single("xtcp_snmp", 0444, net->proc_net,
 				    xtcp_snmp_show, NULL))

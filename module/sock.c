@@ -97,13 +97,19 @@ static int xtcp_start_connect(struct sock *sk,
 			       inet->inet_sport, inet->inet_dport);
 	xs->write_seq = xs->iss;
 
+	/*
+	 * closed__connect__syn_sent.  In SYN_SENT before it is hashed: the
+	 * tables never hold a CLOSED socket.
+	 */
+	xtcp_set_state(sk, XTCP_SYN_SENT);
 	err = xtcp_hash_established(sk);
-	if (err)
+	if (err) {
+		xtcp_set_state(sk, XTCP_CLOSE);
 		goto fail;
+	}
 	__sk_dst_set(sk, &rt->dst);
 	rt = NULL;
-	xtcp_set_state(sk, XTCP_SYN_SENT);	/* closed__connect__syn_sent */
-	err = xtcp_send_syn(sk);
+	err = xtcp_send_syn(sk, sk->sk_allocation);
 	if (err) {
 		xtcp_done(sk);
 		return err;

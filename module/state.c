@@ -59,15 +59,14 @@ void xtcp_set_state(struct sock *sk, int state)
 	this_cpu_inc(mib->transitions[old][state]);
 	trace_xtcp_set_state(sk, old, state);
 
-	/* Lockless readers (/proc, poll) load it with acquire. */
-	smp_store_release(&sk->sk_state, state);
-
 	if (state == XTCP_CLOSE) {
-		/* Unhash before anyone can see CLOSED in the table. */
+		/* Out of the tables before anyone can see CLOSED there. */
 		xtcp_unhash(sk);
 		if (!xs->user_bound)
 			xtcp_unbind(sk);
 	}
+	/* Lockless readers (/proc, poll) load it with acquire. */
+	smp_store_release(&sk->sk_state, state);
 }
 
 static void xtcp_purge_write_queue(struct sock *sk)
@@ -201,21 +200,64 @@ void xtcp_enter_time_wait(struct sock *sk)
 }
 
 /*
- * RFC 5961 section 7: challenge ACKs are rate limited, per namespace, to
- * challenge_ack_limit a second, so they cannot be used as an amplifier.
+ * Has @sk answered an out-of-window segment too recently?  One answer per
+ * invalid_ratelimit_ms and socket, so that two endpoints cannot keep each
+ * other in an ACK loop and a blind attacker gets little back.
+ */
+static bool xtcp_oow_rate_limited(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned long gap = msecs_to_jiffies(READ_ONCE(xn->sysctl.invalid_ratelimit_ms));
+
+	if (gap && xs->last_oow_ack &&
+	    time_before(jiffies, xs->last_oow_ack + gap)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OOWACKSKIPPED);
+		return true;
+	}
+	xs->last_oow_ack = jiffies ? : 1;
+	return false;
+}
+
+/*
+ * An ACK for a segment outside the window (RFC 9293 3.10.7.4 first
+ * check).  Segments with text are always answered (they are no ACK
+ * loop); bare ones at most once per invalid_ratelimit_ms.
+ */
+static void xtcp_send_oow_ack(struct sock *sk, const struct sk_buff *skb)
+{
+	if (!skb->len && xtcp_oow_rate_limited(sk))
+		return;
+	xtcp_send_ack(sk);
+}
+
+/*
+ * RFC 5961 section 7: challenge ACKs are rate limited per socket, and per
+ * namespace to about challenge_ack_limit a second.  The namespace budget
+ * is drawn at random each second from [limit / 2, limit * 3 / 2), so that
+ * counting challenge ACKs tells an off-path attacker nothing about other
+ * connections (CVE-2016-5696).
  */
 static void xtcp_send_challenge_ack(struct sock *sk)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	int limit = READ_ONCE(xn->sysctl.challenge_ack_limit);
 	unsigned long now = jiffies / HZ;
 
-	if (READ_ONCE(xn->challenge_second) != now) {
-		WRITE_ONCE(xn->challenge_second, now);
-		atomic_set(&xn->challenge_count, 0);
-	}
-	if (atomic_inc_return(&xn->challenge_count) >
-	    READ_ONCE(xn->sysctl.challenge_ack_limit))
+	if (xtcp_oow_rate_limited(sk))
 		return;
+	if (READ_ONCE(xn->challenge_second) != now) {
+		u32 half = (limit + 1) / 2;
+
+		WRITE_ONCE(xn->challenge_second, now);
+		atomic_set(&xn->challenge_count,
+			   limit ? min_t(u64, (u64)half +
+					 get_random_u32() % limit, INT_MAX) : 0);
+	}
+	if (atomic_dec_if_positive(&xn->challenge_count) < 0) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_CHALLENGESKIPPED);
+		return;
+	}
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_CHALLENGEACKS);
 	xtcp_send_ack(sk);
 }
@@ -454,7 +496,8 @@ static void xtcp_rcv_listen_syn(struct sock *sk, struct sk_buff *skb)
 	xs->parent = sk;
 	spin_unlock_bh(&lxs->accept_lock);
 
-	if (xtcp_send_syn(child))
+	/* Under the child's spinlock, maybe in softirq: no sleeping. */
+	if (xtcp_send_syn(child, GFP_ATOMIC))
 		xtcp_done(child);
 	bh_unlock_sock(child);
 	local_bh_enable();
@@ -666,6 +709,8 @@ static bool xtcp_ack_synchronized(struct sock *sk, struct sk_buff *skb)
 		xtcp_clean_rtx_queue(sk, cb->ack_seq);
 	if (!xtcp_before(cb->ack_seq, xs->snd_una))
 		xtcp_update_window(sk, cb);
+	/* The peer is alive: window probes start counting again. */
+	xs->probes_out = 0;
 	return true;
 }
 
@@ -715,7 +760,7 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		}
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTOFWINDOW);
 		if (!(cb->flags & XTCP_FLAG_RST)) {
-			xtcp_send_ack(sk);
+			xtcp_send_oow_ack(sk, skb);
 			/* A retransmitted FIN restarts TIME_WAIT's 2 MSL. */
 			if (sk->sk_state == XTCP_TIME_WAIT &&
 			    (cb->flags & XTCP_FLAG_FIN))

@@ -29,15 +29,18 @@ void xtcp_write_space(struct sock *sk)
 
 /*
  * Segment size for new data: the MSS, but at most half the largest window
- * the peer has offered, so that a segment always fits once the window is
- * half open (sender side of silly window avoidance, RFC 9293 3.8.6.2.1).
+ * the peer has offered (all of it when that is below the default MSS), so
+ * that a segment fits once the window is half open (sender side of silly
+ * window avoidance, RFC 9293 3.8.6.2.1).
  */
 static unsigned int xtcp_size_goal(const struct xtcp_sock *xs)
 {
-	unsigned int half = xs->max_snd_wnd / 2;
+	u32 cutoff = xs->max_snd_wnd;
 
-	if (half >= XTCP_MIN_MSS && half < xs->mss)
-		return half;
+	if (cutoff > XTCP_DEFAULT_MSS)
+		cutoff /= 2;
+	if (cutoff && cutoff < xs->mss)
+		return cutoff;
 	return xs->mss;
 }
 

@@ -9,6 +9,26 @@
  */
 #include "xtcp.h"
 
+/*
+ * A window the peer keeps shut must not hold a socket for ever (as TCP's
+ * probe timer): give up when the peer has not answered retries2 probes in
+ * a row, and an orphan, which nobody reads for, after orphan_retries
+ * probes, answered or not.
+ */
+static bool xtcp_probe_give_up(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->probes_out < READ_ONCE(xn->sysctl.retries2) &&
+	    (!sock_flag(sk, SOCK_DEAD) ||
+	     xs->probes < READ_ONCE(xn->sysctl.orphan_retries)))
+		return false;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PROBETIMEOUTS);
+	xtcp_abort(sk, ETIMEDOUT);
+	return true;
+}
+
 static void xtcp_rtx_expired(struct sock *sk)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
@@ -22,7 +42,11 @@ static void xtcp_rtx_expired(struct sock *sk)
 
 	if (head == xs->send_head) {
 		/* Nothing in flight, the peer's window is shut: probe it. */
-		xtcp_send_probe(sk);
+		if (xtcp_probe_give_up(sk))
+			return;
+		xs->probes_out++;
+		xs->probes++;
+		xtcp_write_wakeup(sk);
 		goto backoff;
 	}
 
@@ -39,7 +63,7 @@ static void xtcp_rtx_expired(struct sock *sk)
 	if (xs->retries >= limit) {
 		/* syn_sent__timeout__closed, syn_rcvd__timeout__closed, ... */
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_TIMEOUTS);
-		if (!sock_flag(sk, SOCK_DEAD) && !xs->passive) {
+		if (!sock_flag(sk, SOCK_DEAD)) {
 			WRITE_ONCE(sk->sk_err, ETIMEDOUT);
 			sk_error_report(sk);
 		}

@@ -100,6 +100,8 @@ enum {
 	XTCP_TW_DEFERRED,
 };
 
+struct xtcp_hbucket;
+
 /* The transmission control block (RFC 9293 section 3.3.1). */
 struct xtcp_sock {
 	struct inet_sock	inet;	/* must be first */
@@ -124,6 +126,8 @@ struct xtcp_sock {
 	u16	mss;		/* payload bytes per segment we send */
 	u16	peer_mss;	/* MSS option the peer sent */
 	u8	retries;	/* retransmissions of the head segment */
+	u8	probes_out;	/* window probes since the peer last spoke */
+	u8	probes;		/* window probes since the window shut */
 	u8	nodelay:1,
 		passive:1,	/* created by a listener */
 		user_bound:1,	/* port chosen by bind(), keep it */
@@ -135,6 +139,7 @@ struct xtcp_sock {
 	u32	srtt_us;	/* SRTT, RFC 6298; 0 before the first sample */
 	u32	rttvar_us;	/* RTTVAR, RFC 6298 */
 	u32	total_retrans;
+	unsigned long last_oow_ack;	/* jiffies of the last OOW answer */
 	u64	bytes_sent;
 	u64	bytes_received;
 
@@ -144,9 +149,10 @@ struct xtcp_sock {
 	unsigned long	deferred;
 
 	/* Lookup tables, see hash.c. */
-	struct hlist_node hash_node;	/* established or listen table */
+	struct hlist_nulls_node hash_node;	/* established or listen */
+	struct xtcp_hbucket *hbucket;	/* the chain of hash_node */
 	struct hlist_node bind_node;	/* bind table, by local port */
-	u32		proc_bucket;	/* chain of hash_node, for /proc */
+	struct list_head all_node;	/* every socket, for unload */
 
 	/*
 	 * Listener side.  A listener keeps every child it created, half-open
@@ -204,6 +210,13 @@ enum {
 	XTCP_MIB_CHALLENGEACKS,
 	XTCP_MIB_ABORTONDATA,
 	XTCP_MIB_TWREOPENS,
+	XTCP_MIB_OOWACKSKIPPED,
+	XTCP_MIB_CHALLENGESKIPPED,
+	XTCP_MIB_POLICYDROPS,
+	XTCP_MIB_FILTERDROPS,
+	XTCP_MIB_ICMPDROPS,
+	XTCP_MIB_NOTUNICAST,
+	XTCP_MIB_PROBETIMEOUTS,
 	XTCP_MIB_MAX
 };
 
@@ -215,6 +228,18 @@ struct xtcp_mib {
 #define XTCP_EHASH_BITS	12
 #define XTCP_LHASH_BITS	6
 #define XTCP_BHASH_BITS	10
+#define XTCP_EHASH_SIZE	BIT(XTCP_EHASH_BITS)
+#define XTCP_LHASH_SIZE	BIT(XTCP_LHASH_BITS)
+
+/*
+ * One chain of the established or listen table: read under RCU, written
+ * under its own lock.  The chain ends in a nulls marker naming the chain
+ * (see hash.c), so a reader led astray by a socket that moved can tell.
+ */
+struct xtcp_hbucket {
+	struct hlist_nulls_head	chain;
+	spinlock_t		lock;	/* writers of chain */
+};
 
 /* Policy knobs, per namespace: net.xtcp.* */
 struct xtcp_sysctl {
@@ -228,13 +253,15 @@ struct xtcp_sysctl {
 	int	rto_max_ms;
 	int	rto_init_ms;	/* RFC 6298 2.1: 1 s */
 	int	challenge_ack_limit;	/* per second, RFC 5961 7 */
+	int	invalid_ratelimit_ms;	/* per socket, OOW and challenge ACKs */
+	int	orphan_retries;	/* window probes before an orphan gives up */
 };
 
 /* Per network namespace state. */
 struct xtcp_net {
-	spinlock_t		lock;	/* writers of the three tables */
-	struct hlist_head	ehash[1 << XTCP_EHASH_BITS];
-	struct hlist_head	lhash[1 << XTCP_LHASH_BITS];
+	struct xtcp_hbucket	*ehash;	/* XTCP_EHASH_SIZE chains */
+	struct xtcp_hbucket	*lhash;	/* XTCP_LHASH_SIZE chains */
+	spinlock_t		bind_lock;	/* bhash, and port choices */
 	struct hlist_head	bhash[1 << XTCP_BHASH_BITS];
 	u32			hash_seed;
 	atomic_t		orphans;
@@ -288,9 +315,13 @@ void xtcp_write_space(struct sock *sk);
 
 /* hash.c: lookup tables and ports */
 struct sock *xtcp_lookup_listener(struct net *net, __be32 laddr,
-				  __be16 lport);
+				  __be16 lport, int dif, int sdif);
 struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
-			 __be32 daddr, __be16 dport);
+			 __be32 daddr, __be16 dport, int dif, int sdif);
+int xtcp_hash_init(struct xtcp_net *xn);
+void xtcp_hash_exit(struct xtcp_net *xn);
+struct xtcp_hbucket *xtcp_hbucket_at(struct xtcp_net *xn, unsigned int i);
+#define XTCP_HBUCKETS	(XTCP_LHASH_SIZE + XTCP_EHASH_SIZE)
 int xtcp_hash_established(struct sock *sk);
 int xtcp_listen_hash(struct sock *sk);
 void xtcp_unhash(struct sock *sk);
@@ -316,13 +347,14 @@ const char *xtcp_state_name(int state);
 
 /* output.c: segments to IP */
 void xtcp_init_mss(struct sock *sk);
-int xtcp_send_syn(struct sock *sk);
+int xtcp_send_syn(struct sock *sk, gfp_t gfp);
 void xtcp_send_ack(struct sock *sk);
 void xtcp_send_probe(struct sock *sk);
 void xtcp_send_rst(struct sock *sk);
 void xtcp_send_fin(struct sock *sk);
 void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
 void xtcp_push(struct sock *sk);
+void xtcp_write_wakeup(struct sock *sk);
 void xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
 int xtcp_retransmit_head(struct sock *sk);
 void xtcp_rewind_send_head(struct sock *sk);

@@ -20,6 +20,7 @@
 #   VM_MEMORY   guest memory (default 2G)
 #   VM_KVM      auto (default), 0 or 1: use KVM when it is usable
 #   VM_APPEND   extra kernel command line
+#   VM_KERNEL   boot this kernel image instead of Debian's (make check-debug)
 #   VM_CONSOLE_LINES  how many console lines to show when the VM dies
 #   XTCP_*      passed on to CMD in the guest
 #
@@ -64,10 +65,17 @@ if [[ ! "$ROOT" =~ ^[a-zA-Z0-9_+\ /.-]+$ ]]; then
 fi
 cd "$ROOT" || die "cannot cd to $ROOT"
 command -v vng >/dev/null 2>&1 || die "vng (virtme-ng) not found: run tools/vm/setup.sh"
-KVER=$("$ROOT/tools/vm/kernel-version") || die "cannot tell the VM kernel: run tools/vm/setup.sh"
-KERNEL=/boot/vmlinuz-$KVER
-[ -f "$KERNEL" ] || die "$KERNEL not found: run tools/vm/setup.sh"
-[ -d "/lib/modules/$KVER/kernel" ] || die "/lib/modules/$KVER not found: run tools/vm/setup.sh"
+if [ -n "${VM_KERNEL:-}" ]; then
+	# A kernel of our own (the debug kernel): what the tests need is
+	# built in, so it needs no module tree.
+	KERNEL=$VM_KERNEL
+	[ -f "$KERNEL" ] || die "VM_KERNEL=$KERNEL not found"
+else
+	KVER=$("$ROOT/tools/vm/kernel-version") || die "cannot tell the VM kernel: run tools/vm/setup.sh"
+	KERNEL=/boot/vmlinuz-$KVER
+	[ -f "$KERNEL" ] || die "$KERNEL not found: run tools/vm/setup.sh"
+	[ -d "/lib/modules/$KVER/kernel" ] || die "/lib/modules/$KVER not found: run tools/vm/setup.sh"
+fi
 
 # /dev/kvm may exist on a CPU without VT-x/AMD-V, and qemu then aborts.
 kvm_usable() {
