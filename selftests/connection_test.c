@@ -171,7 +171,7 @@ TEST_F(conn, close_orphan_reaches_time_wait)
 TEST(connect_no_listener_econnrefused)
 {
 	int fd = xtcp_socket(), port, probe;
-	long long rsts = xtcp_counter("OutRsts");
+	long long rsts = XTCP_COUNTER("OutRsts");
 
 	ASSERT_LE(0, fd);
 	/* A port that was free a moment ago. */
@@ -182,7 +182,7 @@ TEST(connect_no_listener_econnrefused)
 
 	EXPECT_EQ(-1, xtcp_connect_to(fd, "127.0.0.1", port));
 	EXPECT_EQ(ECONNREFUSED, errno);
-	EXPECT_LT(rsts, xtcp_counter("OutRsts"));
+	EXPECT_LT(rsts, XTCP_COUNTER("OutRsts"));
 	close(fd);
 }
 
@@ -201,8 +201,8 @@ TEST(connect_twice_eisconn)
 
 TEST(counters_follow_handshake)
 {
-	long long active = xtcp_counter("ActiveOpens");
-	long long passive = xtcp_counter("PassiveOpens");
+	long long active = XTCP_COUNTER("ActiveOpens");
+	long long passive = XTCP_COUNTER("PassiveOpens");
 	int port, lfd = xtcp_listener(&port), fd = xtcp_socket(), afd;
 
 	ASSERT_LE(0, active);
@@ -210,9 +210,9 @@ TEST(counters_follow_handshake)
 	ASSERT_EQ(0, xtcp_connect_to(fd, "127.0.0.1", port));
 	afd = accept(lfd, NULL, NULL);
 	ASSERT_LE(0, afd);
-	EXPECT_EQ(active + 1, xtcp_counter("ActiveOpens"));
-	EXPECT_EQ(passive + 1, xtcp_counter("PassiveOpens"));
-	EXPECT_LE(2, xtcp_counter("CurrEstab"));
+	EXPECT_EQ(active + 1, XTCP_COUNTER("ActiveOpens"));
+	EXPECT_EQ(passive + 1, XTCP_COUNTER("PassiveOpens"));
+	EXPECT_LE(2, XTCP_COUNTER("CurrEstab"));
 	close(afd);
 	close(fd);
 	close(lfd);

@@ -485,7 +485,7 @@ FIXTURE_SETUP(matrix)
 	self->lfd = -1;
 	self->fd = -1;
 	ASSERT_EQ(0, peer_setup(&self->p));
-	peer_quiet_timers();
+	ASSERT_EQ(0, peer_quiet_timers());
 	self->p.port = PPORT;
 }
 

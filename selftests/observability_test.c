@@ -79,8 +79,8 @@ TEST(ss_reads_proc_net_xtcp)
 	FILE *p;
 	size_t n;
 
-	if (system("command -v ss >/dev/null 2>&1"))
-		SKIP(return, "ss (iproute2) is not installed");
+	XTCP_REQUIRE(!system("command -v ss >/dev/null 2>&1"),
+		     "ss (iproute2) is not installed");
 	afd = connect_pair(&lfd, &cfd, &lport);
 	ASSERT_LE(0, afd);
 	snprintf(cmd, sizeof(cmd),
@@ -145,12 +145,12 @@ TEST(snmp_counts_each_transition_of_a_connection)
 	int lfd, cfd, afd, lport, i;
 
 	for (i = 0; i < 5; i++)
-		before[i] = xtcp_counter(arcs[i]);
+		before[i] = XTCP_COUNTER(arcs[i]);
 	afd = connect_pair(&lfd, &cfd, &lport);
 	ASSERT_LE(0, afd);
 	for (i = 0; i < 5; i++) {
 		ASSERT_LE(0, before[i]);
-		EXPECT_EQ(before[i] + 1, xtcp_counter(arcs[i]))
+		EXPECT_EQ(before[i] + 1, XTCP_COUNTER(arcs[i]))
 			TH_LOG("%s", arcs[i]);
 	}
 	close(afd);
@@ -165,8 +165,9 @@ TEST(tracepoint_set_state_reports_handshake)
 
 	if (access(TRACEFS "/events", F_OK))
 		mount("nodev", TRACEFS, "tracefs", 0, NULL);
-	if (access(TRACEFS "/events/xtcp/xtcp_set_state/enable", W_OK))
-		SKIP(return, "tracefs is not available");
+	XTCP_REQUIRE(!access(TRACEFS "/events/xtcp/xtcp_set_state/enable",
+			     W_OK),
+		     "no tracepoint xtcp:xtcp_set_state in tracefs");
 	ASSERT_EQ(0, write_file(TRACEFS "/trace", ""));
 	ASSERT_EQ(0, write_file(TRACEFS "/events/xtcp/xtcp_set_state/enable",
 				"1"));

@@ -5,26 +5,52 @@
 #
 #   tools/vm/run-vm.sh selftests/run_tests.sh     (what "make check" does)
 #
-# It loads ./xtcp.ko, runs every selftests/*_test program (sorted), each in
-# selftests/ as its cwd, in its own session and bounded by a timeout, unloads
-# the module and checks the kernel log.  Each test case the kselftest harness
-# reports counts; so do "load", "unload" and "dmesg-clean".  After each
-# program it asks kmemleak, when the kernel has it.  The last line printed is
-# "N passed, N failed" (", N skipped" when some were skipped); the exit
-# status is non-zero on any failure.
+# It loads ./xtcp.ko, checks that every arc of the state machine document
+# has a test, runs every selftests/*_test program (sorted), each in
+# selftests/ as its cwd, in its own session and bounded by a timeout,
+# unloads the module and checks the kernel log.  Each test case the
+# kselftest harness reports counts; so do "load", "arcs", "unload",
+# "dmesg-clean: PROGRAM" (the kernel log while PROGRAM ran, cut out by
+# markers written to /dev/kmsg before and after it) and "dmesg-clean" (the
+# rest of the run's log: load and unload).  After each program it asks
+# kmemleak, when the kernel has it.  The last line printed is "N passed,
+# N failed" (", N skipped" when some were skipped); the exit status is
+# non-zero on any failure.
 #
-# Logs: .vm/logs/<test>.log, and the kernel log of the run in
-# .vm/logs/dmesg.log.  They are written to a directory of their own,
-# .vm/logs.XXXXXX, while the run lasts (several VMs may share a checkout),
-# and moved to .vm/logs at its end.
+# What fails, beyond a failed test case: no test program at all; a
+# program that reports no result (even if it exits 0), fewer results than
+# it planned, or exits non-zero; "not ok ... # TODO"; an arc of
+# Documentation/state-machine.rst that no test case or variant is named
+# after (ARC or ARC__more); a program whose bound in selftests/settings is
+# below what its tests declare to the harness; a kernel log that cannot
+# be read or has a warning, a sanitizer's report or a leak in it.
+#
+# Time limits: selftests/settings, kselftest style.  "timeout=N" bounds
+# every program to N seconds; "PROGRAM.timeout=N" bounds PROGRAM alone.
+# The bound must be at least the sum of the limits its test cases declare
+# (the harness's 30 s each, or TEST_F_TIMEOUT's, times the fixture's
+# variants); if not, that is a failure ("settings: PROGRAM") and the sum
+# is used.  selftests/config lists the kernel options the tests need.
+#
+# Strict mode: XTCP_STRICT=1 is exported to the tests unless set to 0.
+# In the project's VM every precondition a test has (tc and netem,
+# tracefs, the net.xtcp.* sysctls) holds, so there a missing one fails the
+# test instead of skipping it.  Set XTCP_STRICT=0 on a foreign kernel.
+#
+# Logs: .vm/logs/<test>.log, the kernel log of each program in
+# .vm/logs/dmesg-<test>.log and of the whole run in .vm/logs/dmesg.log.
+# They are written to a directory of their own, .vm/logs.XXXXXX, while the
+# run lasts (several VMs may share a checkout), and moved to .vm/logs at
+# its end.
 #
 # Environment:
 #   XTCP_TESTS="a_test b_test"  run only these programs
 #   XTCP_MODPARAMS="family=18"  module parameters for insmod
-#   XTCP_TEST_TIMEOUT=120       bound for one test program, in seconds
+#   XTCP_TEST_TIMEOUT=N         raise every program's bound to N seconds
 #   XTCP_KMEMLEAK_WAIT=5        seconds to wait before a kmemleak scan (it
 #                               does not report objects younger than 5 s)
-# Tests get XTCP_ROOT (the repo root) in their environment.
+#   XTCP_STRICT=0               skip, not fail, on a missing precondition
+# Tests get XTCP_ROOT (the repo root) and XTCP_STRICT in their environment.
 set -uo pipefail
 export LC_ALL=C
 
@@ -32,11 +58,16 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TESTDIR=$ROOT/selftests
 MODULE=$ROOT/xtcp.ko
 KMEMLEAK=/sys/kernel/debug/kmemleak
-export XTCP_TEST_TIMEOUT=${XTCP_TEST_TIMEOUT:-120}
-TEST_TIMEOUT=$XTCP_TEST_TIMEOUT
+SETTINGS=$TESTDIR/settings
+ARCDOC=$ROOT/Documentation/state-machine.rst
 KMEMLEAK_WAIT=${XTCP_KMEMLEAK_WAIT:-5}
-MARK="xtcp-selftests: run $$ $(date +%s.%N)"
+RUNID="run $$ $(date +%s.%N)"
+MARK="xtcp-selftests: $RUNID start"
+# Each program's slice of the kernel log: "<PMARK> begin [PROG]" to
+# "<PMARK> end [PROG]".
+PMARK="xtcp-selftests: $RUNID program"
 export XTCP_ROOT=$ROOT
+export XTCP_STRICT=${XTCP_STRICT:-1}
 
 # shellcheck source=selftests/lib.sh
 . "$TESTDIR/lib.sh"
@@ -67,7 +98,9 @@ finish() {
 	exit
 }
 
-xt_kmsg_mark "$MARK"
+if ! xt_kmsg_mark "$MARK"; then
+	xt_result fail dmesg-clean "cannot write a marker to /dev/kmsg"
+fi
 
 if ! mountpoint -q /sys/kernel/debug 2>/dev/null; then
 	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null || true
@@ -77,32 +110,119 @@ if [ -w "$KMEMLEAK" ]; then
 	echo "run_tests: kmemleak is on"
 fi
 
+# kmemleak_check WHAT: a kmemleak scan; a report is a failure named
+# "kmemleak: WHAT".  Objects younger than 5 s are not reported, hence the
+# wait; the second scan reports what the first one saw unreferenced.
 kmemleak_check() {
 	local what=$1 report
 
 	[ -w "$KMEMLEAK" ] || return 0
 	sleep "$KMEMLEAK_WAIT"
-	echo scan >"$KMEMLEAK"
-	report=$(cat "$KMEMLEAK")
+	if ! { echo scan >"$KMEMLEAK" && echo scan >"$KMEMLEAK"; } 2>/dev/null ||
+	   ! report=$(cat "$KMEMLEAK" 2>&1); then
+		xt_result fail "kmemleak: $what" "kmemleak cannot scan (off after an error?)"
+		return
+	fi
 	if [ -n "$report" ]; then
-		printf '%s\n' "$report" | tee "$LOGDIR/kmemleak-$what.log"
+		printf '%s\n' "$report" | tee "$LOGDIR/kmemleak-$what.log" | head -n 60
 		xt_result fail "kmemleak: $what" "see .vm/logs/kmemleak-$what.log"
 		echo clear >"$KMEMLEAK"
 	fi
 }
 
-kernel_log_check() {
-	local bad
+# dmesg_check NAME LOGFILE: the lines of the kernel log in LOGFILE that
+# mean trouble fail "NAME"; else NAME passes.
+dmesg_check() {
+	local name=$1 file=$2 bad
 
-	xt_kernel_log_since "$MARK" >"$LOGDIR/dmesg.log"
-	bad=$(xt_kernel_bad <"$LOGDIR/dmesg.log")
+	bad=$(xt_kernel_bad <"$file")
 	if [ -n "$bad" ]; then
 		echo "run_tests: the kernel log has:"
 		printf '%s\n' "$bad" | head -n 200
-		xt_result fail dmesg-clean "see .vm/logs/dmesg.log"
+		xt_result fail "$name" "see .vm/logs/${file##*/}"
 	else
-		xt_result pass dmesg-clean
+		xt_result pass "$name"
 	fi
+}
+
+# program_log_check TEST: the kernel log while TEST ran.
+program_log_check() {
+	local t=$1 file=$LOGDIR/dmesg-$1.log log
+
+	if ! log=$(xt_kernel_log); then
+		xt_result fail "dmesg-clean: $t" "dmesg failed"
+		return
+	fi
+	if ! printf '%s\n' "$log" |
+		xt_kernel_log_between "$PMARK begin [$t]" "$PMARK end [$t]" >"$file"; then
+		xt_result fail "dmesg-clean: $t" "its start marker is not in the kernel log (overwritten?)"
+		return
+	fi
+	dmesg_check "dmesg-clean: $t" "$file"
+}
+
+# kernel_log_check: the whole run's kernel log, without the programs'
+# slices (each was checked on its own): load, unload and in between.
+kernel_log_check() {
+	local log
+
+	if ! log=$(xt_kernel_log); then
+		xt_result fail dmesg-clean "dmesg failed"
+		return
+	fi
+	if ! printf '%s\n' "$log" |
+		xt_kernel_log_between "$MARK" >"$LOGDIR/dmesg.log"; then
+		xt_result fail dmesg-clean "the run's marker is not in the kernel log (overwritten?)"
+		return
+	fi
+	xt_kernel_log_outside "$PMARK begin [" "$PMARK end [" \
+		<"$LOGDIR/dmesg.log" >"$LOGDIR/dmesg-rest.log"
+	dmesg_check dmesg-clean "$LOGDIR/dmesg-rest.log"
+}
+
+# arcs_check: every arc of the state machine document has a test case or
+# fixture variant named after it (ARC, or ARC__more).
+arcs_check() {
+	local arc n=0 missing=0
+
+	if [ ! -r "$ARCDOC" ]; then
+		xt_result fail arcs "no ${ARCDOC#"$ROOT"/}"
+		return
+	fi
+	for arc in $(xt_doc_arcs "$ARCDOC"); do
+		n=$((n + 1))
+		if ! xt_arc_tested "$arc" "$TESTDIR"/*_test.c; then
+			xt_result fail "arc $arc" "no test case is named after it"
+			missing=$((missing + 1))
+		fi
+	done
+	if [ "$n" -eq 0 ]; then
+		xt_result fail arcs "no arc names in ${ARCDOC#"$ROOT"/}"
+	elif [ "$missing" -eq 0 ]; then
+		xt_result pass arcs "$n arcs, each named by a test"
+	fi
+}
+
+# test_timeout TEST: set TIMEOUT to the bound for TEST, in seconds (see
+# the header).
+test_timeout() {
+	local t=$1 bound declared
+
+	bound=$(xt_setting "$SETTINGS" "$t.timeout")
+	[ -n "$bound" ] || bound=$(xt_setting "$SETTINGS" timeout)
+	[ -n "$bound" ] || bound=45
+	if [ -n "${XTCP_TEST_TIMEOUT:-}" ] && [ "$XTCP_TEST_TIMEOUT" -gt "$bound" ]; then
+		bound=$XTCP_TEST_TIMEOUT
+	fi
+	if [ -f "$TESTDIR/$t.c" ]; then
+		declared=$(xt_declared_timeout "$TESTDIR/$t.c")
+		if [ "$bound" -lt "$declared" ]; then
+			xt_result fail "settings: $t" \
+				"bound ${bound}s is below the ${declared}s its tests declare: add $t.timeout=$declared to selftests/settings"
+			bound=$declared
+		fi
+	fi
+	TIMEOUT=$bound
 }
 
 # ---- load -----------------------------------------------------------------
@@ -128,7 +248,7 @@ load() {
 	# shellcheck disable=SC2086 # XTCP_MODPARAMS is a list of words
 	if ! out=$(insmod "$MODULE" ${XTCP_MODPARAMS:-} 2>&1); then
 		echo "$out"
-		xt_kernel_log_since "$MARK" | tail -n 20
+		xt_kernel_log | xt_kernel_log_between "$MARK" | tail -n 20
 		xt_result fail load "insmod ${MODULE##*/} ${XTCP_MODPARAMS:-}: ${out##*: }"
 		return 1
 	fi
@@ -137,6 +257,7 @@ load() {
 
 if ! load; then
 	kmemleak_check load
+	kernel_log_check
 	finish
 fi
 
@@ -157,10 +278,12 @@ else
 			tests+=("${f##*/}")
 		fi
 	done
-	if [ "${#tests[@]}" -eq 0 ]; then
-		echo "run_tests: no selftests/*_test programs (make selftests builds them)"
-	fi
 fi
+if [ "${#tests[@]}" -eq 0 ]; then
+	xt_result fail selftests "no selftests/*_test programs (make selftests builds them)"
+fi
+
+arcs_check
 
 STDBUF=()
 if command -v stdbuf >/dev/null 2>&1; then
@@ -175,7 +298,7 @@ fi
 run_one() {
 	local t=$1 log=$2 pid tailpid rc
 
-	(cd "$TESTDIR" && exec setsid timeout -k 10 "$TEST_TIMEOUT" \
+	(cd "$TESTDIR" && exec setsid timeout -k 10 "$TIMEOUT" \
 		"${STDBUF[@]}" "./$t") </dev/null >"$log" 2>&1 &
 	pid=$!
 	tail -n +1 -s 0.2 -f --pid="$pid" "$log" &
@@ -193,12 +316,16 @@ for t in "${tests[@]}"; do
 		xt_result fail "$t" "no such test program selftests/$t"
 		continue
 	fi
-	echo "# ==== selftests/$t"
+	test_timeout "$t"
+	echo "# ==== selftests/$t (bound ${TIMEOUT}s)"
+	xt_kmsg_mark "$PMARK begin [$t]"
 	run_one "$t" "$log"
 	rc=$?
 	echo "# ==== selftests/$t: exit status $rc"
-	xt_count_tap "$t" "$log" "$rc"
+	xt_count_tap "$t" "$log" "$rc" "$TIMEOUT"
 	kmemleak_check "$t"
+	xt_kmsg_mark "$PMARK end [$t]"
+	program_log_check "$t"
 done
 
 # ---- unload ---------------------------------------------------------------

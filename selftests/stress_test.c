@@ -172,7 +172,7 @@ TEST_F_TIMEOUT(stress, thousand_connections_by_four_threads, 300)
 	pthread_mutex_init(&w.server.lock, NULL);
 	pthread_mutex_init(&w.client.lock, NULL);
 	ASSERT_EQ(0, xtcp_sysctl_set("msl_ms", 200));
-	ASSERT_EQ(0, xtcp_counter("ActiveOpens"));
+	ASSERT_EQ(0, XTCP_COUNTER("ActiveOpens"));
 	self->lfd = xtcp_socket();
 	ASSERT_LE(0, self->lfd);
 	ASSERT_EQ(0, xtcp_bind_to(self->lfd, "127.0.0.1", 0));
@@ -216,11 +216,11 @@ TEST_F_TIMEOUT(stress, thousand_connections_by_four_threads, 300)
 		       w.server.count, w.server.step,
 		       strerror(w.server.err));
 	}
-	EXPECT_EQ(total, xtcp_counter("ActiveOpens"));
-	EXPECT_EQ(total, xtcp_counter("PassiveOpens"));
-	EXPECT_EQ(0, xtcp_counter("AttemptFails"));
-	EXPECT_EQ(0, xtcp_counter("EstabResets"));
-	EXPECT_EQ(0, xtcp_counter("CurrEstab"));
+	EXPECT_EQ(total, XTCP_COUNTER("ActiveOpens"));
+	EXPECT_EQ(total, XTCP_COUNTER("PassiveOpens"));
+	EXPECT_EQ(0, XTCP_COUNTER("AttemptFails"));
+	EXPECT_EQ(0, XTCP_COUNTER("EstabResets"));
+	EXPECT_EQ(0, XTCP_COUNTER("CurrEstab"));
 	close(self->lfd);
 	self->lfd = -1;
 	EXPECT_EQ(0, xtcp_proc_count());
@@ -308,8 +308,8 @@ TEST_F_TIMEOUT(stress, close_racing_arriving_data, 240)
 		TH_LOG("%d sockets left", xtcp_proc_count());
 	}
 	/* Every round reset at least one established end. */
-	EXPECT_LE(i, xtcp_counter("EstabResets"));
-	EXPECT_EQ(0, xtcp_counter("CurrEstab"));
+	EXPECT_LE(i, XTCP_COUNTER("EstabResets"));
+	EXPECT_EQ(0, XTCP_COUNTER("CurrEstab"));
 	close(self->lfd);
 	self->lfd = -1;
 	EXPECT_EQ(0, xtcp_proc_count());
@@ -336,8 +336,7 @@ TEST_F_TIMEOUT(stress, close_racing_retransmit_timer, 240)
 	ASSERT_EQ(0, xtcp_sysctl_set("rto_min_ms", 1));
 	ASSERT_EQ(0, xtcp_sysctl_set("rto_max_ms", 100));
 	ASSERT_EQ(0, xtcp_sysctl_set("retries2", 8));
-	/* Where the module has it. */
-	xtcp_sysctl_set("rto_init_ms", 20);
+	ASSERT_EQ(0, xtcp_sysctl_set("rto_init_ms", 20));
 
 	self->lfd = xtcp_socket();
 	ASSERT_LE(0, self->lfd);
@@ -354,10 +353,10 @@ TEST_F_TIMEOUT(stress, close_racing_retransmit_timer, 240)
 		ASSERT_LE(0, afd[i]);
 	}
 
-	if (run("tc qdisc add dev lo root netem loss 50%"))
-		SKIP(return, "tc qdisc netem is not available");
+	XTCP_REQUIRE(!run("tc qdisc add dev lo root netem loss 50%"),
+		     "tc qdisc netem is not available");
 	self->netem = true;
-	rtx = xtcp_counter("RetransSegs");
+	rtx = XTCP_COUNTER("RetransSegs");
 
 	memset(buf, 'r', sizeof(buf));
 	for (i = 0; i < RTX_CONNS; i++) {
@@ -396,8 +395,8 @@ TEST_F_TIMEOUT(stress, close_racing_retransmit_timer, 240)
 	EXPECT_TRUE(xtcp_wait_count(1, 60000)) {
 		TH_LOG("%d sockets left", xtcp_proc_count());
 	}
-	EXPECT_LT(rtx, xtcp_counter("RetransSegs"));
-	EXPECT_EQ(0, xtcp_counter("CurrEstab"));
+	EXPECT_LT(rtx, XTCP_COUNTER("RetransSegs"));
+	EXPECT_EQ(0, XTCP_COUNTER("CurrEstab"));
 	TH_LOG("RetransSegs %lld, Timeouts %lld, OutRsts %lld",
 	       xtcp_counter("RetransSegs") - rtx, xtcp_counter("Timeouts"),
 	       xtcp_counter("OutRsts"));

@@ -56,7 +56,6 @@
 #define PEER_URG	0x20
 
 #define PEER_REPLY_MS	1000	/* how long an expected reply may take */
-#define PEER_QUIET_MS	300	/* silence this long means "no reply" */
 #define PEER_MAX_DATA	1500
 #define PEER_HDR_LEN	20
 #define PEER_ETH_LEN	14
@@ -409,12 +408,16 @@ static inline void peer_close(struct xtcp_peer *p)
 /*
  * Settings every peer test starts from: retransmission timers long enough
  * that no retransmission lands in the middle of a script.  The timer tests
- * set their own.  A sysctl that is missing is not an error here.
+ * set their own.  0, or -1 if a sysctl cannot be written.
  */
-static inline void peer_quiet_timers(void)
+static inline int peer_quiet_timers(void)
 {
-	xtcp_sysctl_set("rto_init_ms", 5000);
-	xtcp_sysctl_set("rto_min_ms", 5000);
+	if (xtcp_sysctl_set("rto_init_ms", 5000) ||
+	    xtcp_sysctl_set("rto_min_ms", 5000)) {
+		peer_log("cannot set net.xtcp.rto_init_ms and rto_min_ms");
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- checksums and frames ----------------------------------------------- */
@@ -755,32 +758,15 @@ static inline int peer_expect_ack(struct xtcp_peer *p)
 }
 
 /*
- * Nothing at all on the connection for @ms: the plain way to prove that
- * there was no reply, used where counters must not move.
- */
-static inline int peer_quiet(struct xtcp_peer *p, int ms)
-{
-	struct peer_seg s;
-	char buf[160];
-
-	if (peer_recv(p, &s, ms))
-		return 0;
-	peer_log("expected no reply, got %s", peer_seg_str(&s, buf, sizeof(buf)));
-	return -1;
-}
-
-/*
  * A barrier: an ACK to a port nobody listens on, which XTCP must answer
  * with <SEQ=SEG.ACK><CTL=RST>.  XTCP handles the segments of one device
  * in order, so a reply to anything sent before comes in front of that
- * RST.  0 when the RST came first; 1 when a segment of the connection
- * came first (in @s); -1 when no RST came within @timeout_ms.  Costs one
- * NoSocket, one InSegs, one OutSegs and one OutRsts.
+ * RST.  peer_barrier_send() sends the probe and returns its mark (the
+ * SEQ of the RST to come), 0 if it could not be sent.  Each probe costs
+ * one NoSocket, one InSegs, one OutSegs and one OutRsts.
  */
-static inline int peer_barrier(struct xtcp_peer *p, struct peer_seg *s,
-			       int timeout_ms)
+static inline __u32 peer_barrier_send(struct xtcp_peer *p)
 {
-	long end = xtcp_now_ms() + timeout_ms;
 	struct peer_seg b;
 	__u32 mark;
 
@@ -792,8 +778,20 @@ static inline int peer_barrier(struct xtcp_peer *p, struct peer_seg *s,
 	b.ack = mark;
 	b.flags = PEER_ACK;
 	b.win = p->win;
-	if (peer_xmit(p, &b, false))
-		return -1;
+	return peer_xmit(p, &b, false) ? 0 : mark;
+}
+
+/*
+ * Wait for the RST that answers barrier @mark: 0 when it came before any
+ * segment of the connection; 1 when a segment of the connection came
+ * first (in @s; call again for the next one); -1 when no RST came within
+ * @timeout_ms.
+ */
+static inline int peer_barrier_wait(struct xtcp_peer *p, struct peer_seg *s,
+				    __u32 mark, int timeout_ms)
+{
+	long end = xtcp_now_ms() + timeout_ms;
+
 	for (;;) {
 		long left = end - xtcp_now_ms();
 
@@ -806,6 +804,17 @@ static inline int peer_barrier(struct xtcp_peer *p, struct peer_seg *s,
 		if (p->port && s->dport == p->port)
 			return 1;
 	}
+}
+
+/* One barrier probe and its wait (see peer_barrier_send()). */
+static inline int peer_barrier(struct xtcp_peer *p, struct peer_seg *s,
+			       int timeout_ms)
+{
+	__u32 mark = peer_barrier_send(p);
+
+	if (!mark)
+		return -1;
+	return peer_barrier_wait(p, s, mark, timeout_ms);
 }
 
 /* No reply on the connection, proven by a barrier (peer_barrier()). */
@@ -844,15 +853,6 @@ static inline int peer_setup(struct xtcp_peer *p)
 			return 0;
 	peer_log("XTCP does not answer on %s", PEER_XTCP_IF);
 	return -1;
-}
-
-/* Throw away whatever has arrived. */
-static inline void peer_drain(struct xtcp_peer *p)
-{
-	struct peer_seg s;
-
-	while (!peer_recv_any(p, &s, 0))
-		;
 }
 
 /* ---- driving the socket under test -------------------------------------- */

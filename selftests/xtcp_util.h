@@ -448,4 +448,46 @@ static inline int xtcp_echo_roundtrip(int cfd, int afd, size_t len,
 	return 0;
 }
 
+/*
+ * Strict mode: run_tests.sh sets XTCP_STRICT=1 in the project's VM, where
+ * every precondition of every test holds (tc and netem, tracefs, the
+ * net.xtcp.* sysctls).  There a missing precondition is a failure; on a
+ * foreign kernel (XTCP_STRICT unset or 0) it is a skip.
+ */
+static inline bool xtcp_strict(void)
+{
+	const char *s = getenv("XTCP_STRICT");
+
+	return s && *s && strcmp(s, "0");
+}
+
+/*
+ * XTCP_REQUIRE(cond, fmt, ...): a precondition of the test; when it does
+ * not hold, fail in strict mode, else skip.  For harness tests only.
+ */
+#define XTCP_REQUIRE(cond, fmt, ...) do {				\
+	if (!(cond)) {							\
+		if (xtcp_strict()) {					\
+			TH_LOG("precondition (XTCP_STRICT): " fmt,	\
+			       ##__VA_ARGS__);				\
+			ASSERT_TRUE(0);					\
+		}							\
+		SKIP(return, fmt, ##__VA_ARGS__);			\
+	}								\
+} while (0)
+
+/*
+ * XTCP_COUNTER(name): a counter of /proc/net/xtcp_snmp, in a harness
+ * test; one that cannot be read fails the test (else "before + 1 ==
+ * after" would compare -1 with -1 and pass).
+ */
+#define XTCP_COUNTER(name) ({						\
+	const char *__ctr_name = (name);				\
+	long long __ctr_val = xtcp_counter(__ctr_name);			\
+	ASSERT_LE(0, __ctr_val)						\
+		TH_LOG("no counter %s in /proc/net/xtcp_snmp",		\
+		       __ctr_name);					\
+	__ctr_val;							\
+})
+
 #endif /* _XTCP_UTIL_H */
