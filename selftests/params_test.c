@@ -11,7 +11,10 @@
  *
  * Loads go through finit_module(2) directly, so that a failure's errno is
  * seen as the kernel returns it; the module's message about it is read
- * from /dev/kmsg.
+ * from /dev/kmsg.  kernel.modprobe is /bin/false while a test runs, so
+ * that nothing loads the module behind its back, except in the autoload
+ * test, which points it at a wrapper that runs modprobe on a module tree
+ * of its own in $XTCP_ROOT/.vm/modroot.
  */
 #include <limits.h>
 #include <sys/stat.h>
@@ -164,6 +167,15 @@ FIXTURE_SETUP(params)
 	self->ipproto = xtcp_module_param("ipproto", -1);
 	ASSERT_LT(0, self->family);
 	ASSERT_LT(0, self->ipproto);
+	/*
+	 * No autoload, except where a test asks for it: after "make
+	 * install" the VM's module tree (the host's) may hold an xtcp.ko
+	 * that would answer for net-pf-25.
+	 */
+	ASSERT_EQ(0, read_line("/proc/sys/kernel/modprobe", self->modprobe,
+			       sizeof(self->modprobe)));
+	ASSERT_EQ(0, xtcp_write_file("/proc/sys/kernel/modprobe",
+				     "/bin/false"));
 }
 
 /* Load the module the way the runner had it. */
@@ -459,12 +471,11 @@ TEST_F(params, autoload__net_pf_25)
 	EXPECT_NE(NULL, strstr(out, "net-pf-25\n"));
 
 	ASSERT_EQ(0, make_modroot(_metadata, wrapper, sizeof(wrapper)));
-	ASSERT_EQ(0, read_line("/proc/sys/kernel/modprobe", self->modprobe,
-			       sizeof(self->modprobe)));
-	ASSERT_EQ(0, xtcp_write_file("/proc/sys/kernel/modprobe", wrapper));
-
 	ASSERT_EQ(0, mod_unload());
-	ASSERT_FALSE(mod_loaded());
+	/* With kernel.modprobe /bin/false, nothing loads it. */
+	check_nothing_left(_metadata);
+
+	ASSERT_EQ(0, xtcp_write_file("/proc/sys/kernel/modprobe", wrapper));
 	/* The kernel asks for net-pf-25, the wrapper loads xtcp. */
 	self->fd = socket(AF_XTCP, SOCK_STREAM, 0);
 	ASSERT_LE(0, self->fd) {
