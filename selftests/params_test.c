@@ -8,6 +8,8 @@
  * unloads it (so it must hold no XTCP socket), loads it its own way, and
  * the teardown puts back the module as the runner loaded it, with the
  * family and protocol it had.  The module file is $XTCP_ROOT/xtcp.ko.
+ * A test killed by the harness timeout gets no teardown, and the programs
+ * after it would find no module: the timeouts here are generous.
  *
  * Loads go through finit_module(2) directly, so that a failure's errno is
  * seen as the kernel returns it; the module's message about it is read
@@ -221,7 +223,7 @@ static void check_nothing_left(struct __test_metadata *_metadata)
 		close(fd);
 }
 
-TEST_F(params, unloaded__nothing_left)
+TEST_F_TIMEOUT(params, unloaded__nothing_left, 90)
 {
 	char out[1024], cmd[PATH_MAX + 32];
 
@@ -280,7 +282,7 @@ static int expect_proto_unreachable(struct xtcp_peer *p, int proto)
 	return -1;
 }
 
-TEST_F(params, family_18_ipproto_254)
+TEST_F_TIMEOUT(params, family_18_ipproto_254, 90)
 {
 	struct xtcp_peer *p = &self->p;
 	struct xtcp_roundtrip r;
@@ -362,7 +364,7 @@ static void check_load_fails(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, mod_unload());
 }
 
-TEST_F(params, family_taken__eexist)
+TEST_F_TIMEOUT(params, family_taken__eexist, 90)
 {
 	char out[1024], cmd[PATH_MAX + 64];
 
@@ -380,7 +382,7 @@ TEST_F(params, family_taken__eexist)
 	check_nothing_left(_metadata);
 }
 
-TEST_F(params, ipproto_taken__eexist)
+TEST_F_TIMEOUT(params, ipproto_taken__eexist, 90)
 {
 	ASSERT_EQ(0, mod_unload());
 	check_load_fails(_metadata, self, "ipproto=6", EEXIST,
@@ -392,7 +394,7 @@ TEST_F(params, ipproto_taken__eexist)
 			 "xtcp: IP protocol 1 is already taken");
 }
 
-TEST_F(params, out_of_range__einval)
+TEST_F_TIMEOUT(params, out_of_range__einval, 90)
 {
 	ASSERT_EQ(0, mod_unload());
 	check_load_fails(_metadata, self, "family=0", EINVAL,
@@ -461,7 +463,7 @@ static int make_modroot(struct __test_metadata *_metadata, char *wrapper,
 	return 0;
 }
 
-TEST_F(params, autoload__net_pf_25)
+TEST_F_TIMEOUT(params, autoload__net_pf_25, 90)
 {
 	char out[4096], cmd[PATH_MAX + 64], wrapper[PATH_MAX];
 
