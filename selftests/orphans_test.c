@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * net.xtcp.max_orphans: a connection closed by its process lives on as an
+ * orphan (FIN_WAIT1, FIN_WAIT2, CLOSING, LAST_ACK, TIME_WAIT) until it ends.
+ * Past max_orphans of them in a namespace, close() aborts the connection
+ * instead: RST to the peer, CLOSED at once, as Linux does when it has "too
+ * many orphaned sockets".
+ *
+ * The scripted peer (xtcp_peer.h) opens each connection to an XTCP listener
+ * on 10.0.0.1:XPORT from its own port PPORT + i and never acknowledges the
+ * FIN, so each closed connection stays in FIN_WAIT1.
+ */
+#include <netinet/in.h>
+
+#include "xtcp_peer.h"
+#include "kselftest_harness.h"
+
+#define XPORT	5000
+#define PPORT	40000
+#define NCONN	4
+
+FIXTURE(orphans) {
+	struct xtcp_peer p;		/* the listener's view */
+	struct xtcp_peer c[NCONN];	/* one per connection */
+	int lfd;
+	int fd[NCONN];
+};
+
+FIXTURE_SETUP(orphans)
+{
+	int i;
+
+	self->lfd = -1;
+	for (i = 0; i < NCONN; i++)
+		self->fd[i] = -1;
+	ASSERT_EQ(0, peer_setup(&self->p));
+	peer_quiet_timers();
+	self->lfd = peer_listener(&self->p, XPORT);
+	ASSERT_LE(0, self->lfd);
+}
+
+FIXTURE_TEARDOWN(orphans)
+{
+	int i;
+
+	for (i = 0; i < NCONN; i++)
+		if (self->fd[i] >= 0)
+			close(self->fd[i]);
+	if (self->lfd >= 0)
+		close(self->lfd);
+	peer_close(&self->p);
+}
+
+/* Connection @i: the peer opens it from PPORT + i, the user accepts it. */
+static int open_conn(struct _test_data_orphans *self, int i)
+{
+	struct xtcp_peer *c = &self->c[i];
+
+	*c = self->p;
+	c->port = PPORT + i;
+	c->irs = PEER_DEF_ISS + i * 0x1000000u;
+	c->rcv_nxt = c->irs;
+	if (peer_open_syn(c) || peer_open_ack(c))
+		return -1;
+	self->fd[i] = peer_accept(self->lfd);
+	if (self->fd[i] < 0)
+		return -1;
+	return peer_wait_state(c, XTCP_ESTABLISHED) ? 0 : -1;
+}
+
+/* The user closes connection @i; its FIN goes out either way. */
+static int close_conn(struct _test_data_orphans *self, int i)
+{
+	close(self->fd[i]);
+	self->fd[i] = -1;
+	return peer_expect_fin(&self->c[i]);
+}
+
+/* An orphan over the limit: <SEQ=SND.NXT><CTL=RST,ACK>, and it is gone. */
+static int expect_abort(struct xtcp_peer *c)
+{
+	struct peer_seg s;
+
+	if (peer_expect(c, &s, PEER_RST | PEER_ACK, c->snd_nxt, c->rcv_nxt))
+		return -1;
+	return peer_wait_state(c, 0) ? 0 : -1;
+}
+
+TEST_F(orphans, max_orphans_2__third_close__rst)
+{
+	long long rsts;
+	int i;
+
+	ASSERT_EQ(0, xtcp_sysctl_set("max_orphans", 2));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, open_conn(self, i));
+
+	/* Two orphans are allowed: they wait in FIN_WAIT1. */
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, close_conn(self, i));
+		ASSERT_EQ(0, peer_expect_none(&self->c[i]));
+		EXPECT_EQ(XTCP_FIN_WAIT1, peer_state(&self->c[i]));
+	}
+
+	/* The third is one too many. */
+	rsts = xtcp_counter("OutRsts");
+	ASSERT_EQ(0, close_conn(self, 2));
+	ASSERT_EQ(0, expect_abort(&self->c[2]));
+	EXPECT_EQ(rsts + 1, xtcp_counter("OutRsts"));
+	/* The two orphans are untouched. */
+	EXPECT_EQ(XTCP_FIN_WAIT1, peer_state(&self->c[0]));
+	EXPECT_EQ(XTCP_FIN_WAIT1, peer_state(&self->c[1]));
+	EXPECT_EQ(XTCP_LISTEN, xtcp_proc_state(XPORT, 0));
+}
+
+/* An orphan that ends makes room for the next one. */
+TEST_F(orphans, max_orphans_2__orphan_ends__room_again)
+{
+	struct xtcp_peer *c0 = &self->c[0];
+	int i;
+
+	ASSERT_EQ(0, xtcp_sysctl_set("max_orphans", 2));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, open_conn(self, i));
+		ASSERT_EQ(0, close_conn(self, i));
+	}
+	/* The peer resets the first orphan. */
+	ASSERT_EQ(0, peer_send(c0, PEER_RST, c0->rcv_nxt, 0, NULL, 0));
+	ASSERT_TRUE(peer_wait_state(c0, 0));
+
+	/* Two orphans again, no RST. */
+	ASSERT_EQ(0, open_conn(self, 2));
+	ASSERT_EQ(0, close_conn(self, 2));
+	ASSERT_EQ(0, peer_expect_none(&self->c[2]));
+	EXPECT_EQ(XTCP_FIN_WAIT1, peer_state(&self->c[2]));
+	EXPECT_EQ(XTCP_FIN_WAIT1, peer_state(&self->c[1]));
+
+	/* And the limit still holds. */
+	ASSERT_EQ(0, open_conn(self, 3));
+	ASSERT_EQ(0, close_conn(self, 3));
+	ASSERT_EQ(0, expect_abort(&self->c[3]));
+}
+
+/* max_orphans 0: every close() that would leave an orphan aborts. */
+TEST_F(orphans, max_orphans_0__close__rst)
+{
+	long long rsts, arc;
+
+	ASSERT_EQ(0, xtcp_sysctl_set("max_orphans", 0));
+	ASSERT_EQ(0, open_conn(self, 0));
+	rsts = xtcp_counter("OutRsts");
+	arc = xtcp_counter("FIN_WAIT1->CLOSED");
+	ASSERT_EQ(0, close_conn(self, 0));
+	ASSERT_EQ(0, expect_abort(&self->c[0]));
+	EXPECT_EQ(rsts + 1, xtcp_counter("OutRsts"));
+	EXPECT_EQ(arc + 1, xtcp_counter("FIN_WAIT1->CLOSED"));
+}
+
+/* A connection that a process still holds is no orphan: no limit. */
+TEST_F(orphans, max_orphans_0__shutdown__no_rst)
+{
+	ASSERT_EQ(0, xtcp_sysctl_set("max_orphans", 0));
+	ASSERT_EQ(0, open_conn(self, 0));
+	ASSERT_EQ(0, shutdown(self->fd[0], SHUT_WR));
+	ASSERT_EQ(0, peer_expect_fin(&self->c[0]));
+	ASSERT_EQ(0, peer_expect_none(&self->c[0]));
+	EXPECT_EQ(XTCP_FIN_WAIT1, peer_state(&self->c[0]));
+}
+
+TEST_HARNESS_MAIN
