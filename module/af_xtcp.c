@@ -279,7 +279,7 @@ static bool xtcp_no_socks(void)
  */
 static void xtcp_wait_socks(void)
 {
-	unsigned long start = jiffies, next = jiffies + HZ;
+	unsigned long start = jiffies, next = jiffies + XTCP_UNLOAD_REPORT;
 
 	for (;;) {
 		rcu_barrier();

@@ -106,15 +106,6 @@ static int free_port(void)
 	return port;
 }
 
-/* Run a shell command, quietly; 0 if it succeeded. */
-static int run(const char *cmd)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), "%s >/dev/null 2>&1", cmd);
-	return system(buf);
-}
-
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -307,7 +298,7 @@ TEST_F(est, simultaneous_close__closing_then_time_wait)
 	char c;
 
 	ASSERT_EQ(0, xtcp_sysctl_set("msl_ms", msl));
-	crossed = !run("tc qdisc add dev lo root netem delay 100ms");
+	crossed = !xtcp_sh("tc qdisc add dev lo root netem delay 100ms");
 	if (!crossed) {
 		ASSERT_FALSE(xtcp_strict())
 			TH_LOG("tc qdisc add dev lo root netem delay 100ms failed");
@@ -410,7 +401,7 @@ TEST_F(est, so_linger_timeout__close_waits_for_fin_ack)
 	int delayed, st, fd, port;
 	long t0, took;
 
-	delayed = !run("tc qdisc add dev lo root netem delay 200ms");
+	delayed = !xtcp_sh("tc qdisc add dev lo root netem delay 200ms");
 	if (!delayed) {
 		ASSERT_FALSE(xtcp_strict())
 			TH_LOG("tc qdisc add dev lo root netem delay 200ms failed");
@@ -896,7 +887,7 @@ TEST_F(est, ioctl__siocinq_siocoutq)
 	EXPECT_EQ(0, ioctl_int(self->cfd, SIOCINQ));
 	EXPECT_EQ(0, ioctl_int(self->cfd, SIOCOUTQ));
 
-	delayed = !run("tc qdisc add dev lo root netem delay 200ms");
+	delayed = !xtcp_sh("tc qdisc add dev lo root netem delay 200ms");
 	if (!delayed) {
 		ASSERT_FALSE(xtcp_strict())
 			TH_LOG("tc qdisc add dev lo root netem delay 200ms failed");
@@ -921,7 +912,7 @@ TEST_F(est, ioctl__siocinq_siocoutq)
 	EXPECT_EQ(0, ioctl_int(self->afd, SIOCINQ));
 	EXPECT_EQ(0, read(self->afd, buf, 1));
 	if (delayed)
-		run("tc qdisc del dev lo root");
+		xtcp_sh("tc qdisc del dev lo root");
 }
 
 /*
@@ -1018,7 +1009,7 @@ static int make_orphans(void)
 		if (cfd < 0 || xtcp_connect_to(cfd, "127.0.0.1", lport))
 			return 10;
 	}
-	if (run("tc qdisc add dev lo root netem loss 100%")) {
+	if (xtcp_sh("tc qdisc add dev lo root netem loss 100%%")) {
 		/* In strict mode the FIN_WAIT1 orphans are not optional. */
 		if (xtcp_strict())
 			return 12;

@@ -76,11 +76,13 @@ FIXTURE_SETUP(lossy)
 	self->cfd = -1;
 	self->lfd = -1;
 	ASSERT_EQ(0, xtcp_netns_enter());
-	XTCP_REQUIRE(!system("command -v tc >/dev/null 2>&1"),
-		     "tc is not installed");
+	if (XTCP_UNMET(!system("command -v tc >/dev/null 2>&1"),
+		       "tc is not installed"))
+		return;
 	snprintf(cmd, sizeof(cmd), "tc qdisc add dev lo root netem %s",
 		 variant->netem);
-	XTCP_REQUIRE(!system(cmd), "%s failed", cmd);
+	if (XTCP_UNMET(!system(cmd), cmd))
+		return;
 	/* Short timeouts: a lost segment costs one RTO. */
 	ASSERT_EQ(0, xtcp_sysctl_set("rto_min_ms", 20));
 	ASSERT_EQ(0, xtcp_sysctl_set("rto_init_ms", 100));

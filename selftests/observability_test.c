@@ -79,8 +79,9 @@ TEST(ss_reads_proc_net_xtcp)
 	FILE *p;
 	size_t n;
 
-	XTCP_REQUIRE(!system("command -v ss >/dev/null 2>&1"),
-		     "ss (iproute2) is not installed");
+	if (XTCP_UNMET(!system("command -v ss >/dev/null 2>&1"),
+		       "ss (iproute2) is not installed"))
+		return;
 	afd = connect_pair(&lfd, &cfd, &lport);
 	ASSERT_LE(0, afd);
 	snprintf(cmd, sizeof(cmd),
@@ -165,9 +166,10 @@ TEST(tracepoint_set_state_reports_handshake)
 
 	if (access(TRACEFS "/events", F_OK))
 		mount("nodev", TRACEFS, "tracefs", 0, NULL);
-	XTCP_REQUIRE(!access(TRACEFS "/events/xtcp/xtcp_set_state/enable",
-			     W_OK),
-		     "no tracepoint xtcp:xtcp_set_state in tracefs");
+	if (XTCP_UNMET(!access(TRACEFS "/events/xtcp/xtcp_set_state/enable",
+			       W_OK),
+		       "no tracepoint xtcp:xtcp_set_state in tracefs"))
+		return;
 	ASSERT_EQ(0, write_file(TRACEFS "/trace", ""));
 	ASSERT_EQ(0, write_file(TRACEFS "/events/xtcp/xtcp_set_state/enable",
 				"1"));

@@ -108,29 +108,6 @@ static bool kmsg_has(int fd, const char *text)
 	}
 }
 
-/* Run @cmd through the shell; its exit status, its output in @out. */
-static int run(const char *cmd, char *out, size_t size)
-{
-	FILE *f = popen(cmd, "r");
-	size_t n = 0;
-	int status;
-
-	if (!f)
-		return -1;
-	while (n + 1 < size && !feof(f)) {
-		size_t r = fread(out + n, 1, size - 1 - n, f);
-
-		if (!r)
-			break;
-		n += r;
-	}
-	out[n] = '\0';
-	status = pclose(f);
-	if (status < 0 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 static int read_line(const char *path, char *buf, size_t size)
 {
 	FILE *f = fopen(path, "r");
@@ -232,7 +209,7 @@ TEST_F_TIMEOUT(params, unloaded__nothing_left, 90)
 
 	/* xtcpstat says what is wrong, and fails. */
 	snprintf(cmd, sizeof(cmd), "%s/tools/xtcpstat 2>&1", repo_root());
-	EXPECT_EQ(1, run(cmd, out, sizeof(out)));
+	EXPECT_EQ(1, xtcp_sh_output(cmd, out, sizeof(out)));
 	TH_LOG("xtcpstat: %s", out);
 	EXPECT_NE(NULL, strstr(out, "/proc/net/xtcp"));
 	EXPECT_NE(NULL, strstr(out, "is the xtcp module loaded?"));
@@ -376,7 +353,7 @@ TEST_F_TIMEOUT(params, family_taken__eexist, 90)
 	/* insmod says so too, and fails. */
 	snprintf(cmd, sizeof(cmd), "insmod %s/xtcp.ko family=16 2>&1",
 		 repo_root());
-	EXPECT_NE(0, run(cmd, out, sizeof(out)));
+	EXPECT_NE(0, xtcp_sh_output(cmd, out, sizeof(out)));
 	TH_LOG("insmod: %s", out);
 	EXPECT_NE(NULL, strstr(out, "File exists"));
 	check_nothing_left(_metadata);
@@ -443,7 +420,7 @@ static int make_modroot(struct __test_metadata *_metadata, char *wrapper,
 	    setenv("XTCP_ROOT", repo_root(), 1))
 		return -1;
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
-		if (run(steps[i], out, sizeof(out))) {
+		if (xtcp_sh_output(steps[i], out, sizeof(out))) {
 			TH_LOG("%s: %s", steps[i], out);
 			return -1;
 		}
@@ -469,7 +446,7 @@ TEST_F_TIMEOUT(params, autoload__net_pf_25, 90)
 
 	/* The module says which family it serves. */
 	snprintf(cmd, sizeof(cmd), "modinfo -F alias %s/xtcp.ko", repo_root());
-	ASSERT_EQ(0, run(cmd, out, sizeof(out)));
+	ASSERT_EQ(0, xtcp_sh_output(cmd, out, sizeof(out)));
 	EXPECT_NE(NULL, strstr(out, "net-pf-25\n"));
 
 	ASSERT_EQ(0, make_modroot(_metadata, wrapper, sizeof(wrapper)));

@@ -56,22 +56,6 @@ static long long ctr(struct __test_metadata *_metadata, const char *name)
 
 #define CTR(name)	ctr(_metadata, name)
 
-/* Run a command; its exit status, -1 if it did not run. */
-static int run(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc == -1 || !WIFEXITED(rc))
-		return -1;
-	return WEXITSTATUS(rc);
-}
-
 /* Wait, bounded, until the connection's state is @state (0: gone). */
 static bool wait_state_ms(const struct xtcp_peer *p, int state, long ms)
 {
@@ -93,7 +77,7 @@ static bool wait_state_ms(const struct xtcp_peer *p, int state, long ms)
  */
 static int refuse_xmit(void)
 {
-	return run("tc qdisc replace dev %s root pfifo limit 0", PEER_XTCP_IF);
+	return xtcp_sh("tc qdisc replace dev %s root pfifo limit 0", PEER_XTCP_IF);
 }
 
 TEST_F(robust, xmit_failure__syn_sent__etimedout)
@@ -147,7 +131,7 @@ TEST_F(robust, xmit_failure__syn_rcvd__child_dropped)
 	EXPECT_EQ(fails + 1, CTR("AttemptFails"));
 
 	/* The slot is free again: a new SYN is answered. */
-	ASSERT_EQ(0, run("tc qdisc del dev %s root", PEER_XTCP_IF));
+	ASSERT_EQ(0, xtcp_sh("tc qdisc del dev %s root", PEER_XTCP_IF));
 	p->port = PPORT + 1;
 	p->irs += 1000;
 	ASSERT_EQ(0, peer_open_syn(p));
@@ -303,14 +287,14 @@ TEST_F(robust, xmit__skb_owned_by_socket)
 	self->fd = peer_open_passive(p, XPORT, &self->lfd);
 	ASSERT_LE(0, self->fd);
 	/* A slow queue holds what XTCP sends, charged to its owner. */
-	ASSERT_EQ(0, run("tc qdisc replace dev %s root tbf rate 8kbit burst 1600 limit 100000",
-			 PEER_XTCP_IF));
+	ASSERT_EQ(0, xtcp_sh("tc qdisc replace dev %s root tbf rate 8kbit burst 1600 limit 100000",
+			     PEER_XTCP_IF));
 	memset(buf, 'o', sizeof(buf));
 	ASSERT_EQ((ssize_t)sizeof(buf), send(self->fd, buf, sizeof(buf), 0));
 	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_MEMINFO, mem, &len));
 	EXPECT_LT(0, mem[SK_MEMINFO_WMEM_ALLOC]);
 	TH_LOG("wmem_alloc %u with segments queued", mem[SK_MEMINFO_WMEM_ALLOC]);
-	ASSERT_EQ(0, run("tc qdisc del dev %s root", PEER_XTCP_IF));
+	ASSERT_EQ(0, xtcp_sh("tc qdisc del dev %s root", PEER_XTCP_IF));
 }
 
 /* ---- input policy: socket filters and IPsec -------------------------------- */
@@ -351,8 +335,8 @@ TEST_F(robust, xfrm_policy__blocks_input)
 
 	self->lfd = peer_listener(p, XPORT);
 	ASSERT_LE(0, self->lfd);
-	ASSERT_EQ(0, run("ip xfrm policy add src %s/32 dst %s/32 proto %d dir in action block",
-			 PEER_IP, PEER_XTCP_IP, p->proto));
+	ASSERT_EQ(0, xtcp_sh("ip xfrm policy add src %s/32 dst %s/32 proto %d dir in action block",
+			     PEER_IP, PEER_XTCP_IP, p->proto));
 	drops = CTR("PolicyDrops");
 
 	/* The policy blocks the SYN: no SYN,ACK, no child. */
@@ -361,7 +345,7 @@ TEST_F(robust, xfrm_policy__blocks_input)
 	EXPECT_EQ(0, peer_state(p));
 	EXPECT_EQ(drops + 1, CTR("PolicyDrops"));
 
-	ASSERT_EQ(0, run("ip xfrm policy flush"));
+	ASSERT_EQ(0, xtcp_sh("ip xfrm policy flush"));
 	ASSERT_EQ(0, peer_open_syn(p));
 }
 

@@ -15,15 +15,6 @@
 #include "xtcp_util.h"
 #include "kselftest_harness.h"
 
-/* Run a shell command, quietly; 0 if it succeeded. */
-static int run(const char *cmd)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), "%s >/dev/null 2>&1", cmd);
-	return system(buf);
-}
-
 /* Join @th, waiting at most @secs; false if it is still running. */
 static bool join_within(pthread_t th, int secs)
 {
@@ -67,7 +58,7 @@ FIXTURE_SETUP(stress)
 FIXTURE_TEARDOWN(stress)
 {
 	if (self->netem)
-		run("tc qdisc del dev lo root");
+		xtcp_sh("tc qdisc del dev lo root");
 	if (self->lfd >= 0)
 		close(self->lfd);
 }
@@ -353,8 +344,9 @@ TEST_F_TIMEOUT(stress, close_racing_retransmit_timer, 240)
 		ASSERT_LE(0, afd[i]);
 	}
 
-	XTCP_REQUIRE(!run("tc qdisc add dev lo root netem loss 50%"),
-		     "tc qdisc netem is not available");
+	if (XTCP_UNMET(!xtcp_sh("tc qdisc add dev lo root netem loss 50%%"),
+		       "tc qdisc netem is not available"))
+		return;
 	self->netem = true;
 	rtx = XTCP_COUNTER("RetransSegs");
 

@@ -22,22 +22,6 @@
 #define PPORT		40000
 #define RMMOD_BOUND_MS	40000	/* the module's own bound is 30 s */
 
-/* Run a shell command; its exit status, -1 if it did not run. */
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc == -1 || !WIFEXITED(rc))
-		return -1;
-	return WEXITSTATUS(rc);
-}
-
 /* rmmod, timed; then insmod as the runner did.  Milliseconds, or -1. */
 static long reload_module(void)
 {
@@ -47,14 +31,30 @@ static long reload_module(void)
 
 	if (!root)
 		root = "..";
-	if (run("rmmod xtcp"))
+	if (xtcp_sh("rmmod xtcp"))
 		return -1;
 	took = xtcp_now_ms() - start;
 	if (access("/sys/module/xtcp", F_OK) == 0)
 		return -1;
-	if (run("insmod %s/xtcp.ko %s", root, params ? params : ""))
+	if (xtcp_sh("insmod %s/xtcp.ko %s", root, params ? params : ""))
 		return -1;
 	return took;
+}
+
+/* @pid built its world and exited 0; then rmmod ends it, bounded. */
+static void expect_child_then_reload(struct __test_metadata *_metadata,
+				     pid_t pid)
+{
+	int status;
+	long took;
+
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	took = reload_module();
+	ASSERT_LE(0, took);
+	TH_LOG("rmmod took %ld ms", took);
+	EXPECT_GT(RMMOD_BOUND_MS, took);
 }
 
 /* No shared state: the fixture is here for TEST_F_TIMEOUT. */
@@ -233,23 +233,14 @@ static int build_every_state(void)
 
 TEST_F_TIMEOUT(teardown, every_state__namespace_gone__rmmod_bounded, 300)
 {
-	long took;
 	pid_t pid;
-	int status;
 
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
 		_exit(build_every_state());
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
-
 	/* The namespace lives on only through its orphans: rmmod ends them. */
-	took = reload_module();
-	ASSERT_LE(0, took);
-	TH_LOG("rmmod took %ld ms", took);
-	EXPECT_GT(RMMOD_BOUND_MS, took);
+	expect_child_then_reload(_metadata, pid);
 }
 
 /* ---- two namespaces, one end deleted ------------------------------------ */
@@ -268,12 +259,12 @@ static int peer_b(int port, int ready_fd, int go_fd)
 
 	if (xtcp_netns_enter())
 		return 1;
-	if (run("ip link add xtcpa type veth peer name xtcpb") ||
-	    run("ip addr add 10.9.0.2/24 dev xtcpb") ||
-	    run("ip link set xtcpb up"))
+	if (xtcp_sh("ip link add xtcpa type veth peer name xtcpb") ||
+	    xtcp_sh("ip addr add 10.9.0.2/24 dev xtcpb") ||
+	    xtcp_sh("ip link set xtcpb up"))
 		return 1;
 	/* Hand the other end to A (its namespace is our parent's). */
-	if (run("ip link set xtcpa netns %d", getppid()))
+	if (xtcp_sh("ip link set xtcpa netns %d", getppid()))
 		return 1;
 	lfd = xtcp_socket();
 	if (lfd < 0 || xtcp_bind_to(lfd, "10.9.0.2", port) || listen(lfd, 8))
@@ -293,7 +284,7 @@ static int peer_b(int port, int ready_fd, int go_fd)
 	 * Wait for A's word, then vanish with everything open, the link
 	 * down first: A hears no RST and keeps its connections.
 	 */
-	if (read(go_fd, &c, 1) != 1 || run("ip link set xtcpb down"))
+	if (read(go_fd, &c, 1) != 1 || xtcp_sh("ip link set xtcpb down"))
 		return 1;
 	return 0;
 }
@@ -302,7 +293,6 @@ TEST_F_TIMEOUT(teardown, one_end_deleted__orphans_then_rmmod_bounded, 300)
 {
 	int ready[2], go[2], fds[8], i, status;
 	char buf[8192], c = 'g';
-	long took;
 	pid_t pid;
 
 	/* A: this process, in a namespace of its own. */
@@ -317,8 +307,8 @@ TEST_F_TIMEOUT(teardown, one_end_deleted__orphans_then_rmmod_bounded, 300)
 		if (!pid)
 			_exit(peer_b(XPORT, ready[1], go[0]));
 		if (read(ready[0], &c, 1) != 1 ||
-		    run("ip addr add 10.9.0.1/24 dev xtcpa") ||
-		    run("ip link set xtcpa up"))
+		    xtcp_sh("ip addr add 10.9.0.1/24 dev xtcpa") ||
+		    xtcp_sh("ip link set xtcpa up"))
 			_exit(2);
 		xtcp_sysctl_set("rto_min_ms", 200);
 		for (i = 0; i < 8; i++) {
@@ -339,14 +329,7 @@ TEST_F_TIMEOUT(teardown, one_end_deleted__orphans_then_rmmod_bounded, 300)
 			close(fds[i]);
 		_exit(0);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
-
-	took = reload_module();
-	ASSERT_LE(0, took);
-	TH_LOG("rmmod took %ld ms", took);
-	EXPECT_GT(RMMOD_BOUND_MS, took);
+	expect_child_then_reload(_metadata, pid);
 }
 
 /* ---- close racing arriving segments and timers --------------------------- */
@@ -404,7 +387,7 @@ TEST_F_TIMEOUT(teardown, close__races_rst_fin_data_timer, 900)
 	ASSERT_EQ(0, xtcp_sysctl_set("rto_min_ms", 1));
 	ASSERT_EQ(0, xtcp_sysctl_set("rto_init_ms", 1));
 	ASSERT_EQ(0, xtcp_sysctl_set("msl_ms", 10));
-	ASSERT_EQ(0, run("tc qdisc add dev lo root netem loss 20%%"));
+	ASSERT_EQ(0, xtcp_sh("tc qdisc add dev lo root netem loss 20%%"));
 	lfd = xtcp_listener(&port);
 	ASSERT_LE(0, lfd);
 	ASSERT_EQ(0, pthread_barrier_init(&start, NULL, 2));
@@ -430,7 +413,7 @@ TEST_F_TIMEOUT(teardown, close__races_rst_fin_data_timer, 900)
 	}
 	pthread_barrier_destroy(&start);
 	close(lfd);
-	ASSERT_EQ(0, run("tc qdisc del dev lo root"));
+	ASSERT_EQ(0, xtcp_sh("tc qdisc del dev lo root"));
 	TH_LOG("%d races in %ld ms", n, xtcp_now_ms() - before);
 	/* Everything ends: orphans finish or are aborted, TIME_WAIT is short. */
 	EXPECT_TRUE(xtcp_wait_count(0, 60000));

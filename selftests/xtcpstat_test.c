@@ -39,26 +39,9 @@ static const char *repo_root(void)
 static int run_tool(const char *args, char *out, size_t size)
 {
 	char cmd[PATH_MAX + 256];
-	size_t n = 0;
-	int status;
-	FILE *f;
 
 	snprintf(cmd, sizeof(cmd), "%s/tools/xtcpstat %s", repo_root(), args);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (n + 1 < size) {
-		size_t r = fread(out + n, 1, size - 1 - n, f);
-
-		if (!r)
-			break;
-		n += r;
-	}
-	out[n] = '\0';
-	status = pclose(f);
-	if (status < 0 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	return xtcp_sh_output(cmd, out, size);
 }
 
 /* One line of the table. */
