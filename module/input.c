@@ -88,8 +88,8 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	 * multicast address opens one or draws a RST (RFC 1122 4.2.3.10).
 	 */
 	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)) {
-		XTCP_INC_STATS(net, XTCP_MIB_INERRS);
-		reason = SKB_DROP_REASON_UNICAST_IN_L2_MULTICAST;
+		XTCP_INC_STATS(net, XTCP_MIB_NOTUNICAST);
+		reason = SKB_DROP_REASON_NOT_SPECIFIED;
 		goto drop;
 	}
 

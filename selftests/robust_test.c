@@ -56,6 +56,20 @@ static long long ctr(struct __test_metadata *_metadata, const char *name)
 
 #define CTR(name)	ctr(_metadata, name)
 
+/* Wait, bounded, until counter @name reads @want. */
+static bool wait_counter(struct __test_metadata *_metadata, const char *name,
+			 long long want)
+{
+	long end = xtcp_now_ms() + XTCP_WAIT_MS;
+
+	do {
+		if (ctr(_metadata, name) == want)
+			return true;
+		usleep(2000);
+	} while (xtcp_now_ms() < end);
+	return false;
+}
+
 /* Wait, bounded, until the connection's state is @state (0: gone). */
 static bool wait_state_ms(const struct xtcp_peer *p, int state, long ms)
 {
@@ -339,13 +353,17 @@ TEST_F(robust, xfrm_policy__blocks_input)
 			     PEER_IP, PEER_XTCP_IP, p->proto));
 	drops = CTR("PolicyDrops");
 
-	/* The policy blocks the SYN: no SYN,ACK, no child. */
+	/*
+	 * The policy blocks the SYN: no SYN,ACK, no child.  It would block
+	 * the barrier probe too: flush it once the SYN is counted.
+	 */
 	ASSERT_EQ(0, peer_send(p, PEER_SYN, p->irs, 0, NULL, 0));
+	ASSERT_TRUE(wait_counter(_metadata, "PolicyDrops", drops + 1));
+	ASSERT_EQ(0, xtcp_sh("ip xfrm policy flush"));
 	ASSERT_EQ(0, peer_expect_none(p));
 	EXPECT_EQ(0, peer_state(p));
 	EXPECT_EQ(drops + 1, CTR("PolicyDrops"));
 
-	ASSERT_EQ(0, xtcp_sh("ip xfrm policy flush"));
 	ASSERT_EQ(0, peer_open_syn(p));
 }
 

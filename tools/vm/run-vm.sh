@@ -15,7 +15,7 @@
 # guest's stdout and stderr are streamed here, merged, in order.
 #
 # Environment:
-#   VM_TIMEOUT  overall bound in seconds (default 1200); a hung VM is killed
+#   VM_TIMEOUT  overall bound in seconds (default 3600); a hung VM is killed
 #   VM_CPUS     guest CPUs (default 2)
 #   VM_MEMORY   guest memory (default 2G)
 #   VM_KVM      auto (default), 0 or 1: use KVM when it is usable
@@ -36,7 +36,7 @@ VMDIR=$ROOT/.vm
 STATUS=$VMDIR/status.$$
 CONSOLE=$VMDIR/console.$$.log
 
-VM_TIMEOUT=${VM_TIMEOUT:-1200}
+VM_TIMEOUT=${VM_TIMEOUT:-3600}
 VM_CPUS=${VM_CPUS:-2}
 VM_MEMORY=${VM_MEMORY:-2G}
 VM_KVM=${VM_KVM:-auto}
