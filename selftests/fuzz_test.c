@@ -32,7 +32,7 @@
 #include "kselftest_harness.h"
 
 #define XPORT		5000	/* the passive side's listener */
-#define PPORT		40000	/* the peer's port for active opens */
+#define PPORT		40000	/* the peer's port in the options test */
 #define FZ_PORT_LO	20000	/* ports handed out to new connections */
 #define FZ_PORT_HI	65000
 #define FZ_SEGMENTS	200000
@@ -42,6 +42,7 @@
 #define FZ_BATCH	128
 #define FZ_LISTEN_BATCH	256
 #define FZ_DRAIN	16	/* read replies every so many frames */
+#define FZ_CHUNK	32	/* look at the state every so many frames */
 #define FZ_FRAME_MAX	(PEER_ETH_LEN + PEER_IP_LEN + FZ_SEG_MAX + 64)
 #define FZ_MSL_MS	1000	/* TIME_WAIT lasts 2 s in the fuzz tests */
 #define FZ_TIMEOUT	100	/* seconds, the bound of one fuzz test */
@@ -772,6 +773,12 @@ static void fz_structured(struct fz *f, struct fz_seg *s)
 	if (s->len > FZ_DATA_MAX - s->optlen)
 		s->len = FZ_DATA_MAX - s->optlen;
 	s->seq = fz_pick_seq(f, s->len);
+	/*
+	 * An exact RST ends any synchronized state at once: keep a quarter
+	 * of them, so that connections live long enough to be fuzzed.
+	 */
+	if ((s->flags & PEER_RST) && s->seq == p->rcv_nxt && fz_rand(f, 4))
+		s->seq = fz_pick_seq(f, s->len);
 	s->ack = fz_pick_ack(f);
 	s->win = fz_pick_win(f);
 	s->urp = fz_rand(f, 5) ? 0 : fz_rand(f, 65536);
@@ -968,7 +975,7 @@ static void fz_kill(struct fz *f)
 		peer_send(p, PEER_RST, p->rcv_nxt, 0, NULL, 0);
 	}
 	fz_flush_accept(f);
-	fz_drain(f);
+	fz_sync(f, NULL);	/* and hear its last words now */
 }
 
 /* A passive open on the listener, from a new port; the accepted fd. */
@@ -1014,7 +1021,8 @@ static int fz_build_target(struct fz *f)
 		break;
 	case FZ_SYN_SENT:
 	case FZ_SYN_RCVD_SIM:
-		p->port = PPORT;
+		/* a port of its own: the old connection's last words differ */
+		p->port = fz_new_port(f);
 		p->irs = fz_next(f);
 		p->rcv_nxt = p->irs;
 		p->rcv_wnd = p->win;
@@ -1106,8 +1114,9 @@ static void fz_report(struct fz *f, const char *what)
 		"# fuzz %s: seed %#llx: %ld frames (%ld dropped by IP) in %ld ms, %ld batches, %ld connections, %ld replies; each flag combination at least %u times\n",
 		what, fz_seed, f->sent, f->ipdrop, xtcp_now_ms() - f->t0,
 		f->batches, f->rebuilds, f->replies, min);
-	fprintf(stderr, "# fuzz %s: %ld ms building, %ld sending, %ld checking\n",
-		what, f->t_build, f->t_send, f->t_check);
+	if (f->rebuilds)
+		fprintf(stderr, "# fuzz %s: %ld ms building, %ld sending, %ld checking\n",
+			what, f->t_build, f->t_send, f->t_check);
 	if (fz_shm) {
 		__atomic_add_fetch(&fz_shm->sent, f->sent, __ATOMIC_SEQ_CST);
 		__atomic_add_fetch(&fz_shm->tests, 1, __ATOMIC_SEQ_CST);
@@ -1177,6 +1186,7 @@ static int fz_run_state(struct __test_metadata *_metadata, struct fz *f,
 	long share = fz_share(FZ_W_STATE);
 	int batch = target == FZ_LISTEN ? FZ_LISTEN_BATCH : FZ_BATCH;
 	struct fz_frame fr;
+	long first;
 	int i;
 
 	fz_seed_for(f, name);
@@ -1205,20 +1215,30 @@ static int fz_run_state(struct __test_metadata *_metadata, struct fz *f,
 		if (fz_begin(f))
 			return -1;
 		f->queue = true;
+		first = f->sent;
 		for (i = 0; i < batch; i++) {
 			fz_gen(f, &fr);
 			if (fz_send(f, &fr))
 				return -1;
-			if (i % FZ_DRAIN == FZ_DRAIN - 1)
-				fz_drain(f);
+			if (i % FZ_DRAIN != FZ_DRAIN - 1)
+				continue;
+			fz_drain(f);
+			if (i % FZ_CHUNK != FZ_CHUNK - 1)
+				continue;
+			/*
+			 * The chunk began in the target state.  Once the
+			 * connection has left it, build another.
+			 */
+			if (target != FZ_LISTEN &&
+			    fz_state(f) != fz_states[target])
+				break;
 		}
 		f->queue = false;
 		f->t_send += xtcp_now_ms() - t;
 		t = xtcp_now_ms();
 		if (fz_check(f, NULL)) {
 			TH_LOG("batch %ld (frames %ld..%ld): counters or barrier wrong; seed %#llx",
-			       f->batches, f->sent - batch, f->sent - 1,
-			       fz_seed);
+			       f->batches, first, f->sent - 1, fz_seed);
 			return -1;
 		}
 		fz_user_drain(f);
