@@ -11,7 +11,8 @@
  * frame), whether XTCP must drop it as malformed (InErrs) or for its
  * checksum (InCsumErrors and InErrs), or whether it is a well-formed
  * segment; after each batch, ended by a barrier, /proc/net/xtcp_snmp must
- * have moved by exactly the prediction.
+ * have moved by exactly the prediction.  And every segment XTCP sends,
+ * to any port, must have right checksums and options only on a SYN.
  *
  * Well-formed segments take every combination of the six control bits in
  * turn, with the reserved bits set at random, and SEQ and ACK at and
@@ -166,6 +167,7 @@ struct fz {
 	long t_build, t_send, t_check;	/* ms spent in each */
 	long ipdrop, rebuilds, batches, replies;
 	long bad_replies;	/* survival: a reply other than the ACK */
+	long bad_out;		/* a bad checksum, options on a non-SYN */
 	__u32 max_wnd;		/* MAX.SND.WND as the peer made it */
 	struct fz_count exp;	/* predicted since the last check */
 	struct fz_count base;
@@ -511,16 +513,21 @@ static void fz_random_opts(struct fz *f, struct fz_seg *s)
 static void fz_learn(struct fz *f, const struct peer_seg *s)
 {
 	struct xtcp_peer *p = &f->p;
+	char buf[160];
 	__u32 end;
 
+	/* Whatever XTCP sends, to any port, is well-formed. */
+	if (!s->csum_ok || (s->optlen && !(s->flags & PEER_SYN))) {
+		if (!f->bad_out++)
+			peer_log("XTCP sent %s",
+				 peer_seg_str(s, buf, sizeof(buf)));
+	}
 	if (s->dport != p->port || s->sport != p->xport)
 		return;
 	f->replies++;
 	if (f->survive &&
 	    (s->flags != PEER_ACK || s->seq != p->snd_nxt ||
 	     s->ack != p->rcv_nxt || s->len || !s->csum_ok)) {
-		char buf[160];
-
 		if (!f->bad_replies++)
 			peer_log("unexpected %s",
 				 peer_seg_str(s, buf, sizeof(buf)));
@@ -664,6 +671,8 @@ static int fz_check(struct fz *f, int *before)
 	if (fz_sync(f, before) || fz_counters(&now))
 		return -1;
 	f->batches++;
+	if (f->bad_out)
+		return -1;
 	if (now.insegs - f->base.insegs != f->exp.insegs ||
 	    now.inerrs - f->base.inerrs != f->exp.inerrs ||
 	    now.csum - f->base.csum != f->exp.csum) {
