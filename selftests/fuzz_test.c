@@ -1259,7 +1259,7 @@ static int fz_run_state(struct __test_metadata *_metadata, struct fz *f,
 		f->t_send += xtcp_now_ms() - t;
 		t = xtcp_now_ms();
 		if (fz_check(f, NULL)) {
-			TH_LOG("batch %ld (frames %ld..%ld): counters or barrier wrong; seed %#llx",
+			TH_LOG("batch %ld (frames %ld..%ld): counters, barrier or XTCP's segments wrong; seed %#llx",
 			       f->batches, first, f->sent - 1, fz_seed);
 			return -1;
 		}
