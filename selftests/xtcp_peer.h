@@ -836,15 +836,27 @@ static inline int peer_expect_none(struct xtcp_peer *p)
 }
 
 /*
- * Enter a fresh network namespace, build the veth pair, open the peer's
- * packet socket, and make sure that segments go both ways: XTCP answers
- * a barrier probe.  Counters therefore start with one NoSocket, InSegs,
+ * Pin to one CPU, enter a fresh network namespace, build the veth pair,
+ * open the peer's packet socket, and make sure that segments go both
+ * ways: XTCP answers a barrier probe.  Counters therefore start with one NoSocket, InSegs,
  * OutSegs and OutRsts.  0 on success; -1 with a message on stderr.
  */
 static inline int peer_setup(struct xtcp_peer *p)
 {
 	struct peer_seg s;
+	cpu_set_t cpus;
 	int i;
+
+	/*
+	 * Stay on one CPU: frames sent from a CPU are queued to that CPU's
+	 * backlog, so a barrier sent after a move could overtake them.
+	 */
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu(), &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus)) {
+		peer_log("sched_setaffinity: %s", strerror(errno));
+		return -1;
+	}
 
 	if (peer_make_world(p))
 		return -1;
