@@ -64,7 +64,23 @@ run() {
 	fi
 }
 
-run tar -xJf "$tarball" -C "$CACHE/$key"
+# A complete tree of an older key (another fragment) is a head start:
+# kbuild rebuilds only what the config change touches.
+seed=
+for d in "$CACHE"/*/; do
+	d=${d%/}
+	if [ "$d" != "$CACHE/$key" ] && [ -f "$d/.complete" ] &&
+		[ -d "$d/$srcpkg" ] && [ "$(cat "$d/.source" 2>/dev/null)" = "$srcpkg $srcver" ]; then
+		seed=$d/$srcpkg
+	fi
+done
+if [ -n "$seed" ]; then
+	say "starting from the tree in ${seed%/*}"
+	run cp -a "$seed" "$CACHE/$key/"
+else
+	run tar -xJf "$tarball" -C "$CACHE/$key"
+fi
+echo "$srcpkg $srcver" >"$CACHE/$key/.source"
 cd "$tree"
 # virtme-ng's minimal config: what a vng guest needs (virtio, 9p, ...).
 run vng --kconfig
