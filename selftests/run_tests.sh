@@ -322,6 +322,10 @@ for t in "${tests[@]}"; do
 	run_one "$t" "$log"
 	rc=$?
 	echo "# ==== selftests/$t: exit status $rc"
+	# The module's references after it: user sockets it left open.
+	if [ -r /sys/module/xtcp/refcnt ]; then
+		echo "# ==== xtcp refcnt $(cat /sys/module/xtcp/refcnt)"
+	fi
 	xt_count_tap "$t" "$log" "$rc" "$TIMEOUT"
 	kmemleak_check "$t"
 	xt_kmsg_mark "$PMARK end [$t]"
