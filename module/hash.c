@@ -98,14 +98,22 @@ static bool xtcp_dev_match(const struct sock *sk, int dif, int sdif)
 	return !bound || bound == dif || bound == sdif;
 }
 
-static bool xtcp_match_established(const struct sock *sk, __be32 laddr,
-				   __be16 lport, __be32 faddr, __be16 fport,
-				   int dif, int sdif)
+/* The connection's key: its 4-tuple. */
+static bool xtcp_same_tuple(const struct sock *sk, __be32 laddr, __be16 lport,
+			    __be32 faddr, __be16 fport)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 
 	return inet->inet_sport == lport && inet->inet_dport == fport &&
-	       inet->inet_rcv_saddr == laddr && inet->inet_daddr == faddr &&
+	       inet->inet_rcv_saddr == laddr && inet->inet_daddr == faddr;
+}
+
+/* Does a segment arriving on @dif belong to connection @sk? */
+static bool xtcp_match_established(const struct sock *sk, __be32 laddr,
+				   __be16 lport, __be32 faddr, __be16 fport,
+				   int dif, int sdif)
+{
+	return xtcp_same_tuple(sk, laddr, lport, faddr, fport) &&
 	       xtcp_dev_match(sk, dif, sdif);
 }
 
@@ -225,12 +233,9 @@ int xtcp_hash_established(struct sock *sk)
 				    inet->inet_daddr, inet->inet_dport)];
 	spin_lock_bh(&b->lock);
 	hlist_nulls_for_each_entry(other, node, &b->chain, hash_node) {
-		const struct inet_sock *oi = &other->inet;
-
-		if (oi->inet_sport == inet->inet_sport &&
-		    oi->inet_dport == inet->inet_dport &&
-		    oi->inet_rcv_saddr == inet->inet_rcv_saddr &&
-		    oi->inet_daddr == inet->inet_daddr) {
+		if (xtcp_same_tuple(&other->inet.sk, inet->inet_rcv_saddr,
+				    inet->inet_sport, inet->inet_daddr,
+				    inet->inet_dport)) {
 			spin_unlock_bh(&b->lock);
 			return -EADDRNOTAVAIL;
 		}

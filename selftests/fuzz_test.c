@@ -589,7 +589,7 @@ static int fz_sync(struct fz *f, int *before)
 {
 	struct xtcp_peer *p = &f->p;
 	long end = xtcp_now_ms() + 2 * PEER_REPLY_MS;
-	struct peer_seg b, s;
+	struct peer_seg s;
 	__u32 mark;
 	int n;
 
@@ -597,15 +597,8 @@ static int fz_sync(struct fz *f, int *before)
 	n = fz_drain(f);
 	if (before)
 		*before = n;
-	mark = 0x7e570000u + ++p->barrier;
-	memset(&b, 0, offsetof(struct peer_seg, data));
-	b.sport = PEER_BARRIER_PORT;
-	b.dport = PEER_BARRIER_PORT;
-	b.seq = 1;
-	b.ack = mark;
-	b.flags = PEER_ACK;
-	b.win = p->win;
-	if (peer_xmit(p, &b, false))
+	mark = peer_barrier_send(p);
+	if (!mark)
 		return -1;
 	f->exp.insegs++;
 	for (;;) {
