@@ -47,6 +47,8 @@
 #   XTCP_TESTS="a_test b_test"  run only these programs
 #   XTCP_MODPARAMS="family=18"  module parameters for insmod
 #   XTCP_TEST_TIMEOUT=N         raise every program's bound to N seconds
+#   XTCP_UNPIN_BOUND=600        seconds to wait for the module to be free
+#                               before a PROGRAM.unloads=1 and at the end
 #   XTCP_KMEMLEAK_WAIT=5        seconds to wait before a kmemleak scan (it
 #                               does not report objects younger than 5 s)
 #   XTCP_STRICT=0               skip, not fail, on a missing precondition
@@ -310,11 +312,38 @@ run_one() {
 	return "$rc"
 }
 
+# unpinned BOUND: wait up to BOUND seconds until nothing holds the module.
+# On a lockdep kernel every socket pins the module that named its lock
+# classes (sk_owner_set() in sock_lock_init_class_and_name()), orphans
+# included: rmmod is refused until the last one ends.  On other kernels
+# only open sockets hold it.  0 if the module is free (or not loaded).
+unpinned() {
+	local end=$((SECONDS + $1)) ref
+
+	while ref=$(cat /sys/module/xtcp/refcnt 2>/dev/null) && [ "$ref" != 0 ]; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 1
+	done
+	return 0
+}
+UNPIN_BOUND=${XTCP_UNPIN_BOUND:-600}
+
 for t in "${tests[@]}"; do
 	log=$LOGDIR/$t.log
 	if [ ! -f "$TESTDIR/$t" ] || [ ! -x "$TESTDIR/$t" ]; then
 		xt_result fail "$t" "no such test program selftests/$t"
 		continue
+	fi
+	# A program that unloads the module starts with it free: the orphans
+	# of the programs before it have ended (see unpinned).
+	if [ "$(xt_setting "$SETTINGS" "$t.unloads")" = 1 ]; then
+		start=$SECONDS
+		if ! unpinned "$UNPIN_BOUND"; then
+			xt_result fail "unpinned: $t" \
+				"xtcp refcnt $(cat /sys/module/xtcp/refcnt) after ${UNPIN_BOUND}s"
+		elif [ $((SECONDS - start)) -gt 0 ]; then
+			echo "# ==== waited $((SECONDS - start))s for the module's sockets to end"
+		fi
 	fi
 	test_timeout "$t"
 	echo "# ==== selftests/$t (bound ${TIMEOUT}s)"
@@ -336,7 +365,9 @@ done
 unload() {
 	local out
 
-	# Sockets that the tests closed may still hold the module briefly.
+	# Sockets that the tests closed may still hold the module briefly
+	# (on a lockdep kernel until they end: see unpinned).
+	unpinned "$UNPIN_BOUND"
 	for _ in $(seq 1 20); do
 		if out=$(rmmod xtcp 2>&1); then
 			xt_result pass unload

@@ -451,6 +451,17 @@ static inline int xtcp_echo_roundtrip(int cfd, int afd, size_t len,
 }
 
 /*
+ * On a lockdep kernel every socket pins the module that named its lock
+ * classes (sk_owner_set() in sock_lock_init_class_and_name()), orphans
+ * included: rmmod is refused until the last one has ended, and the module
+ * never gets to end them itself.
+ */
+static inline bool xtcp_socks_pin_module(void)
+{
+	return access("/proc/lockdep", F_OK) == 0;
+}
+
+/*
  * Strict mode: run_tests.sh sets XTCP_STRICT=1 in the project's VM, where
  * every precondition of every test holds (tc and netem, tracefs, the
  * net.xtcp.* sysctls).  There a missing precondition is a failure; on a
