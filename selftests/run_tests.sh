@@ -348,9 +348,10 @@ for t in "${tests[@]}"; do
 	test_timeout "$t"
 	echo "# ==== selftests/$t (bound ${TIMEOUT}s)"
 	xt_kmsg_mark "$PMARK begin [$t]"
+	start=$SECONDS
 	run_one "$t" "$log"
 	rc=$?
-	echo "# ==== selftests/$t: exit status $rc"
+	echo "# ==== selftests/$t: exit status $rc, $((SECONDS - start))s"
 	# The module's references after it: user sockets it left open.
 	if [ -r /sys/module/xtcp/refcnt ]; then
 		echo "# ==== xtcp refcnt $(cat /sys/module/xtcp/refcnt)"
