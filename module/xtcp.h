@@ -359,6 +359,8 @@ void xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
 int xtcp_retransmit_head(struct sock *sk);
 void xtcp_rewind_send_head(struct sock *sk);
 u32 xtcp_select_window(struct sock *sk, bool update);
+
+/* isn.c: initial sequence numbers */
 u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 
 /* timer.c */
