@@ -346,7 +346,6 @@ void xtcp_close_send(struct sock *sk);
 const char *xtcp_state_name(int state);
 
 /* output.c: segments to IP */
-void xtcp_init_mss(struct sock *sk);
 int xtcp_send_syn(struct sock *sk, gfp_t gfp);
 void xtcp_send_ack(struct sock *sk);
 void xtcp_send_probe(struct sock *sk);
@@ -362,6 +361,12 @@ u32 xtcp_select_window(struct sock *sk, bool update);
 
 /* isn.c: initial sequence numbers */
 u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+
+/* route.c: the cached route and the MSS it allows */
+struct rtable;
+unsigned int xtcp_mss_for_mtu(unsigned int mtu);
+struct rtable *xtcp_route(struct sock *sk);
+void xtcp_init_mss(struct sock *sk);
 
 /* timer.c */
 void xtcp_init_timers(struct sock *sk);
