@@ -13,30 +13,6 @@
 
 #include "xtcp.h"
 
-/*
- * The window to advertise: half the free receive buffer (the rest covers
- * skb overhead), never moving the right edge left (RFC 9293 3.8.6.2.1).
- */
-u32 xtcp_select_window(struct sock *sk, bool update)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	int space = READ_ONCE(sk->sk_rcvbuf) -
-		    atomic_read(&sk->sk_rmem_alloc);
-	u32 win = space > 0 ? space / 2 : 0;
-	u32 cur = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
-
-	if (xtcp_before(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt))
-		cur = 0;
-	win = min(win, XTCP_MAX_WINDOW);
-	if (win < cur)
-		win = cur;
-	if (update) {
-		xs->rcv_wnd = win;
-		xs->rcv_wup = xs->rcv_nxt;
-	}
-	return win;
-}
-
 /* Push the IPv4 header and send; consumes @skb and the reference on @rt. */
 static int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 			struct rtable *rt, __be32 saddr, __be32 daddr)

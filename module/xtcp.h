@@ -310,7 +310,6 @@ int xtcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
 int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
 int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
 		 int flags);
-void xtcp_rcv_space_update(struct sock *sk);
 void xtcp_write_space(struct sock *sk);
 
 /* hash.c: lookup tables and ports */
@@ -357,7 +356,6 @@ void xtcp_write_wakeup(struct sock *sk);
 void xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
 int xtcp_retransmit_head(struct sock *sk);
 void xtcp_rewind_send_head(struct sock *sk);
-u32 xtcp_select_window(struct sock *sk, bool update);
 
 /* isn.c: initial sequence numbers */
 u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
@@ -367,6 +365,10 @@ struct rtable;
 unsigned int xtcp_mss_for_mtu(unsigned int mtu);
 struct rtable *xtcp_route(struct sock *sk);
 void xtcp_init_mss(struct sock *sk);
+
+/* rcvwnd.c: the receive window */
+u32 xtcp_select_window(struct sock *sk, bool update);
+void xtcp_rcv_space_update(struct sock *sk);
 
 /* timer.c */
 void xtcp_init_timers(struct sock *sk);
