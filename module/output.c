@@ -86,8 +86,7 @@ static void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
  * Send one segment of @sk.  @skb carries the payload (if any) with room
  * for the headers; it is consumed.
  */
-static int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq,
-			 u8 flags)
+int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -120,7 +119,7 @@ static int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq,
 			    inet->inet_daddr);
 }
 
-static struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp)
+struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp)
 {
 	struct sk_buff *skb = alloc_skb(XTCP_MAX_HEADER, gfp);
 
@@ -130,7 +129,7 @@ static struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp)
 }
 
 /* Send a queued segment (a clone of it: the original stays queued). */
-static int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
+int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct sk_buff *copy;
@@ -162,7 +161,7 @@ void xtcp_queue_data(struct sock *sk, struct sk_buff *skb)
  * Cut the unsent @skb after @len bytes; the rest becomes the next skb on
  * the queue.  Only unsent data is cut: nothing of it is in flight.
  */
-static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
+int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb), *rcb;
 	struct sk_buff *rest;
@@ -243,72 +242,6 @@ void xtcp_push(struct sock *sk)
 }
 
 /*
- * The window probe timer fired: send what fits of the next segment even
- * if silly window avoidance held it back, else a bare probe.
- */
-void xtcp_write_wakeup(struct sock *sk)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	struct sk_buff *skb = xs->send_head;
-	s32 usable;
-
-	if (skb && skb->len) {
-		usable = (s32)(xs->snd_una + xs->snd_wnd - XTCP_SKB_CB(skb)->seq);
-		if (usable > 0 && (usable >= (s32)skb->len ||
-				   !xtcp_split(sk, skb, usable))) {
-			xtcp_push(sk);
-			return;
-		}
-	}
-	xtcp_send_probe(sk);
-}
-
-/* Retransmit the oldest unacknowledged segment. */
-int xtcp_retransmit_head(struct sock *sk)
-{
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	int err;
-
-	if (!skb)
-		return 0;
-	if (skb == xs->send_head) {
-		/* Nothing in flight: the window is closed, probe it. */
-		xtcp_send_probe(sk);
-		return 0;
-	}
-	err = xtcp_transmit_queued(sk, skb);
-	if (!err) {
-		XTCP_SKB_CB(skb)->retransmitted = 1;
-		xs->total_retrans++;
-		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
-	}
-	return err;
-}
-
-/*
- * A retransmission timeout: presume everything in flight after the head
- * lost too (with no reassembly the peer dropped it) and send it again, as
- * the window allows, from the next ACK on (go-back-N, RFC 9293 3.8.1).
- * SND.NXT stays the highest sequence sent, so ACKs for what did arrive
- * remain acceptable.
- */
-void xtcp_rewind_send_head(struct sock *sk)
-{
-	struct sk_buff *head = skb_peek(&sk->sk_write_queue), *skb;
-	struct xtcp_sock *xs = xtcp_sk(sk);
-
-	if (!head || head == xs->send_head)
-		return;
-	for (skb = head; skb != xs->send_head;
-	     skb = skb_queue_is_last(&sk->sk_write_queue, skb) ? NULL :
-								 skb->next)
-		XTCP_SKB_CB(skb)->retransmitted = 1;
-	xs->send_head = skb_queue_is_last(&sk->sk_write_queue, head) ?
-			NULL : head->next;
-}
-
-/*
  * Queue and send SYN (active open) or SYN+ACK (SYN_RCVD).  @gfp: a passive
  * child answers from softirq, under its spinlock.
  */
@@ -364,19 +297,6 @@ void xtcp_send_ack(struct sock *sk)
 
 	if (skb)
 		xtcp_transmit(sk, skb, xtcp_sk(sk)->snd_nxt, XTCP_FLAG_ACK);
-}
-
-/*
- * Window probe: a segment the peer must find unacceptable (SEQ below
- * RCV.NXT), so that it answers with an ACK carrying its window.
- */
-void xtcp_send_probe(struct sock *sk)
-{
-	struct sk_buff *skb = xtcp_alloc_ctl_skb(GFP_ATOMIC);
-
-	if (skb)
-		xtcp_transmit(sk, skb, xtcp_sk(sk)->snd_una - 1,
-			      XTCP_FLAG_ACK);
 }
 
 /* Abort a synchronized connection: <SEQ=SND.NXT><CTL=RST,ACK>. */

@@ -344,18 +344,24 @@ void xtcp_enter_time_wait(struct sock *sk);
 void xtcp_close_send(struct sock *sk);
 const char *xtcp_state_name(int state);
 
-/* output.c: segments to IP */
+/* output.c: segments to IP, and the send queue */
+struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp);
+int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags);
+int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb);
 int xtcp_send_syn(struct sock *sk, gfp_t gfp);
 void xtcp_send_ack(struct sock *sk);
-void xtcp_send_probe(struct sock *sk);
 void xtcp_send_rst(struct sock *sk);
 void xtcp_send_fin(struct sock *sk);
 void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
 void xtcp_push(struct sock *sk);
-void xtcp_write_wakeup(struct sock *sk);
 void xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
+int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len);
+
+/* retransmit.c: retransmission and window probes */
 int xtcp_retransmit_head(struct sock *sk);
 void xtcp_rewind_send_head(struct sock *sk);
+void xtcp_send_probe(struct sock *sk);
+void xtcp_write_wakeup(struct sock *sk);
 
 /* isn.c: initial sequence numbers */
 u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
