@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * XTCP output: building segments and handing them to IPv4.
+ * XTCP output: building segments (RFC 9293 3.1) and handing them to IPv4,
+ * and the send queue: what is sent when, as far as the peer's window
+ * allows (RFC 9293 3.8.6.2.1, the sender side of silly window avoidance).
  *
  * Everything that occupies sequence space (SYN, data, FIN) sits on
  * sk_write_queue until it is acknowledged, so one retransmission path
  * serves the handshake, the stream and the teardown.  A clone is sent; the
  * queued original keeps the payload.
+ *
+ * The route and the MSS are in route.c, the window we advertise in
+ * rcvwnd.c, retransmission and window probes in retransmit.c, resets in
+ * rst.c and the ISN in isn.c.
  */
 #include <net/ip.h>
 #include <net/route.h>
@@ -14,8 +20,8 @@
 #include "xtcp.h"
 
 /* Push the IPv4 header and send; consumes @skb and the reference on @rt. */
-static int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
-			struct rtable *rt, __be32 saddr, __be32 daddr)
+int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
+		 struct rtable *rt, __be32 saddr, __be32 daddr)
 {
 	struct iphdr *iph;
 	int err;
@@ -49,9 +55,9 @@ static int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 }
 
 /* Push the segment header in front of the payload and checksum it all. */
-static void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
-			     __be16 sport, __be16 dport, u32 seq, u32 ack,
-			     u8 flags, u16 window, u16 mss_opt)
+void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
+		      __be16 sport, __be16 dport, u32 seq, u32 ack, u8 flags,
+		      u16 window, u16 mss_opt)
 {
 	unsigned int optlen = mss_opt ? XTCPOLEN_MSS : 0;
 	struct xtcphdr *th;
@@ -297,58 +303,4 @@ void xtcp_send_ack(struct sock *sk)
 
 	if (skb)
 		xtcp_transmit(sk, skb, xtcp_sk(sk)->snd_nxt, XTCP_FLAG_ACK);
-}
-
-/* Abort a synchronized connection: <SEQ=SND.NXT><CTL=RST,ACK>. */
-void xtcp_send_rst(struct sock *sk)
-{
-	struct sk_buff *skb = xtcp_alloc_ctl_skb(GFP_ATOMIC);
-
-	if (!skb)
-		return;
-	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTRSTS);
-	xtcp_transmit(sk, skb, xtcp_sk(sk)->snd_nxt,
-		      XTCP_FLAG_RST | XTCP_FLAG_ACK);
-}
-
-/*
- * Answer a segment that belongs to no connection (RFC 9293 3.10.7.1):
- * if it has ACK, <SEQ=SEG.ACK><CTL=RST>; else
- * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.  Never answer a RST.
- */
-void xtcp_reply_rst(struct net *net, struct sk_buff *in)
-{
-	const struct xtcp_skb_cb *icb = XTCP_SKB_CB(in);
-	const struct iphdr *iph = ip_hdr(in);
-	const struct xtcphdr *ith = xtcp_hdr(in);
-	struct sk_buff *skb;
-	struct flowi4 fl4;
-	struct rtable *rt;
-	u32 seq = 0, ack = 0;
-	u8 flags = XTCP_FLAG_RST;
-
-	if (icb->flags & XTCP_FLAG_RST)
-		return;
-	if (icb->flags & XTCP_FLAG_ACK) {
-		seq = icb->ack_seq;
-	} else {
-		ack = icb->end_seq;
-		flags |= XTCP_FLAG_ACK;
-	}
-
-	flowi4_init_output(&fl4, 0, 0, 0, RT_SCOPE_UNIVERSE, xtcp_ipproto, 0,
-			   iph->saddr, iph->daddr, ith->source, ith->dest,
-			   sock_net_uid(net, NULL));
-	rt = ip_route_output_key(net, &fl4);
-	if (IS_ERR(rt))
-		return;
-	skb = xtcp_alloc_ctl_skb(GFP_ATOMIC);
-	if (!skb) {
-		ip_rt_put(rt);
-		return;
-	}
-	xtcp_push_header(skb, iph->daddr, iph->saddr, ith->dest, ith->source,
-			 seq, ack, flags, 0, 0);
-	XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
-	xtcp_ip_xmit(net, NULL, skb, rt, iph->daddr, iph->saddr);
 }

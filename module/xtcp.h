@@ -344,18 +344,27 @@ void xtcp_enter_time_wait(struct sock *sk);
 void xtcp_close_send(struct sock *sk);
 const char *xtcp_state_name(int state);
 
+struct rtable;
+
 /* output.c: segments to IP, and the send queue */
+int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
+		 struct rtable *rt, __be32 saddr, __be32 daddr);
+void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
+		      __be16 sport, __be16 dport, u32 seq, u32 ack, u8 flags,
+		      u16 window, u16 mss_opt);
 struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp);
 int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags);
 int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb);
 int xtcp_send_syn(struct sock *sk, gfp_t gfp);
 void xtcp_send_ack(struct sock *sk);
-void xtcp_send_rst(struct sock *sk);
 void xtcp_send_fin(struct sock *sk);
-void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
 void xtcp_push(struct sock *sk);
 void xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
 int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len);
+
+/* rst.c: resets */
+void xtcp_send_rst(struct sock *sk);
+void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
 
 /* retransmit.c: retransmission and window probes */
 int xtcp_retransmit_head(struct sock *sk);
@@ -367,7 +376,6 @@ void xtcp_write_wakeup(struct sock *sk);
 u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 
 /* route.c: the cached route and the MSS it allows */
-struct rtable;
 unsigned int xtcp_mss_for_mtu(unsigned int mtu);
 struct rtable *xtcp_route(struct sock *sk);
 void xtcp_init_mss(struct sock *sk);
