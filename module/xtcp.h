@@ -334,7 +334,10 @@ int xtcp_v4_rcv(struct sk_buff *skb);
 int xtcp_v4_err(struct sk_buff *skb, u32 info);
 
 /* state.c: the state machine */
-void xtcp_set_state(struct sock *sk, int state);
+int xtcp_state_connect(struct sock *sk);
+void xtcp_state_listen(struct sock *sk);
+void xtcp_state_close_listener(struct sock *sk);
+bool xtcp_state_close(struct sock *sk);
 #define XTCP_RCV_REOPEN	1	/* a SYN for a TIME_WAIT 4-tuple */
 int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb);
 int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
