@@ -69,11 +69,8 @@ static int xtcp_start_connect(struct sock *sk,
 
 	if (!addr->sxtcp_port)
 		return -EINVAL;
-	flowi4_init_output(&fl4, sk->sk_bound_dev_if, sk->sk_mark, 0,
-			   RT_SCOPE_UNIVERSE, xtcp_ipproto, 0,
-			   addr->sxtcp_addr, inet->inet_saddr,
-			   addr->sxtcp_port, inet->inet_sport, sk->sk_uid);
-	rt = ip_route_output_flow(sock_net(sk), &fl4, sk);
+	rt = xtcp_route_flow(sk, &fl4, addr->sxtcp_addr, inet->inet_saddr,
+			     addr->sxtcp_port, inet->inet_sport);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
 	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {

@@ -348,6 +348,7 @@ void xtcp_close_send(struct sock *sk);
 const char *xtcp_state_name(int state);
 
 struct rtable;
+struct flowi4;
 
 /* output.c: segments to IP, and the send queue */
 int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
@@ -380,6 +381,9 @@ u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 
 /* route.c: the cached route and the MSS it allows */
 unsigned int xtcp_mss_for_mtu(unsigned int mtu);
+struct rtable *xtcp_route_flow(struct sock *sk, struct flowi4 *fl4,
+			       __be32 daddr, __be32 saddr, __be16 dport,
+			       __be16 sport);
 struct rtable *xtcp_route(struct sock *sk);
 void xtcp_init_mss(struct sock *sk);
 
