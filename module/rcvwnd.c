@@ -20,10 +20,8 @@ u32 xtcp_select_window(struct sock *sk, bool update)
 	int space = READ_ONCE(sk->sk_rcvbuf) -
 		    atomic_read(&sk->sk_rmem_alloc);
 	u32 win = space > 0 ? space / 2 : 0;
-	u32 cur = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
+	u32 cur = xtcp_rcv_wnd_left(xs);
 
-	if (xtcp_before(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt))
-		cur = 0;
 	win = min(win, XTCP_MAX_WINDOW);
 	if (win < cur)
 		win = cur;
@@ -46,9 +44,7 @@ void xtcp_rcv_space_update(struct sock *sk)
 	if (!((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return;
-	cur = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
-	if (xtcp_before(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt))
-		cur = 0;
+	cur = xtcp_rcv_wnd_left(xs);
 	win = xtcp_select_window(sk, false);
 	/* The peer sends at most half our largest window at a time. */
 	step = min3(READ_ONCE(sk->sk_rcvbuf) / 2, (int)xs->mss,

@@ -685,11 +685,9 @@ static void xtcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
  */
 static bool xtcp_seq_acceptable(const struct xtcp_sock *xs, u32 seq, u32 len)
 {
-	u32 wnd = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
+	u32 wnd = xtcp_rcv_wnd_left(xs);
 	u32 nxt = xs->rcv_nxt;
 
-	if (xtcp_before(xs->rcv_wup + xs->rcv_wnd, nxt))
-		wnd = 0;
 	if (!len)
 		return wnd ? xtcp_between(seq, nxt, nxt + wnd - 1) : seq == nxt;
 	if (!wnd)

@@ -187,6 +187,17 @@ static inline int xtcp_unread(const struct sock *sk)
 	return max(n, 0);
 }
 
+/*
+ * What is left of the window we last advertised: RCV.WND less what arrived
+ * since, 0 once RCV.NXT has passed its right edge.
+ */
+static inline u32 xtcp_rcv_wnd_left(const struct xtcp_sock *xs)
+{
+	u32 right = xs->rcv_wup + xs->rcv_wnd;
+
+	return xtcp_before(right, xs->rcv_nxt) ? 0 : right - xs->rcv_nxt;
+}
+
 /* Counters, RFC 4022 names, shown in /proc/net/xtcp_snmp. */
 enum {
 	XTCP_MIB_ACTIVEOPENS,
