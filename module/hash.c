@@ -373,7 +373,7 @@ int xtcp_listen_hash(struct sock *sk)
 		return -EADDRINUSE;
 	}
 	spin_lock(&b->lock);
-	xtcp_set_state(sk, XTCP_LISTEN);
+	xtcp_state_listen(sk);
 	sock_hold(sk);
 	hlist_nulls_add_head_rcu(&xs->hash_node, &b->chain);
 	xs->hbucket = b;

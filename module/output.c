@@ -1,106 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * XTCP output: building segments and handing them to IPv4.
+ * XTCP output: building segments (RFC 9293 3.1) and handing them to IPv4,
+ * and the send queue: what is sent when, as far as the peer's window
+ * allows (RFC 9293 3.8.6.2.1, the sender side of silly window avoidance).
  *
  * Everything that occupies sequence space (SYN, data, FIN) sits on
  * sk_write_queue until it is acknowledged, so one retransmission path
  * serves the handshake, the stream and the teardown.  A clone is sent; the
  * queued original keeps the payload.
+ *
+ * The route and the MSS are in route.c, the window we advertise in
+ * rcvwnd.c, retransmission and window probes in retransmit.c, resets in
+ * rst.c and the ISN in isn.c.
  */
-#include <linux/siphash.h>
-#include <linux/random.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/checksum.h>
 
 #include "xtcp.h"
 
-/* RFC 6528: ISN = M + F(4-tuple, secret), M a 4 microsecond clock. */
-u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
-{
-	static siphash_aligned_key_t isn_key;
-	u32 hash;
-
-	net_get_random_once(&isn_key, sizeof(isn_key));
-	hash = siphash_3u32((__force u32)saddr, (__force u32)daddr,
-			    ((__force u32)sport << 16) | (__force u32)dport,
-			    &isn_key);
-	return hash + (u32)(ktime_get_real_ns() >> 12);
-}
-
-static unsigned int xtcp_mss_for_mtu(unsigned int mtu)
-{
-	unsigned int mss = mtu - sizeof(struct iphdr) - XTCP_HDR_LEN;
-
-	return clamp_t(unsigned int, mss, XTCP_MIN_MSS, 0xffff);
-}
-
-/*
- * The window to advertise: half the free receive buffer (the rest covers
- * skb overhead), never moving the right edge left (RFC 9293 3.8.6.2.1).
- */
-u32 xtcp_select_window(struct sock *sk, bool update)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	int space = READ_ONCE(sk->sk_rcvbuf) -
-		    atomic_read(&sk->sk_rmem_alloc);
-	u32 win = space > 0 ? space / 2 : 0;
-	u32 cur = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
-
-	if (xtcp_before(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt))
-		cur = 0;
-	win = min(win, XTCP_MAX_WINDOW);
-	if (win < cur)
-		win = cur;
-	if (update) {
-		xs->rcv_wnd = win;
-		xs->rcv_wup = xs->rcv_nxt;
-	}
-	return win;
-}
-
-/* The route of a connected socket, cached in sk_dst_cache. */
-static struct rtable *xtcp_route(struct sock *sk)
-{
-	struct inet_sock *inet = inet_sk(sk);
-	struct dst_entry *dst;
-	struct flowi4 fl4;
-	struct rtable *rt;
-
-	dst = __sk_dst_check(sk, 0);
-	if (dst) {
-		dst_hold(dst);
-		return (struct rtable *)dst;
-	}
-	flowi4_init_output(&fl4, sk->sk_bound_dev_if, sk->sk_mark, 0,
-			   RT_SCOPE_UNIVERSE, xtcp_ipproto, 0,
-			   inet->inet_daddr, inet->inet_saddr,
-			   inet->inet_dport, inet->inet_sport, sk->sk_uid);
-	rt = ip_route_output_flow(sock_net(sk), &fl4, sk);
-	if (IS_ERR(rt))
-		return rt;
-	sk->sk_route_caps = rt->dst.dev->features;
-	__sk_dst_set(sk, dst_clone(&rt->dst));
-	return rt;
-}
-
-/* Set the send MSS from the peer's option and the path MTU. */
-void xtcp_init_mss(struct sock *sk)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	struct rtable *rt = xtcp_route(sk);
-	unsigned int mss = xs->peer_mss;
-
-	if (!IS_ERR(rt)) {
-		mss = min(mss, xtcp_mss_for_mtu(dst_mtu(&rt->dst)));
-		ip_rt_put(rt);
-	}
-	xs->mss = max_t(unsigned int, mss, XTCP_MIN_MSS);
-}
-
 /* Push the IPv4 header and send; consumes @skb and the reference on @rt. */
-static int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
-			struct rtable *rt, __be32 saddr, __be32 daddr)
+int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
+		 struct rtable *rt, __be32 saddr, __be32 daddr)
 {
 	struct iphdr *iph;
 	int err;
@@ -134,9 +55,9 @@ static int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 }
 
 /* Push the segment header in front of the payload and checksum it all. */
-static void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
-			     __be16 sport, __be16 dport, u32 seq, u32 ack,
-			     u8 flags, u16 window, u16 mss_opt)
+void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
+		      __be16 sport, __be16 dport, u32 seq, u32 ack, u8 flags,
+		      u16 window, u16 mss_opt)
 {
 	unsigned int optlen = mss_opt ? XTCPOLEN_MSS : 0;
 	struct xtcphdr *th;
@@ -171,8 +92,7 @@ static void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
  * Send one segment of @sk.  @skb carries the payload (if any) with room
  * for the headers; it is consumed.
  */
-static int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq,
-			 u8 flags)
+int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -205,7 +125,7 @@ static int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq,
 			    inet->inet_daddr);
 }
 
-static struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp)
+struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp)
 {
 	struct sk_buff *skb = alloc_skb(XTCP_MAX_HEADER, gfp);
 
@@ -215,7 +135,7 @@ static struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp)
 }
 
 /* Send a queued segment (a clone of it: the original stays queued). */
-static int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
+int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct sk_buff *copy;
@@ -247,7 +167,7 @@ void xtcp_queue_data(struct sock *sk, struct sk_buff *skb)
  * Cut the unsent @skb after @len bytes; the rest becomes the next skb on
  * the queue.  Only unsent data is cut: nothing of it is in flight.
  */
-static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
+int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb), *rcb;
 	struct sk_buff *rest;
@@ -328,72 +248,6 @@ void xtcp_push(struct sock *sk)
 }
 
 /*
- * The window probe timer fired: send what fits of the next segment even
- * if silly window avoidance held it back, else a bare probe.
- */
-void xtcp_write_wakeup(struct sock *sk)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	struct sk_buff *skb = xs->send_head;
-	s32 usable;
-
-	if (skb && skb->len) {
-		usable = (s32)(xs->snd_una + xs->snd_wnd - XTCP_SKB_CB(skb)->seq);
-		if (usable > 0 && (usable >= (s32)skb->len ||
-				   !xtcp_split(sk, skb, usable))) {
-			xtcp_push(sk);
-			return;
-		}
-	}
-	xtcp_send_probe(sk);
-}
-
-/* Retransmit the oldest unacknowledged segment. */
-int xtcp_retransmit_head(struct sock *sk)
-{
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	int err;
-
-	if (!skb)
-		return 0;
-	if (skb == xs->send_head) {
-		/* Nothing in flight: the window is closed, probe it. */
-		xtcp_send_probe(sk);
-		return 0;
-	}
-	err = xtcp_transmit_queued(sk, skb);
-	if (!err) {
-		XTCP_SKB_CB(skb)->retransmitted = 1;
-		xs->total_retrans++;
-		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
-	}
-	return err;
-}
-
-/*
- * A retransmission timeout: presume everything in flight after the head
- * lost too (with no reassembly the peer dropped it) and send it again, as
- * the window allows, from the next ACK on (go-back-N, RFC 9293 3.8.1).
- * SND.NXT stays the highest sequence sent, so ACKs for what did arrive
- * remain acceptable.
- */
-void xtcp_rewind_send_head(struct sock *sk)
-{
-	struct sk_buff *head = skb_peek(&sk->sk_write_queue), *skb;
-	struct xtcp_sock *xs = xtcp_sk(sk);
-
-	if (!head || head == xs->send_head)
-		return;
-	for (skb = head; skb != xs->send_head;
-	     skb = skb_queue_is_last(&sk->sk_write_queue, skb) ? NULL :
-								 skb->next)
-		XTCP_SKB_CB(skb)->retransmitted = 1;
-	xs->send_head = skb_queue_is_last(&sk->sk_write_queue, head) ?
-			NULL : head->next;
-}
-
-/*
  * Queue and send SYN (active open) or SYN+ACK (SYN_RCVD).  @gfp: a passive
  * child answers from softirq, under its spinlock.
  */
@@ -449,71 +303,4 @@ void xtcp_send_ack(struct sock *sk)
 
 	if (skb)
 		xtcp_transmit(sk, skb, xtcp_sk(sk)->snd_nxt, XTCP_FLAG_ACK);
-}
-
-/*
- * Window probe: a segment the peer must find unacceptable (SEQ below
- * RCV.NXT), so that it answers with an ACK carrying its window.
- */
-void xtcp_send_probe(struct sock *sk)
-{
-	struct sk_buff *skb = xtcp_alloc_ctl_skb(GFP_ATOMIC);
-
-	if (skb)
-		xtcp_transmit(sk, skb, xtcp_sk(sk)->snd_una - 1,
-			      XTCP_FLAG_ACK);
-}
-
-/* Abort a synchronized connection: <SEQ=SND.NXT><CTL=RST,ACK>. */
-void xtcp_send_rst(struct sock *sk)
-{
-	struct sk_buff *skb = xtcp_alloc_ctl_skb(GFP_ATOMIC);
-
-	if (!skb)
-		return;
-	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTRSTS);
-	xtcp_transmit(sk, skb, xtcp_sk(sk)->snd_nxt,
-		      XTCP_FLAG_RST | XTCP_FLAG_ACK);
-}
-
-/*
- * Answer a segment that belongs to no connection (RFC 9293 3.10.7.1):
- * if it has ACK, <SEQ=SEG.ACK><CTL=RST>; else
- * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.  Never answer a RST.
- */
-void xtcp_reply_rst(struct net *net, struct sk_buff *in)
-{
-	const struct xtcp_skb_cb *icb = XTCP_SKB_CB(in);
-	const struct iphdr *iph = ip_hdr(in);
-	const struct xtcphdr *ith = xtcp_hdr(in);
-	struct sk_buff *skb;
-	struct flowi4 fl4;
-	struct rtable *rt;
-	u32 seq = 0, ack = 0;
-	u8 flags = XTCP_FLAG_RST;
-
-	if (icb->flags & XTCP_FLAG_RST)
-		return;
-	if (icb->flags & XTCP_FLAG_ACK) {
-		seq = icb->ack_seq;
-	} else {
-		ack = icb->end_seq;
-		flags |= XTCP_FLAG_ACK;
-	}
-
-	flowi4_init_output(&fl4, 0, 0, 0, RT_SCOPE_UNIVERSE, xtcp_ipproto, 0,
-			   iph->saddr, iph->daddr, ith->source, ith->dest,
-			   sock_net_uid(net, NULL));
-	rt = ip_route_output_key(net, &fl4);
-	if (IS_ERR(rt))
-		return;
-	skb = xtcp_alloc_ctl_skb(GFP_ATOMIC);
-	if (!skb) {
-		ip_rt_put(rt);
-		return;
-	}
-	xtcp_push_header(skb, iph->daddr, iph->saddr, ith->dest, ith->source,
-			 seq, ack, flags, 0, 0);
-	XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
-	xtcp_ip_xmit(net, NULL, skb, rt, iph->daddr, iph->saddr);
 }

@@ -69,11 +69,8 @@ static int xtcp_start_connect(struct sock *sk,
 
 	if (!addr->sxtcp_port)
 		return -EINVAL;
-	flowi4_init_output(&fl4, sk->sk_bound_dev_if, sk->sk_mark, 0,
-			   RT_SCOPE_UNIVERSE, xtcp_ipproto, 0,
-			   addr->sxtcp_addr, inet->inet_saddr,
-			   addr->sxtcp_port, inet->inet_sport, sk->sk_uid);
-	rt = ip_route_output_flow(sock_net(sk), &fl4, sk);
+	rt = xtcp_route_flow(sk, &fl4, addr->sxtcp_addr, inet->inet_saddr,
+			     addr->sxtcp_port, inet->inet_sport);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
 	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
@@ -97,16 +94,10 @@ static int xtcp_start_connect(struct sock *sk,
 			       inet->inet_sport, inet->inet_dport);
 	xs->write_seq = xs->iss;
 
-	/*
-	 * closed__connect__syn_sent.  In SYN_SENT before it is hashed: the
-	 * tables never hold a CLOSED socket.
-	 */
-	xtcp_set_state(sk, XTCP_SYN_SENT);
-	err = xtcp_hash_established(sk);
-	if (err) {
-		xtcp_set_state(sk, XTCP_CLOSE);
+	/* closed__connect__syn_sent, a failure back to CLOSED */
+	err = xtcp_state_connect(sk);
+	if (err)
 		goto fail;
-	}
 	__sk_dst_set(sk, &rt->dst);
 	rt = NULL;
 	err = xtcp_send_syn(sk, sk->sk_allocation);
@@ -286,51 +277,6 @@ int xtcp_accept_common(struct socket *sock, struct socket *newsock, int flags)
 	return 0;
 }
 
-/*
- * Close the listener's door: no new children, and every child it holds,
- * half-open or waiting for accept(), is reset.
- */
-static void xtcp_listen_stop(struct sock *sk)
-{
-	struct xtcp_sock *lxs = xtcp_sk(sk), *xs;
-
-	spin_lock_bh(&lxs->accept_lock);
-	lxs->listen_closed = true;
-	spin_unlock_bh(&lxs->accept_lock);
-
-	for (;;) {
-		struct sock *child;
-
-		spin_lock_bh(&lxs->accept_lock);
-		xs = list_first_entry_or_null(&lxs->children,
-					      struct xtcp_sock, child_node);
-		if (xs) {
-			list_del_init(&xs->child_node);
-			lxs->nr_children--;
-			if (xs->established_child)
-				sk_acceptq_removed(sk);
-		}
-		spin_unlock_bh(&lxs->accept_lock);
-		if (!xs)
-			break;
-
-		child = &xs->inet.sk;
-		local_bh_disable();
-		bh_lock_sock(child);
-		xs->parent = NULL;
-		xtcp_abort(child, ECONNABORTED);
-		bh_unlock_sock(child);
-		local_bh_enable();
-		sock_put(sk);		/* the child's reference on us */
-		sock_put(child);	/* the list's reference */
-	}
-}
-
-static bool xtcp_has_unread(struct sock *sk)
-{
-	return !skb_queue_empty(&sk->sk_receive_queue);
-}
-
 int xtcp_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
@@ -346,23 +292,8 @@ int xtcp_release(struct socket *sock)
 	lock_sock(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 
-	if (sk->sk_state == XTCP_LISTEN) {
-		xtcp_set_state(sk, XTCP_CLOSE);
-		xtcp_listen_stop(sk);
-	} else if (sk->sk_state == XTCP_SYN_SENT) {
-		xtcp_done(sk);
-	} else if (xtcp_has_unread(sk) ||
-		   (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
-		/*
-		 * any__close_unread__closed, any__linger0_close__closed: data
-		 * would be lost, tell the peer (RFC 9293 3.10.4).
-		 */
-		xtcp_abort(sk, 0);
-	} else {
-		xtcp_close_send(sk);
-		if (timeout)
-			sk_stream_wait_close(sk, timeout);
-	}
+	if (xtcp_state_close(sk) && timeout)
+		sk_stream_wait_close(sk, timeout);
 
 	if (sk->sk_state == XTCP_CLOSE) {
 		xtcp_unbind(sk);
@@ -400,10 +331,8 @@ int xtcp_shutdown(struct socket *sock, int how)
 		err = -ENOTCONN;
 		break;
 	case XTCP_LISTEN:
-		if (how & RCV_SHUTDOWN) {
-			xtcp_set_state(sk, XTCP_CLOSE);
-			xtcp_listen_stop(sk);
-		}
+		if (how & RCV_SHUTDOWN)
+			xtcp_state_close_listener(sk);
 		break;
 	case XTCP_SYN_SENT:
 		xtcp_done(sk);

@@ -5,8 +5,13 @@
  * defences and RFC 1337 for TIME_WAIT.
  *
  * Every state change goes through xtcp_set_state(), the one place that
- * rehashes the socket and counts the transition.  Runs under the socket
- * lock: from softirq, or from the backlog when a process owned the socket.
+ * rehashes the socket and counts the transition.  It is static: the
+ * socket calls (sock.c) and the tables (hash.c) change state through the
+ * functions here that name their arcs, xtcp_state_connect(),
+ * xtcp_state_listen(), xtcp_state_close(), xtcp_state_close_listener(),
+ * xtcp_close_send(), xtcp_abort() and xtcp_done().  Runs under the socket
+ * lock: in softirq, from the backlog when a process owned the socket, or
+ * in a socket call.
  */
 #include <net/ip.h>
 
@@ -31,7 +36,7 @@ static bool xtcp_state_counts_as_estab(int state)
 }
 
 /* The one door for state changes. */
-void xtcp_set_state(struct sock *sk, int state)
+static void xtcp_set_state(struct sock *sk, int state)
 {
 	struct xtcp_mib __percpu *mib = xtcp_pernet(sock_net(sk))->mib;
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -281,6 +286,106 @@ void xtcp_close_send(struct sock *sk)
 		xtcp_send_fin(sk);
 		break;
 	}
+}
+
+/*
+ * closed__connect__syn_sent: connect(), once sock.c has chosen the route,
+ * the local port and the ISS.  In SYN_SENT before it is hashed: the
+ * tables never hold a CLOSED socket.  If it cannot be hashed it is CLOSED
+ * again, an attempt that failed.
+ */
+int xtcp_state_connect(struct sock *sk)
+{
+	int err;
+
+	xtcp_set_state(sk, XTCP_SYN_SENT);
+	err = xtcp_hash_established(sk);
+	if (err)
+		xtcp_set_state(sk, XTCP_CLOSE);
+	return err;
+}
+
+/*
+ * closed__listen__listen: listen().  hash.c calls it with the bind lock
+ * and the listener chain's lock held, so that the port check, the state
+ * and the listener table change together.
+ */
+void xtcp_state_listen(struct sock *sk)
+{
+	xtcp_set_state(sk, XTCP_LISTEN);
+}
+
+/*
+ * Close the listener's door: no new children, and every child it holds,
+ * half-open or waiting for accept(), is reset.
+ */
+static void xtcp_listen_stop(struct sock *sk)
+{
+	struct xtcp_sock *lxs = xtcp_sk(sk), *xs;
+
+	spin_lock_bh(&lxs->accept_lock);
+	lxs->listen_closed = true;
+	spin_unlock_bh(&lxs->accept_lock);
+
+	for (;;) {
+		struct sock *child;
+
+		spin_lock_bh(&lxs->accept_lock);
+		xs = list_first_entry_or_null(&lxs->children,
+					      struct xtcp_sock, child_node);
+		if (xs) {
+			list_del_init(&xs->child_node);
+			lxs->nr_children--;
+			if (xs->established_child)
+				sk_acceptq_removed(sk);
+		}
+		spin_unlock_bh(&lxs->accept_lock);
+		if (!xs)
+			break;
+
+		child = &xs->inet.sk;
+		local_bh_disable();
+		bh_lock_sock(child);
+		xs->parent = NULL;
+		xtcp_abort(child, ECONNABORTED);
+		bh_unlock_sock(child);
+		local_bh_enable();
+		sock_put(sk);		/* the child's reference on us */
+		sock_put(child);	/* the list's reference */
+	}
+}
+
+/* listen__close__closed: close() or shutdown(SHUT_RD) of a listener. */
+void xtcp_state_close_listener(struct sock *sk)
+{
+	xtcp_set_state(sk, XTCP_CLOSE);
+	xtcp_listen_stop(sk);
+}
+
+/*
+ * The user's close() (RFC 9293 3.10.4).  Returns true when it took the
+ * orderly way, FIN after any queued data, which SO_LINGER may wait for;
+ * false when the socket was dropped or aborted.
+ */
+bool xtcp_state_close(struct sock *sk)
+{
+	if (sk->sk_state == XTCP_LISTEN) {
+		xtcp_state_close_listener(sk);
+	} else if (sk->sk_state == XTCP_SYN_SENT) {
+		/* syn_sent__close__closed: delete the TCB, nothing is sent. */
+		xtcp_done(sk);
+	} else if (!skb_queue_empty(&sk->sk_receive_queue) ||
+		   (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
+		/*
+		 * any__close_unread__closed, any__linger0_close__closed: data
+		 * would be lost, tell the peer (RFC 9293 3.10.4).
+		 */
+		xtcp_abort(sk, 0);
+	} else {
+		xtcp_close_send(sk);
+		return true;
+	}
+	return false;
 }
 
 /* RFC 6298: fold an RTT sample into SRTT/RTTVAR and recompute RTO. */
@@ -580,11 +685,9 @@ static void xtcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
  */
 static bool xtcp_seq_acceptable(const struct xtcp_sock *xs, u32 seq, u32 len)
 {
-	u32 wnd = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
+	u32 wnd = xtcp_rcv_wnd_left(xs);
 	u32 nxt = xs->rcv_nxt;
 
-	if (xtcp_before(xs->rcv_wup + xs->rcv_wnd, nxt))
-		wnd = 0;
 	if (!len)
 		return wnd ? xtcp_between(seq, nxt, nxt + wnd - 1) : seq == nxt;
 	if (!wnd)

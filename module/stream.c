@@ -116,29 +116,6 @@ out_err:
 	return copied ? copied : err;
 }
 
-/*
- * Receiver side of silly window avoidance (RFC 9293 3.8.6.2.2): announce
- * a larger window only once it has grown by min(buffer / 2, MSS).
- */
-void xtcp_rcv_space_update(struct sock *sk)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 cur, win, step;
-
-	if (!((1 << sk->sk_state) &
-	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
-		return;
-	cur = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
-	if (xtcp_before(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt))
-		cur = 0;
-	win = xtcp_select_window(sk, false);
-	/* The peer sends at most half our largest window at a time. */
-	step = min3(READ_ONCE(sk->sk_rcvbuf) / 2, (int)xs->mss,
-		    (int)XTCP_MAX_WINDOW / 2);
-	if (win >= cur + step)
-		xtcp_send_ack(sk);
-}
-
 /* Copy without consuming, for MSG_PEEK. */
 static int xtcp_peek(struct sock *sk, struct msghdr *msg, size_t len)
 {

@@ -187,6 +187,17 @@ static inline int xtcp_unread(const struct sock *sk)
 	return max(n, 0);
 }
 
+/*
+ * What is left of the window we last advertised: RCV.WND less what arrived
+ * since, 0 once RCV.NXT has passed its right edge.
+ */
+static inline u32 xtcp_rcv_wnd_left(const struct xtcp_sock *xs)
+{
+	u32 right = xs->rcv_wup + xs->rcv_wnd;
+
+	return xtcp_before(right, xs->rcv_nxt) ? 0 : right - xs->rcv_nxt;
+}
+
 /* Counters, RFC 4022 names, shown in /proc/net/xtcp_snmp. */
 enum {
 	XTCP_MIB_ACTIVEOPENS,
@@ -310,7 +321,6 @@ int xtcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
 int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
 int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
 		 int flags);
-void xtcp_rcv_space_update(struct sock *sk);
 void xtcp_write_space(struct sock *sk);
 
 /* hash.c: lookup tables and ports */
@@ -335,7 +345,10 @@ int xtcp_v4_rcv(struct sk_buff *skb);
 int xtcp_v4_err(struct sk_buff *skb, u32 info);
 
 /* state.c: the state machine */
-void xtcp_set_state(struct sock *sk, int state);
+int xtcp_state_connect(struct sock *sk);
+void xtcp_state_listen(struct sock *sk);
+void xtcp_state_close_listener(struct sock *sk);
+bool xtcp_state_close(struct sock *sk);
 #define XTCP_RCV_REOPEN	1	/* a SYN for a TIME_WAIT 4-tuple */
 int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb);
 int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
@@ -345,21 +358,49 @@ void xtcp_enter_time_wait(struct sock *sk);
 void xtcp_close_send(struct sock *sk);
 const char *xtcp_state_name(int state);
 
-/* output.c: segments to IP */
-void xtcp_init_mss(struct sock *sk);
+struct rtable;
+struct flowi4;
+
+/* output.c: segments to IP, and the send queue */
+int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
+		 struct rtable *rt, __be32 saddr, __be32 daddr);
+void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
+		      __be16 sport, __be16 dport, u32 seq, u32 ack, u8 flags,
+		      u16 window, u16 mss_opt);
+struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp);
+int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags);
+int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb);
 int xtcp_send_syn(struct sock *sk, gfp_t gfp);
 void xtcp_send_ack(struct sock *sk);
-void xtcp_send_probe(struct sock *sk);
-void xtcp_send_rst(struct sock *sk);
 void xtcp_send_fin(struct sock *sk);
-void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
 void xtcp_push(struct sock *sk);
-void xtcp_write_wakeup(struct sock *sk);
 void xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
+int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len);
+
+/* rst.c: resets */
+void xtcp_send_rst(struct sock *sk);
+void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
+
+/* retransmit.c: retransmission and window probes */
 int xtcp_retransmit_head(struct sock *sk);
 void xtcp_rewind_send_head(struct sock *sk);
-u32 xtcp_select_window(struct sock *sk, bool update);
+void xtcp_send_probe(struct sock *sk);
+void xtcp_write_wakeup(struct sock *sk);
+
+/* isn.c: initial sequence numbers */
 u32 xtcp_new_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+
+/* route.c: the cached route and the MSS it allows */
+unsigned int xtcp_mss_for_mtu(unsigned int mtu);
+struct rtable *xtcp_route_flow(struct sock *sk, struct flowi4 *fl4,
+			       __be32 daddr, __be32 saddr, __be16 dport,
+			       __be16 sport);
+struct rtable *xtcp_route(struct sock *sk);
+void xtcp_init_mss(struct sock *sk);
+
+/* rcvwnd.c: the receive window */
+u32 xtcp_select_window(struct sock *sk, bool update);
+void xtcp_rcv_space_update(struct sock *sk);
 
 /* timer.c */
 void xtcp_init_timers(struct sock *sk);
