@@ -168,7 +168,8 @@ drop:
 
 /*
  * ICMP errors for our segments.  The quoted SEQ must lie in
- * [SND.UNA, SND.NXT] (RFC 5927 4.1), or anyone could abort a connection
+ * [SND.UNA, SND.NXT] (RFC 5927 4.1; SND.NXT too, as Linux: a bare ACK
+ * carries it), or anyone could abort a connection
  * by guessing its ports; a hard error then aborts a connecting socket,
  * and is only noted on others.
  */
