@@ -86,7 +86,7 @@ static void xtcp_sock_destruct(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	__skb_queue_purge(&sk->sk_receive_queue);
+	xtcp_rcv_queues_purge(sk);
 	__skb_queue_purge(&sk->sk_write_queue);
 	/* The cached route: nothing else gives its reference back. */
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
@@ -137,6 +137,7 @@ struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock,
 	xs->mss = XTCP_DEFAULT_MSS;
 	xs->peer_mss = XTCP_DEFAULT_MSS;
 	xs->send_head = NULL;
+	xs->ofo_queue = RB_ROOT;
 	spin_lock_init(&xs->accept_lock);
 	INIT_LIST_HEAD(&xs->children);
 	INIT_LIST_HEAD(&xs->child_node);

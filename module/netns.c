@@ -46,6 +46,7 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.challenge_ack_limit = 1000,
 	.invalid_ratelimit_ms = 500,	/* as net.ipv4.tcp_invalid_ratelimit */
 	.orphan_retries	= 8,
+	.sack		= 1,
 };
 
 static struct ctl_table xtcp_sysctl_template[] = {
@@ -61,6 +62,7 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(challenge_ack_limit, &xtcp_zero, NULL),
 	XTCP_SYSCTL(invalid_ratelimit_ms, &xtcp_zero, &xtcp_max_ms),
 	XTCP_SYSCTL(orphan_retries, &xtcp_one, &xtcp_max_retries),
+	XTCP_SYSCTL(sack, &xtcp_zero, &xtcp_one),
 	{ }
 };
 

@@ -57,9 +57,9 @@ int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 /* Push the segment header in front of the payload and checksum it all. */
 void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
 		      __be16 sport, __be16 dport, u32 seq, u32 ack, u8 flags,
-		      u16 window, u16 mss_opt)
+		      u16 window, const struct xtcp_out_options *opts)
 {
-	unsigned int optlen = mss_opt ? XTCPOLEN_MSS : 0;
+	unsigned int optlen = xtcp_options_len(opts);
 	struct xtcphdr *th;
 	__wsum csum;
 
@@ -74,13 +74,8 @@ void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
 	th->window = htons(window);
 	th->check = 0;
 	th->urg_ptr = 0;
-	if (mss_opt) {
-		u8 *opt = (u8 *)(th + 1);
-
-		opt[0] = XTCPOPT_MSS;
-		opt[1] = XTCPOLEN_MSS;
-		put_unaligned_be16(mss_opt, opt + 2);
-	}
+	if (optlen)
+		xtcp_options_write((u8 *)(th + 1), opts);
 
 	csum = skb_checksum(skb, 0, skb->len, 0);
 	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, xtcp_ipproto,
@@ -97,8 +92,8 @@ int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	unsigned int payload = skb->len;
+	struct xtcp_out_options opts = {};
 	struct rtable *rt;
-	u16 mss_opt = 0;
 	u32 win;
 
 	rt = xtcp_route(sk);
@@ -107,14 +102,25 @@ int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 		return PTR_ERR(rt);
 	}
 
-	if (flags & XTCP_FLAG_SYN)
-		mss_opt = xtcp_mss_for_mtu(dst_mtu(&rt->dst));
+	if (flags & XTCP_FLAG_SYN) {
+		opts.mss = xtcp_mss_for_mtu(dst_mtu(&rt->dst));
+		/* A SYN+ACK offers it only back (RFC 2018 2). */
+		opts.sack_perm = (flags & XTCP_FLAG_ACK) ? xs->sack_ok :
+			xtcp_pernet(sock_net(sk))->sysctl.sack;
+	} else if (xs->sack_ok && (flags & XTCP_FLAG_ACK)) {
+		/* As many blocks as the MSS leaves room for beside the text. */
+		int room = (int)xs->mss - (int)payload - XTCPOLEN_SACK_BASE - 2;
+
+		xtcp_sack_fill(sk, &opts,
+			       payload ? room / XTCPOLEN_SACK_PERBLOCK :
+					 XTCP_SACK_BLOCKS);
+	}
 	win = xtcp_select_window(sk, true);
 
 	xtcp_push_header(skb, inet->inet_saddr, inet->inet_daddr,
 			 inet->inet_sport, inet->inet_dport, seq,
 			 (flags & XTCP_FLAG_ACK) ? xs->rcv_nxt : 0, flags,
-			 win, mss_opt);
+			 win, &opts);
 	xs->bytes_sent += payload;
 	/*
 	 * The segment carries its socket: egress cgroup BPF, netfilter's

@@ -234,6 +234,13 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_ICMPDROPS]		= "OutOfWindowIcmps",
 	[XTCP_MIB_NOTUNICAST]		= "NotUnicast",
 	[XTCP_MIB_PROBETIMEOUTS]	= "ProbeTimeouts",
+	[XTCP_MIB_OFOQUEUE]		= "OfoQueue",
+	[XTCP_MIB_OFODROP]		= "OfoDrop",
+	[XTCP_MIB_OFOPRUNED]		= "OfoPruned",
+	[XTCP_MIB_OFOMERGE]		= "OfoMerge",
+	[XTCP_MIB_DUPACKSSENT]		= "DupAcksSent",
+	[XTCP_MIB_DSACKSENT]		= "DSackSent",
+	[XTCP_MIB_SACKSSENT]		= "SackSent",
 };
 
 static int xtcp_snmp_show(struct seq_file *seq, void *v)

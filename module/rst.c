@@ -60,7 +60,7 @@ void xtcp_reply_rst(struct net *net, struct sk_buff *in)
 		return;
 	}
 	xtcp_push_header(skb, iph->daddr, iph->saddr, ith->dest, ith->source,
-			 seq, ack, flags, 0, 0);
+			 seq, ack, flags, 0, NULL);
 	XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
 	xtcp_ip_xmit(net, NULL, skb, rt, iph->daddr, iph->saddr);
 }

@@ -297,7 +297,7 @@ int xtcp_release(struct socket *sock)
 
 	if (sk->sk_state == XTCP_CLOSE) {
 		xtcp_unbind(sk);
-		__skb_queue_purge(&sk->sk_receive_queue);
+		xtcp_rcv_queues_purge(sk);
 		sock_orphan(sk);
 	} else {
 		/* The connection lives on without a process. */

@@ -129,7 +129,7 @@ void xtcp_done(struct sock *sk)
 		xtcp_child_unlink(sk);
 	} else if (sock_flag(sk, SOCK_DEAD)) {
 		/* An orphan: nobody will ever read or close it. */
-		__skb_queue_purge(&sk->sk_receive_queue);
+		xtcp_rcv_queues_purge(sk);
 		xtcp_unbind(sk);
 		atomic_dec(&xtcp_pernet(sock_net(sk))->orphans);
 	} else {
@@ -462,41 +462,17 @@ static void xtcp_update_window(struct sock *sk, const struct xtcp_skb_cb *cb)
 	}
 }
 
-static u16 xtcp_parse_mss(const struct sk_buff *skb)
+/* The options of the peer's SYN: its MSS, and whether both do SACK. */
+static void xtcp_take_syn_options(struct sock *sk, const struct sk_buff *skb)
 {
-	const struct xtcphdr *th = xtcp_hdr(skb);
-	const u8 *opt = (const u8 *)(th + 1);
-	int len = xtcp_hdr_doff(th) - XTCP_HDR_LEN;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_in_options o;
 
-	while (len > 0) {
-		u8 kind = opt[0], olen;
-
-		if (kind == XTCPOPT_EOL)
-			break;
-		if (kind == XTCPOPT_NOP) {
-			opt++;
-			len--;
-			continue;
-		}
-		if (len < 2)
-			break;
-		olen = opt[1];
-		if (olen < 2 || olen > len)
-			break;
-		if (kind == XTCPOPT_MSS && olen == XTCPOLEN_MSS)
-			return get_unaligned_be16(opt + 2);
-		opt += olen;
-		len -= olen;
-	}
-	return 0;
-}
-
-static void xtcp_take_peer_mss(struct sock *sk, const struct sk_buff *skb)
-{
-	u16 mss = xtcp_parse_mss(skb);
-
-	xtcp_sk(sk)->peer_mss = mss ? max_t(u16, mss, XTCP_MIN_MSS) :
-				     XTCP_DEFAULT_MSS;
+	xtcp_options_parse(skb, &o);
+	xs->peer_mss = o.mss ? max_t(u16, o.mss, XTCP_MIN_MSS) :
+			       XTCP_DEFAULT_MSS;
+	xs->sack_ok = o.sack_perm &&
+		      xtcp_pernet(sock_net(sk))->sysctl.sack;
 	xtcp_init_mss(sk);
 }
 
@@ -583,7 +559,7 @@ static void xtcp_rcv_listen_syn(struct sock *sk, struct sk_buff *skb)
 	xs->iss = xtcp_new_isn(iph->daddr, iph->saddr, xtcp_hdr(skb)->dest,
 			       xtcp_hdr(skb)->source);
 	xs->write_seq = xs->iss;
-	xtcp_take_peer_mss(child, skb);
+	xtcp_take_syn_options(child, skb);
 	xtcp_set_state(child, XTCP_SYN_RECV);
 
 	if (xtcp_hash_established(child))
@@ -659,7 +635,7 @@ static void xtcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 		return;
 
 	xtcp_take_syn(sk, skb);
-	xtcp_take_peer_mss(sk, skb);
+	xtcp_take_syn_options(sk, skb);
 	if (ack_ok) {
 		/* syn_sent__rcv_synack__established */
 		xtcp_clean_rtx_queue(sk, cb->ack_seq);
@@ -694,42 +670,6 @@ static bool xtcp_seq_acceptable(const struct xtcp_sock *xs, u32 seq, u32 len)
 		return seq == nxt;
 	return xtcp_between(seq, nxt, nxt + wnd - 1) ||
 	       xtcp_between(seq + len - 1, nxt, nxt + wnd - 1);
-}
-
-/* Queue in-order text; returns true if @skb now belongs to the queue. */
-static bool xtcp_queue_text(struct sock *sk, struct sk_buff *skb)
-{
-	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 right = xs->rcv_wup + xs->rcv_wnd;
-	u32 skip;
-
-	if (xtcp_after(cb->seq, xs->rcv_nxt))
-		return false;	/* a hole before it: no reassembly yet */
-	skip = xs->rcv_nxt - cb->seq;
-	if (skip >= skb->len)
-		return false;	/* all of it already received */
-	/* Beyond the right window edge: trim, and the FIN with it. */
-	if (xtcp_after(cb->seq + skb->len, right)) {
-		if (pskb_trim(skb, right - cb->seq))
-			return false;
-		cb->flags &= ~XTCP_FLAG_FIN;
-		if (skip >= skb->len)
-			return false;
-	}
-	if (atomic_read(&sk->sk_rmem_alloc) > 2 * READ_ONCE(sk->sk_rcvbuf)) {
-		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RCVBUFDROPS);
-		cb->flags &= ~XTCP_FLAG_FIN;
-		return false;
-	}
-
-	cb->copied = skip;
-	xs->rcv_nxt = cb->seq + skb->len;
-	xs->bytes_received += skb->len - skip;
-	skb_dst_drop(skb);
-	skb_set_owner_r(skb, sk);
-	__skb_queue_tail(&sk->sk_receive_queue, skb);
-	return true;
 }
 
 /* RFC 9293 3.10.7.4, eighth check: FIN in sequence. */
@@ -959,37 +899,33 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		xtcp_done(sk);
 		goto drop;
 	}
-	if (skb->len) {
-		switch (sk->sk_state) {
-		case XTCP_ESTABLISHED:
-		case XTCP_FIN_WAIT1:
-		case XTCP_FIN_WAIT2:
-			queued = xtcp_queue_text(sk, skb);
-			ack_now = true;
-			break;
-		default:
-			/* After the peer's FIN there is no more text. */
-			break;
-		}
-	}
-
-	/* Eighth: FIN, if it is next in sequence. */
-	if ((cb->flags & XTCP_FLAG_FIN) &&
-	    xtcp_after(cb->end_seq - 1, xs->rcv_nxt) &&
+	/*
+	 * Seventh and eighth: the text, and a FIN once it is next in
+	 * sequence (ofo.c holds what comes beyond a hole).  After the
+	 * peer's FIN there is no more text.
+	 */
+	if ((skb->len || (cb->flags & XTCP_FLAG_FIN)) &&
 	    ((1 << sk->sk_state) &
 	     (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
-		/* A hole before the FIN: duplicate ACK (RFC 5681 4.2). */
+		struct xtcp_rcv_text text;
+
+		xtcp_data_queue(sk, skb, &text);
+		queued = text.queued;
 		ack_now = true;
-	} else if ((cb->flags & XTCP_FLAG_FIN) &&
-		   cb->end_seq - 1 == xs->rcv_nxt) {
-		if (sk->sk_state == XTCP_TIME_WAIT) {
-			/* time_wait__rcv_fin__time_wait */
-			xtcp_restart_time_wait(sk);
-			ack_now = true;
-		} else if (!sock_flag(sk, SOCK_DONE)) {
+		/* RFC 5681 4.2: a hole, or its filling, is told at once. */
+		if (text.out_of_order || text.filled_hole)
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DUPACKSSENT);
+		if (text.fin && !sock_flag(sk, SOCK_DONE)) {
 			xtcp_rcv_fin(sk);
+			/* fin_wait2__rcv_fin__time_wait has sent its ACK. */
 			ack_now = sk->sk_state != XTCP_TIME_WAIT;
 		}
+	} else if ((cb->flags & XTCP_FLAG_FIN) &&
+		   cb->end_seq - 1 == xs->rcv_nxt &&
+		   sk->sk_state == XTCP_TIME_WAIT) {
+		/* time_wait__rcv_fin__time_wait */
+		xtcp_restart_time_wait(sk);
+		ack_now = true;
 	}
 
 	if (ack_now)

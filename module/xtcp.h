@@ -46,6 +46,34 @@ struct xtcphdr {
 #define XTCPOPT_NOP		1
 #define XTCPOPT_MSS		2
 #define XTCPOLEN_MSS		4
+#define XTCPOPT_SACK_PERM	4	/* RFC 2018 */
+#define XTCPOLEN_SACK_PERM	2
+#define XTCPOPT_SACK		5
+#define XTCPOLEN_SACK_BASE	2
+#define XTCPOLEN_SACK_PERBLOCK	8
+#define XTCP_SACK_BLOCKS	4	/* what fits 40 bytes of options */
+
+/* A block of sequence space, [start, end). */
+struct xtcp_sack_block {
+	u32	start;
+	u32	end;
+};
+
+/* Options to send with a segment, see options.c. */
+struct xtcp_out_options {
+	u16	mss;		/* 0: none */
+	u8	sack_perm:1;
+	u8	num_sacks;
+	struct xtcp_sack_block sacks[XTCP_SACK_BLOCKS];
+};
+
+/* Options of a received segment. */
+struct xtcp_in_options {
+	u16	mss;		/* 0: none */
+	u8	sack_perm:1;
+	u8	num_sacks;
+	const u8 *sack;		/* the blocks, in the segment, unaligned */
+};
 
 #define XTCP_DEFAULT_MSS	536	/* RFC 9293 3.7.1, when no option */
 #define XTCP_MIN_MSS		88
@@ -133,7 +161,9 @@ struct xtcp_sock {
 		user_bound:1,	/* port chosen by bind(), keep it */
 		hashed:1,	/* in the established or listen table */
 		bound:1,	/* in the bind table */
-		fin_queued:1;	/* FIN is on the send queue */
+		fin_queued:1,	/* FIN is on the send queue */
+		sack_ok:1,	/* both ends sent SACK-permitted */
+		dsack_pending:1;	/* dsack goes with the next ACK */
 
 	u32	rto;		/* retransmission timeout, jiffies */
 	u32	srtt_us;	/* SRTT, RFC 6298; 0 before the first sample */
@@ -142,6 +172,12 @@ struct xtcp_sock {
 	unsigned long last_oow_ack;	/* jiffies of the last OOW answer */
 	u64	bytes_sent;
 	u64	bytes_received;
+
+	/* Text beyond RCV.NXT, and what the next ACK says of it (ofo.c). */
+	struct rb_root	ofo_queue;	/* by SEG.SEQ, no two overlap */
+	struct xtcp_sack_block sacks[XTCP_SACK_BLOCKS];	/* latest first */
+	u8		num_sacks;
+	struct xtcp_sack_block dsack;	/* a duplicate, RFC 2883 */
 
 	struct sk_buff	*send_head;	/* first unsent skb, NULL if none */
 	struct timer_list rtx_timer;	/* retransmission and SYN retries */
@@ -228,6 +264,13 @@ enum {
 	XTCP_MIB_ICMPDROPS,
 	XTCP_MIB_NOTUNICAST,
 	XTCP_MIB_PROBETIMEOUTS,
+	XTCP_MIB_OFOQUEUE,	/* segments held beyond RCV.NXT */
+	XTCP_MIB_OFODROP,	/* ... dropped for want of room */
+	XTCP_MIB_OFOPRUNED,	/* ... given up under memory pressure */
+	XTCP_MIB_OFOMERGE,	/* ... merged into a neighbour */
+	XTCP_MIB_DUPACKSSENT,	/* immediate ACKs for a hole */
+	XTCP_MIB_DSACKSENT,	/* ACKs that reported a duplicate */
+	XTCP_MIB_SACKSSENT,	/* ACKs that carried SACK blocks */
 	XTCP_MIB_MAX
 };
 
@@ -266,6 +309,7 @@ struct xtcp_sysctl {
 	int	challenge_ack_limit;	/* per second, RFC 5961 7 */
 	int	invalid_ratelimit_ms;	/* per socket, OOW and challenge ACKs */
 	int	orphan_retries;	/* window probes before an orphan gives up */
+	int	sack;		/* offer SACK-permitted (RFC 2018) */
 };
 
 /* Per network namespace state. */
@@ -366,7 +410,7 @@ int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 		 struct rtable *rt, __be32 saddr, __be32 daddr);
 void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
 		      __be16 sport, __be16 dport, u32 seq, u32 ack, u8 flags,
-		      u16 window, u16 mss_opt);
+		      u16 window, const struct xtcp_out_options *opts);
 struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp);
 int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags);
 int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb);
@@ -376,6 +420,31 @@ void xtcp_send_fin(struct sock *sk);
 void xtcp_push(struct sock *sk);
 void xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
 int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len);
+
+/* ofo.c: segment text, in order and out of order */
+struct xtcp_rcv_text {
+	bool	queued;		/* the skb belongs to a queue now */
+	bool	out_of_order;	/* beyond RCV.NXT: a hole is before it */
+	bool	filled_hole;	/* it was in order while text waited beyond */
+	bool	fin;		/* a FIN is next in sequence now */
+};
+
+void xtcp_data_queue(struct sock *sk, struct sk_buff *skb,
+		     struct xtcp_rcv_text *out);
+void xtcp_rcv_queues_purge(struct sock *sk);
+
+/* sack.c: the SACK blocks our ACKs carry */
+void xtcp_sack_ofo_queued(struct sock *sk, u32 seq, u32 end);
+void xtcp_sack_advance(struct sock *sk);
+void xtcp_sack_ofo_pruned(struct sock *sk);
+void xtcp_sack_dup(struct sock *sk, u32 start, u32 end);
+void xtcp_sack_reset(struct sock *sk);
+int xtcp_sack_fill(struct sock *sk, struct xtcp_out_options *o, int room);
+
+/* options.c: TCP's option encoding */
+unsigned int xtcp_options_len(const struct xtcp_out_options *o);
+void xtcp_options_write(u8 *p, const struct xtcp_out_options *o);
+void xtcp_options_parse(const struct sk_buff *skb, struct xtcp_in_options *o);
 
 /* rst.c: resets */
 void xtcp_send_rst(struct sock *sk);

@@ -517,7 +517,7 @@ static void fz_learn(struct fz *f, const struct peer_seg *s)
 	__u32 end;
 
 	/* Whatever XTCP sends, to any port, is well-formed. */
-	if (!s->csum_ok || (s->optlen && !(s->flags & PEER_SYN))) {
+	if (!s->csum_ok || (!peer_opts_only_sack(s) && !(s->flags & PEER_SYN))) {
 		if (!f->bad_out++)
 			peer_log("XTCP sent %s",
 				 peer_seg_str(s, buf, sizeof(buf)));

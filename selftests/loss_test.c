@@ -21,6 +21,7 @@ enum {
 	PROOF_RETRANS	= 2,	/* RetransSegs grew */
 	PROOF_DUPS	= 4,	/* more segments arrived than were sent */
 	PROOF_CSUM	= 8,	/* InCsumErrors grew */
+	PROOF_OFO	= 16,	/* segments waited beyond a hole */
 };
 
 #define SEG_SIZE	8192
@@ -34,10 +35,10 @@ FIXTURE_VARIANT(lossy) {
 FIXTURE_VARIANT_ADD(lossy, loss_5_percent) {
 	.netem = "loss 5%", .bytes = 1 << 20,
 	.proof = PROOF_DROPS | PROOF_RETRANS };
-/* XTCP drops what comes out of order: the sender must resend it. */
+/* What comes out of order waits for the hole to fill (ofo.c). */
 FIXTURE_VARIANT_ADD(lossy, reorder_25_percent) {
 	.netem = "delay 2ms reorder 25% 50%", .bytes = 1 << 20,
-	.proof = PROOF_RETRANS };
+	.proof = PROOF_OFO };
 FIXTURE_VARIANT_ADD(lossy, duplicate_5_percent) {
 	.netem = "duplicate 5%", .bytes = 1 << 20, .proof = PROOF_DUPS };
 FIXTURE_VARIANT_ADD(lossy, corrupt_2_percent) {
@@ -113,6 +114,7 @@ TEST_F(lossy, echo_intact)
 	long long csum = XTCP_COUNTER("InCsumErrors");
 	long long in = XTCP_COUNTER("InSegs");
 	long long out = XTCP_COUNTER("OutSegs");
+	long long ofo = XTCP_COUNTER("OfoQueue");
 	long long drops = qdisc_drops();
 	struct xtcp_roundtrip r;
 
@@ -130,10 +132,11 @@ TEST_F(lossy, echo_intact)
 	csum = XTCP_COUNTER("InCsumErrors") - csum;
 	in = XTCP_COUNTER("InSegs") - in;
 	out = XTCP_COUNTER("OutSegs") - out;
+	ofo = XTCP_COUNTER("OfoQueue") - ofo;
 	drops = qdisc_drops() - drops;
 	TH_LOG("%s: qdisc drops %lld, RetransSegs %lld, InCsumErrors %lld",
 	       variant->netem, drops, rtx, csum);
-	TH_LOG("InSegs %lld, OutSegs %lld", in, out);
+	TH_LOG("InSegs %lld, OutSegs %lld, OfoQueue %lld", in, out, ofo);
 	if (variant->proof & PROOF_DROPS)
 		EXPECT_LT(0, drops);
 	if (variant->proof & PROOF_RETRANS)
@@ -142,6 +145,8 @@ TEST_F(lossy, echo_intact)
 		EXPECT_LT(out, in);
 	if (variant->proof & PROOF_CSUM)
 		EXPECT_LT(0, csum);
+	if (variant->proof & PROOF_OFO)
+		EXPECT_LT(0, ofo);
 }
 
 TEST_HARNESS_MAIN

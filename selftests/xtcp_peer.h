@@ -74,6 +74,9 @@ struct peer_seg {
 	__u8	flags;
 	__u16	win;
 	__u16	mss;		/* MSS option value, 0 if none */
+	bool	sack_perm;	/* SACK-permitted option (RFC 2018) */
+	unsigned int num_sacks;	/* SACK blocks, [start, end) each */
+	__u32	sacks[4][2];
 	unsigned int optlen;	/* bytes of options in the header */
 	bool	csum_ok;	/* both checksums verified (received) */
 	unsigned int len;	/* payload bytes */
@@ -97,6 +100,7 @@ struct xtcp_peer {
 	__u16	xport;		/* the port of the XTCP socket */
 	__u16	win;		/* window the peer advertises */
 	__u16	mss;		/* MSS option on the peer's SYN, 0: none */
+	bool	sack;		/* the peer's SYN offers SACK-permitted */
 	__u16	ip_id;
 	__u32	barrier;	/* sequence of barrier probes */
 
@@ -491,7 +495,11 @@ static inline int peer_xmit(struct xtcp_peer *p, const struct peer_seg *s,
 			    PEER_MAX_DATA];
 	unsigned char *ip = frame + PEER_ETH_LEN;
 	unsigned char *th = ip + PEER_IP_LEN;
-	unsigned int hlen = PEER_HDR_LEN + (s->mss ? 4 : 0);
+	unsigned int optlen = (s->mss ? 4 : 0) + (s->sack_perm ? 4 : 0) +
+			      (s->num_sacks ? 4 + 8 * s->num_sacks : 0);
+	unsigned int hlen = PEER_HDR_LEN + optlen;
+	unsigned char *opt = th + PEER_HDR_LEN;
+	unsigned int i;
 	unsigned int seglen = hlen + s->len;
 	unsigned int total = PEER_ETH_LEN + PEER_IP_LEN + seglen;
 	__u16 csum;
@@ -521,10 +529,29 @@ static inline int peer_xmit(struct xtcp_peer *p, const struct peer_seg *s,
 	th[12] = (hlen / 4) << 4;
 	th[13] = s->flags;
 	peer_put16(th + 14, s->win);
+	/* TCP's option layout, as Linux writes it. */
 	if (s->mss) {
-		th[20] = 2;	/* kind MSS */
-		th[21] = 4;
-		peer_put16(th + 22, s->mss);
+		opt[0] = 2;	/* kind MSS */
+		opt[1] = 4;
+		peer_put16(opt + 2, s->mss);
+		opt += 4;
+	}
+	if (s->sack_perm) {
+		opt[0] = 1;
+		opt[1] = 1;
+		opt[2] = 4;	/* kind SACK-permitted */
+		opt[3] = 2;
+		opt += 4;
+	}
+	if (s->num_sacks) {
+		opt[0] = 1;
+		opt[1] = 1;
+		opt[2] = 5;	/* kind SACK */
+		opt[3] = 2 + 8 * s->num_sacks;
+		for (i = 0; i < s->num_sacks; i++) {
+			peer_put32(opt + 4 + 8 * i, s->sacks[i][0]);
+			peer_put32(opt + 8 + 8 * i, s->sacks[i][1]);
+		}
 	}
 	if (s->len)
 		memcpy(th + hlen, s->data, s->len);
@@ -553,8 +580,10 @@ static inline void peer_seg_init(const struct xtcp_peer *p,
 	s->seq = seq;
 	s->ack = ack;
 	s->win = p->win;
-	if (flags & PEER_SYN)
+	if (flags & PEER_SYN) {
 		s->mss = p->mss;
+		s->sack_perm = p->sack;
+	}
 	s->len = len > PEER_MAX_DATA ? PEER_MAX_DATA : len;
 	if (data && s->len)
 		memcpy(s->data, data, s->len);
@@ -576,6 +605,13 @@ static inline int peer_send(struct xtcp_peer *p, __u8 flags, __u32 seq,
 }
 
 /* ---- receiving ---------------------------------------------------------- */
+
+/* No options but SACK blocks, well formed (RFC 2018 3), if any. */
+static inline bool peer_opts_only_sack(const struct peer_seg *s)
+{
+	return !s->optlen ||
+	       (s->num_sacks && s->optlen == 4 + 8 * s->num_sacks);
+}
 
 /*
  * Parse one frame.  1 if it is an XTCP segment from 10.0.0.1 to 10.0.0.2,
@@ -628,8 +664,22 @@ static inline int peer_parse(const struct xtcp_peer *p,
 		}
 		if (i + 1 >= s->optlen || opt[i + 1] < 2)
 			break;
-		if (opt[i] == 2 && opt[i + 1] == 4 && i + 4 <= s->optlen)
+		if (i + opt[i + 1] > s->optlen)
+			break;
+		if (opt[i] == 2 && opt[i + 1] == 4)
 			s->mss = peer_get16(opt + i + 2);
+		if (opt[i] == 4 && opt[i + 1] == 2)
+			s->sack_perm = true;
+		if (opt[i] == 5 && opt[i + 1] >= 10 &&
+		    (opt[i + 1] - 2) % 8 == 0 && opt[i + 1] <= 34) {
+			unsigned int b;
+
+			s->num_sacks = (opt[i + 1] - 2) / 8;
+			for (b = 0; b < s->num_sacks; b++) {
+				s->sacks[b][0] = peer_get32(opt + i + 2 + 8 * b);
+				s->sacks[b][1] = peer_get32(opt + i + 6 + 8 * b);
+			}
+		}
 		i += opt[i + 1];
 	}
 	return 1;
@@ -716,7 +766,7 @@ static inline int peer_check(const struct peer_seg *s, __u8 flags, __u32 seq,
 
 	if (s->flags != flags || s->seq != seq ||
 	    ((flags & PEER_ACK) && s->ack != ack) || !s->csum_ok ||
-	    (s->optlen && !(flags & PEER_SYN))) {
+	    (!peer_opts_only_sack(s) && !(flags & PEER_SYN))) {
 		peer_log("got %s", peer_seg_str(s, got, sizeof(got)));
 		peer_log("expected <SEQ=%u><ACK=%u><CTL=%s>", seq, ack,
 			 peer_flags_str(flags, want, sizeof(want)));
@@ -899,11 +949,14 @@ static inline int peer_listener(struct xtcp_peer *p, int port)
 /* XTCP's SYN and SYN,ACK carry one option: MSS = MTU 1500 - 40. */
 #define PEER_XTCP_MSS	1460
 
+/* XTCP's SYN options: MSS, and SACK-permitted in NOP, NOP, kind 4. */
 static inline int peer_check_syn_options(const struct peer_seg *s)
 {
-	if (s->optlen != 4 || s->mss != PEER_XTCP_MSS) {
-		peer_log("SYN options: %u bytes, MSS %u; expected only MSS %u",
-			 s->optlen, s->mss, PEER_XTCP_MSS);
+	if (s->optlen != 4 + (s->sack_perm ? 4 : 0) ||
+	    s->mss != PEER_XTCP_MSS) {
+		peer_log("SYN options: %u bytes, MSS %u%s; expected MSS %u",
+			 s->optlen, s->mss, s->sack_perm ? ", SACK-permitted" : "",
+			 PEER_XTCP_MSS);
 		return -1;
 	}
 	return 0;
