@@ -183,6 +183,7 @@ static bool xtcp_ofo_insert(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct sk_buff *prev, *next;
+	u32 seq, end;
 
 	/* What the segment before it holds already is a duplicate. */
 	prev = xtcp_ofo_floor(sk, cb->seq);
@@ -222,14 +223,17 @@ static bool xtcp_ofo_insert(struct sock *sk, struct sk_buff *skb)
 	skb_dst_drop(skb);
 	skb_set_owner_r(skb, sk);
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFOQUEUE);
-	xtcp_sack_ofo_queued(sk, cb->seq, cb->end_seq);
+	seq = cb->seq;
+	end = cb->end_seq;
 	/* Fewer, larger buffers: merge with the neighbours where possible. */
-	prev = xtcp_ofo_floor(sk, cb->seq);
+	prev = xtcp_ofo_floor(sk, seq);
 	if (prev && xtcp_ofo_merge(sk, prev, skb))
 		skb = prev;
 	else
 		xtcp_ofo_link(sk, skb);
 	xtcp_ofo_merge_next(sk, skb);
+	/* Its run, as it stands in the queue now, goes first in the SACKs. */
+	xtcp_sack_ofo_queued(sk, seq, end);
 	return true;
 }
 

@@ -58,7 +58,10 @@ static void xtcp_rtx_expired(struct sock *sk)
 		limit = xn->sysctl.synack_retries;
 		break;
 	default:
-		limit = xn->sysctl.retries2;
+		/* An orphan gives up sooner, as TCP's do (tcp_orphan_retries). */
+		limit = sock_flag(sk, SOCK_DEAD) ?
+			min(xn->sysctl.retries2, xn->sysctl.orphan_retries) :
+			xn->sysctl.retries2;
 	}
 	if (xs->retries >= limit) {
 		/* syn_sent__timeout__closed, syn_rcvd__timeout__closed, ... */

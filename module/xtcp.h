@@ -308,7 +308,7 @@ struct xtcp_sysctl {
 	int	rto_init_ms;	/* RFC 6298 2.1: 1 s */
 	int	challenge_ack_limit;	/* per second, RFC 5961 7 */
 	int	invalid_ratelimit_ms;	/* per socket, OOW and challenge ACKs */
-	int	orphan_retries;	/* window probes before an orphan gives up */
+	int	orphan_retries;	/* an orphan gives up sooner */
 	int	sack;		/* offer SACK-permitted (RFC 2018) */
 };
 

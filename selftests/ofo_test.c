@@ -101,6 +101,13 @@ static int expect_ack(struct _test_data_ofo *self, unsigned int off,
 	return 0;
 }
 
+/* The peer sends [@off, @off + @len); XTCP ACKs offset @ack at once. */
+static int send_expect(struct _test_data_ofo *self, unsigned int off,
+		       unsigned int len, unsigned int ack, struct peer_seg *s)
+{
+	return send_at(self, off, len, 0) || expect_ack(self, ack, s) ? -1 : 0;
+}
+
 /* SACK block @i of @s must be [@start, @end) in offsets. */
 static int expect_block(struct _test_data_ofo *self, const struct peer_seg *s,
 			unsigned int i, unsigned int start, unsigned int end)
@@ -164,17 +171,14 @@ TEST_F(ofo, hole_then_filled__delivered_in_order)
 
 	ASSERT_EQ(0, open_conn(self, false));
 	/* Segments 2 and 3 arrive, 1 is missing: each ACK says 0. */
-	ASSERT_EQ(0, send_at(self, SEG, SEG, 0));
-	ASSERT_EQ(0, expect_ack(self, 0, &s));
+	ASSERT_EQ(0, send_expect(self, SEG, SEG, 0, &s));
 	EXPECT_EQ(0, s.optlen);	/* no SACK without SACK-permitted */
-	ASSERT_EQ(0, send_at(self, 2 * SEG, SEG, 0));
-	ASSERT_EQ(0, expect_ack(self, 0, &s));
+	ASSERT_EQ(0, send_expect(self, 2 * SEG, SEG, 0, &s));
 	EXPECT_TRUE(nothing_readable(self->fd));
 	EXPECT_EQ(queued + 2, XTCP_COUNTER("OfoQueue"));
 
 	/* Segment 1: the ACK covers all three at once. */
-	ASSERT_EQ(0, send_at(self, 0, SEG, 0));
-	ASSERT_EQ(0, expect_ack(self, 3 * SEG, &s));
+	ASSERT_EQ(0, send_expect(self, 0, SEG, 3 * SEG, &s));
 	EXPECT_EQ(0, read_stream(self->fd, 0, 3 * SEG));
 	EXPECT_EQ(dup + 3, XTCP_COUNTER("DupAcksSent"));
 	EXPECT_EQ(0, peer_expect_none(&self->p));
@@ -186,17 +190,12 @@ TEST_F(ofo, overlaps_and_duplicates__trimmed)
 
 	ASSERT_EQ(0, open_conn(self, false));
 	/* [100, 300), then [200, 400) over its end, [150, 250) inside. */
-	ASSERT_EQ(0, send_at(self, 100, 200, 0));
-	ASSERT_EQ(0, expect_ack(self, 0, &s));
-	ASSERT_EQ(0, send_at(self, 200, 200, 0));
-	ASSERT_EQ(0, expect_ack(self, 0, &s));
-	ASSERT_EQ(0, send_at(self, 150, 100, 0));
-	ASSERT_EQ(0, expect_ack(self, 0, &s));
+	ASSERT_EQ(0, send_expect(self, 100, 200, 0, &s));
+	ASSERT_EQ(0, send_expect(self, 200, 200, 0, &s));
+	ASSERT_EQ(0, send_expect(self, 150, 100, 0, &s));
 	/* [50, 450) covers them all; [0, 60) fills the hole. */
-	ASSERT_EQ(0, send_at(self, 50, 400, 0));
-	ASSERT_EQ(0, expect_ack(self, 0, &s));
-	ASSERT_EQ(0, send_at(self, 0, 60, 0));
-	ASSERT_EQ(0, expect_ack(self, 450, &s));
+	ASSERT_EQ(0, send_expect(self, 50, 400, 0, &s));
+	ASSERT_EQ(0, send_expect(self, 0, 60, 450, &s));
 	EXPECT_EQ(0, read_stream(self->fd, 0, 450));
 	EXPECT_TRUE(nothing_readable(self->fd));
 }
@@ -213,8 +212,7 @@ TEST_F(ofo, fin_beyond_hole__waits_for_text)
 	EXPECT_EQ(XTCP_ESTABLISHED, peer_state(&self->p));
 	EXPECT_TRUE(nothing_readable(self->fd));
 	/* The hole fills: the ACK takes the FIN too; CLOSE_WAIT. */
-	ASSERT_EQ(0, send_at(self, 0, SEG, 0));
-	ASSERT_EQ(0, expect_ack(self, 2 * SEG + 1, &s));
+	ASSERT_EQ(0, send_expect(self, 0, SEG, 2 * SEG + 1, &s));
 	EXPECT_TRUE(peer_wait_state(&self->p, XTCP_CLOSE_WAIT));
 	EXPECT_EQ(0, read_stream(self->fd, 0, 2 * SEG));
 	EXPECT_EQ(0, recv(self->fd, &c, 1, 0));
@@ -244,8 +242,7 @@ TEST_F(ofo, small_buffer__pruned_then_resent_intact)
 	self->base = self->p.rcv_nxt;
 
 	for (i = 0; i < n; i++) {
-		ASSERT_EQ(0, send_at(self, 20 * i + 20, 10, 0));
-		ASSERT_EQ(0, expect_ack(self, 0, &s));
+		ASSERT_EQ(0, send_expect(self, 20 * i + 20, 10, 0, &s));
 	}
 	EXPECT_LT(pruned + dropped, XTCP_COUNTER("OfoPruned") +
 		  XTCP_COUNTER("OfoDrop"));
@@ -264,33 +261,27 @@ TEST_F(ofo, sack__blocks_latest_first)
 
 	ASSERT_EQ(0, open_conn(self, true));
 	/* [100, 200): one block. */
-	ASSERT_EQ(0, send_at(self, 100, 100, 0));
-	ASSERT_EQ(0, expect_ack(self, 0, &s));
+	ASSERT_EQ(0, send_expect(self, 100, 100, 0, &s));
 	ASSERT_EQ(1, s.num_sacks);
 	EXPECT_EQ(0, expect_block(self, &s, 0, 100, 200));
 	/* [300, 400): the new block first, the older one after it. */
-	ASSERT_EQ(0, send_at(self, 300, 100, 0));
-	ASSERT_EQ(0, expect_ack(self, 0, &s));
+	ASSERT_EQ(0, send_expect(self, 300, 100, 0, &s));
 	ASSERT_EQ(2, s.num_sacks);
 	EXPECT_EQ(0, expect_block(self, &s, 0, 300, 400));
 	EXPECT_EQ(0, expect_block(self, &s, 1, 100, 200));
 	/* [500, 600), then [200, 300) joins the first two. */
-	ASSERT_EQ(0, send_at(self, 500, 100, 0));
-	ASSERT_EQ(0, expect_ack(self, 0, &s));
+	ASSERT_EQ(0, send_expect(self, 500, 100, 0, &s));
 	ASSERT_EQ(3, s.num_sacks);
 	EXPECT_EQ(0, expect_block(self, &s, 0, 500, 600));
-	ASSERT_EQ(0, send_at(self, 200, 100, 0));
-	ASSERT_EQ(0, expect_ack(self, 0, &s));
+	ASSERT_EQ(0, send_expect(self, 200, 100, 0, &s));
 	ASSERT_EQ(2, s.num_sacks);
 	EXPECT_EQ(0, expect_block(self, &s, 0, 100, 400));
 	EXPECT_EQ(0, expect_block(self, &s, 1, 500, 600));
 	/* The hole before 100 fills: one block is left beyond 400. */
-	ASSERT_EQ(0, send_at(self, 0, 100, 0));
-	ASSERT_EQ(0, expect_ack(self, 400, &s));
+	ASSERT_EQ(0, send_expect(self, 0, 100, 400, &s));
 	ASSERT_EQ(1, s.num_sacks);
 	EXPECT_EQ(0, expect_block(self, &s, 0, 500, 600));
-	ASSERT_EQ(0, send_at(self, 400, 100, 0));
-	ASSERT_EQ(0, expect_ack(self, 600, &s));
+	ASSERT_EQ(0, send_expect(self, 400, 100, 600, &s));
 	EXPECT_EQ(0, s.num_sacks);
 	EXPECT_EQ(0, s.optlen);
 	EXPECT_EQ(0, read_stream(self->fd, 0, 600));
@@ -305,8 +296,7 @@ TEST_F(ofo, sack__at_most_four_blocks)
 	ASSERT_EQ(0, open_conn(self, true));
 	/* Six separate blocks: the four latest are reported. */
 	for (i = 1; i <= 6; i++) {
-		ASSERT_EQ(0, send_at(self, 200 * i, 100, 0));
-		ASSERT_EQ(0, expect_ack(self, 0, &s));
+		ASSERT_EQ(0, send_expect(self, 200 * i, 100, 0, &s));
 	}
 	ASSERT_EQ(4, s.num_sacks);
 	EXPECT_EQ(4 + 4 * 8, s.optlen);
@@ -321,18 +311,15 @@ TEST_F(ofo, dsack__duplicate_below_ack)
 	struct peer_seg s;
 
 	ASSERT_EQ(0, open_conn(self, true));
-	ASSERT_EQ(0, send_at(self, 0, SEG, 0));
-	ASSERT_EQ(0, expect_ack(self, SEG, &s));
+	ASSERT_EQ(0, send_expect(self, 0, SEG, SEG, &s));
 	EXPECT_EQ(0, s.num_sacks);
 	/* The same segment again: D-SACK [0, SEG), below the ACK. */
-	ASSERT_EQ(0, send_at(self, 0, SEG, 0));
-	ASSERT_EQ(0, expect_ack(self, SEG, &s));
+	ASSERT_EQ(0, send_expect(self, 0, SEG, SEG, &s));
 	ASSERT_EQ(1, s.num_sacks);
 	EXPECT_EQ(0, expect_block(self, &s, 0, 0, SEG));
 	EXPECT_EQ(dsacks + 1, XTCP_COUNTER("DSackSent"));
 	/* Reported once: the next ACK has no block. */
-	ASSERT_EQ(0, send_at(self, SEG, SEG, 0));
-	ASSERT_EQ(0, expect_ack(self, 2 * SEG, &s));
+	ASSERT_EQ(0, send_expect(self, SEG, SEG, 2 * SEG, &s));
 	EXPECT_EQ(0, s.num_sacks);
 	EXPECT_EQ(0, read_stream(self->fd, 0, 2 * SEG));
 }
@@ -342,11 +329,9 @@ TEST_F(ofo, dsack__duplicate_beyond_hole)
 	struct peer_seg s;
 
 	ASSERT_EQ(0, open_conn(self, true));
-	ASSERT_EQ(0, send_at(self, 200, SEG, 0));
-	ASSERT_EQ(0, expect_ack(self, 0, &s));
+	ASSERT_EQ(0, send_expect(self, 200, SEG, 0, &s));
 	/* Again: D-SACK first, then the block that holds it. */
-	ASSERT_EQ(0, send_at(self, 200, SEG, 0));
-	ASSERT_EQ(0, expect_ack(self, 0, &s));
+	ASSERT_EQ(0, send_expect(self, 200, SEG, 0, &s));
 	ASSERT_EQ(2, s.num_sacks);
 	EXPECT_EQ(0, expect_block(self, &s, 0, 200, 200 + SEG));
 	EXPECT_EQ(0, expect_block(self, &s, 1, 200, 200 + SEG));
@@ -375,44 +360,41 @@ TEST_F(ofo, sack_perm__only_in_answer)
 	EXPECT_EQ(0, peer_check_syn_options(&s));
 }
 
+/* The SYN of a connect() from XTCP port @xport to peer port @port. */
+static int connect_syn(struct xtcp_peer *p, int xport, int port,
+		       struct peer_seg *s)
+{
+	int fd = xtcp_socket(), err = -1;
+
+	if (fd < 0)
+		return -1;
+	p->xport = xport;
+	p->port = port;
+	if (!fcntl(fd, F_SETFL, O_NONBLOCK) &&
+	    !xtcp_bind_to(fd, PEER_XTCP_IP, xport) &&
+	    xtcp_connect_to(fd, PEER_IP, port) && errno == EINPROGRESS)
+		err = peer_recv(p, s, PEER_REPLY_MS);
+	close(fd);
+	return err;
+}
+
 /* net.xtcp.sack: the active SYN offers SACK-permitted, or not. */
 TEST_F(ofo, sack_perm__sysctl)
 {
 	struct peer_seg s;
-	int fd;
 
-	fd = peer_connect(&self->p, XPORT);
-	ASSERT_LE(0, fd);
-	/* peer_connect() read the SYN; look at it again via a new one. */
-	close(fd);
-	ASSERT_EQ(0, xtcp_sysctl_set("sack", 0));
-	self->p.port = PPORT + 1;
-	fd = xtcp_socket();
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, fcntl(fd, F_SETFL, O_NONBLOCK));
-	ASSERT_EQ(0, xtcp_bind_to(fd, PEER_XTCP_IP, XPORT + 1));
-	self->p.xport = XPORT + 1;
-	ASSERT_NE(0, xtcp_connect_to(fd, PEER_IP, self->p.port));
-	ASSERT_EQ(EINPROGRESS, errno);
-	ASSERT_EQ(0, peer_recv(&self->p, &s, PEER_REPLY_MS));
-	EXPECT_EQ(PEER_SYN, s.flags);
-	EXPECT_FALSE(s.sack_perm);
-	EXPECT_EQ(4, s.optlen);
-	close(fd);
-
-	ASSERT_EQ(0, xtcp_sysctl_set("sack", 1));
-	self->p.port = PPORT + 2;
-	fd = xtcp_socket();
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, fcntl(fd, F_SETFL, O_NONBLOCK));
-	ASSERT_EQ(0, xtcp_bind_to(fd, PEER_XTCP_IP, XPORT + 2));
-	self->p.xport = XPORT + 2;
-	ASSERT_NE(0, xtcp_connect_to(fd, PEER_IP, self->p.port));
-	ASSERT_EQ(0, peer_recv(&self->p, &s, PEER_REPLY_MS));
+	ASSERT_EQ(0, connect_syn(&self->p, XPORT, PPORT, &s));
 	EXPECT_EQ(PEER_SYN, s.flags);
 	EXPECT_TRUE(s.sack_perm);
 	EXPECT_EQ(8, s.optlen);
-	close(fd);
+	EXPECT_EQ(0, peer_check_syn_options(&s));
+
+	ASSERT_EQ(0, xtcp_sysctl_set("sack", 0));
+	ASSERT_EQ(0, connect_syn(&self->p, XPORT + 1, PPORT + 1, &s));
+	EXPECT_EQ(PEER_SYN, s.flags);
+	EXPECT_FALSE(s.sack_perm);
+	EXPECT_EQ(4, s.optlen);
+	EXPECT_EQ(0, peer_check_syn_options(&s));
 }
 
 TEST_HARNESS_MAIN
