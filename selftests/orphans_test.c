@@ -31,8 +31,10 @@ FIXTURE_SETUP(orphans)
 	int i;
 
 	self->lfd = -1;
-	for (i = 0; i < NCONN; i++)
+	for (i = 0; i < NCONN; i++) {
 		self->fd[i] = -1;
+		self->c[i].port = 0;
+	}
 	ASSERT_EQ(0, peer_setup(&self->p));
 	peer_quiet_timers();
 	self->lfd = peer_listener(&self->p, XPORT);
@@ -43,6 +45,15 @@ FIXTURE_TEARDOWN(orphans)
 {
 	int i;
 
+	/*
+	 * Orphans left in FIN_WAIT1 would retransmit for minutes, and on a
+	 * lockdep kernel keep the module loaded (xtcp_socks_pin_module()):
+	 * the peer resets every connection it opened.
+	 */
+	for (i = 0; i < NCONN; i++)
+		if (self->c[i].port)
+			peer_send(&self->c[i], PEER_RST, self->c[i].rcv_nxt, 0,
+				  NULL, 0);
 	for (i = 0; i < NCONN; i++)
 		if (self->fd[i] >= 0)
 			close(self->fd[i]);
