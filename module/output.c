@@ -230,6 +230,13 @@ void xtcp_push(struct sock *sk)
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 		int err;
 
+		if (cb->sacked) {
+			/* Resent after a timeout, but the peer holds it. */
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SACKEDNOTRESENT);
+			xs->send_head = skb_queue_is_last(&sk->sk_write_queue,
+							  skb) ? NULL : skb->next;
+			continue;
+		}
 		if (!xtcp_fits_window(sk, skb))
 			break;
 		err = xtcp_transmit_queued(sk, skb);

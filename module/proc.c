@@ -241,6 +241,11 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_DUPACKSSENT]		= "DupAcksSent",
 	[XTCP_MIB_DSACKSENT]		= "DSackSent",
 	[XTCP_MIB_SACKSSENT]		= "SackSent",
+	[XTCP_MIB_SACKBLOCKSRECV]	= "SackBlocksRecv",
+	[XTCP_MIB_DSACKRECV]		= "DSackRecv",
+	[XTCP_MIB_SACKDISCARD]		= "SackDiscard",
+	[XTCP_MIB_SACKRENEGING]		= "SackReneging",
+	[XTCP_MIB_SACKEDNOTRESENT]	= "SackedNotResent",
 };
 
 static int xtcp_snmp_show(struct seq_file *seq, void *v)

@@ -430,6 +430,8 @@ static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 		if (skb == xs->send_head)
 			xs->send_head = skb_queue_is_last(&sk->sk_write_queue,
 							  skb) ? NULL : skb->next;
+		if (cb->sacked)
+			xs->sacked_out--;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		consume_skb(skb);
@@ -750,6 +752,13 @@ static bool xtcp_ack_synchronized(struct sock *sk, struct sk_buff *skb)
 	}
 	if (xtcp_after(cb->ack_seq, xs->snd_una))
 		xtcp_clean_rtx_queue(sk, cb->ack_seq);
+	if (xs->sack_ok && xtcp_hdr_doff(xtcp_hdr(skb)) > XTCP_HDR_LEN) {
+		struct xtcp_in_options o;
+
+		xtcp_options_parse(skb, &o);
+		if (o.num_sacks)
+			xtcp_sacktag(sk, cb->ack_seq, &o);
+	}
 	if (!xtcp_before(cb->ack_seq, xs->snd_una))
 		xtcp_update_window(sk, cb);
 	/* The peer is alive: window probes start counting again. */

@@ -73,6 +73,7 @@ static void xtcp_rtx_expired(struct sock *sk)
 		xtcp_done(sk);
 		return;
 	}
+	xtcp_sack_timeout(sk);
 	xtcp_retransmit_head(sk);
 	xtcp_rewind_send_head(sk);
 	xs->retries++;

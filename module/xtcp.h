@@ -103,6 +103,7 @@ struct xtcp_skb_cb {
 	u16	copied;		/* bytes of payload already read */
 	u8	flags;
 	u8	retransmitted;
+	u8	sacked;		/* the peer holds it (scoreboard.c) */
 	u16	mss_opt;	/* MSS option of a received SYN, 0 if none */
 };
 
@@ -169,6 +170,7 @@ struct xtcp_sock {
 	u32	srtt_us;	/* SRTT, RFC 6298; 0 before the first sample */
 	u32	rttvar_us;	/* RTTVAR, RFC 6298 */
 	u32	total_retrans;
+	u32	sacked_out;	/* segments in flight marked SACKed */
 	unsigned long last_oow_ack;	/* jiffies of the last OOW answer */
 	u64	bytes_sent;
 	u64	bytes_received;
@@ -271,6 +273,11 @@ enum {
 	XTCP_MIB_DUPACKSSENT,	/* immediate ACKs for a hole */
 	XTCP_MIB_DSACKSENT,	/* ACKs that reported a duplicate */
 	XTCP_MIB_SACKSSENT,	/* ACKs that carried SACK blocks */
+	XTCP_MIB_SACKBLOCKSRECV,	/* valid SACK blocks received */
+	XTCP_MIB_DSACKRECV,	/* D-SACK blocks received */
+	XTCP_MIB_SACKDISCARD,	/* SACK blocks outside what is in flight */
+	XTCP_MIB_SACKRENEGING,	/* a timeout found the head SACKed */
+	XTCP_MIB_SACKEDNOTRESENT,	/* SACKed segments a timeout skipped */
 	XTCP_MIB_MAX
 };
 
@@ -440,6 +447,10 @@ void xtcp_sack_ofo_pruned(struct sock *sk);
 void xtcp_sack_dup(struct sock *sk, u32 start, u32 end);
 void xtcp_sack_reset(struct sock *sk);
 int xtcp_sack_fill(struct sock *sk, struct xtcp_out_options *o, int room);
+
+/* scoreboard.c: the SACK scoreboard */
+void xtcp_sacktag(struct sock *sk, u32 ack, const struct xtcp_in_options *o);
+void xtcp_sack_timeout(struct sock *sk);
 
 /* options.c: TCP's option encoding */
 unsigned int xtcp_options_len(const struct xtcp_out_options *o);

@@ -241,9 +241,8 @@ TEST_F(ofo, small_buffer__pruned_then_resent_intact)
 	ASSERT_LE(0, self->fd);
 	self->base = self->p.rcv_nxt;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		ASSERT_EQ(0, send_expect(self, 20 * i + 20, 10, 0, &s));
-	}
 	EXPECT_LT(pruned + dropped, XTCP_COUNTER("OfoPruned") +
 		  XTCP_COUNTER("OfoDrop"));
 	/* The peer resends it all in order, the reader reading as it goes. */
@@ -295,9 +294,8 @@ TEST_F(ofo, sack__at_most_four_blocks)
 
 	ASSERT_EQ(0, open_conn(self, true));
 	/* Six separate blocks: the four latest are reported. */
-	for (i = 1; i <= 6; i++) {
+	for (i = 1; i <= 6; i++)
 		ASSERT_EQ(0, send_expect(self, 200 * i, 100, 0, &s));
-	}
 	ASSERT_EQ(4, s.num_sacks);
 	EXPECT_EQ(4 + 4 * 8, s.optlen);
 	for (i = 0; i < 4; i++)
@@ -335,6 +333,85 @@ TEST_F(ofo, dsack__duplicate_beyond_hole)
 	ASSERT_EQ(2, s.num_sacks);
 	EXPECT_EQ(0, expect_block(self, &s, 0, 200, 200 + SEG));
 	EXPECT_EQ(0, expect_block(self, &s, 1, 200, 200 + SEG));
+}
+
+/* The peer's bare ACK of XTCP's @ack, with one SACK block [@start, @end). */
+static int sack_ack(struct xtcp_peer *p, __u32 ack, __u32 start, __u32 end)
+{
+	struct peer_seg a;
+
+	peer_seg_init(p, &a, PEER_ACK, p->rcv_nxt, ack, NULL, 0);
+	a.num_sacks = 1;
+	a.sacks[0][0] = start;
+	a.sacks[0][1] = end;
+	return peer_xmit(p, &a, false);
+}
+
+/*
+ * The sender's scoreboard (scoreboard.c): of four segments the first is
+ * lost and the peer SACKs the other three; the timeout resends the first
+ * alone, and once it is acknowledged nothing else goes out again.
+ */
+TEST_F(ofo, scoreboard__timeout_resends_only_the_hole)
+{
+	long long blocks = XTCP_COUNTER("SackBlocksRecv");
+	long long skipped = XTCP_COUNTER("SackedNotResent");
+	long long rtx = XTCP_COUNTER("RetransSegs");
+	struct xtcp_peer *p = &self->p;
+	char buf[4 * 1000];
+	struct peer_seg s;
+	__u32 una;
+	int i;
+
+	ASSERT_EQ(0, xtcp_sysctl_set("rto_init_ms", 1000));
+	ASSERT_EQ(0, xtcp_sysctl_set("rto_min_ms", 1000));
+	p->mss = 1000;
+	ASSERT_EQ(0, open_conn(self, true));
+	una = p->snd_nxt;
+	memset(buf, 'd', sizeof(buf));
+	ASSERT_EQ(sizeof(buf), send(self->fd, buf, sizeof(buf), 0));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, peer_recv(p, &s, PEER_REPLY_MS));
+		ASSERT_EQ(una + 1000 * i, s.seq);
+		ASSERT_EQ(1000, s.len);
+	}
+	ASSERT_EQ(0, sack_ack(p, una, una + 1000, una + 4000));
+
+	/* The timeout: the first segment, and only it. */
+	ASSERT_EQ(0, peer_recv(p, &s, 5000));
+	EXPECT_EQ(una, s.seq);
+	EXPECT_EQ(1000, s.len);
+	ASSERT_EQ(0, sack_ack(p, una + 1000, una + 1000, una + 4000));
+	ASSERT_EQ(0, peer_expect_none(p));
+	EXPECT_EQ(rtx + 1, XTCP_COUNTER("RetransSegs"));
+	EXPECT_EQ(blocks + 2, XTCP_COUNTER("SackBlocksRecv"));
+	EXPECT_EQ(skipped + 3, XTCP_COUNTER("SackedNotResent"));
+	ASSERT_EQ(0, peer_send(p, PEER_ACK, p->rcv_nxt, una + 4000, NULL, 0));
+	ASSERT_EQ(0, peer_expect_none(p));
+}
+
+/* SACK blocks outside what is in flight are not taken. */
+TEST_F(ofo, scoreboard__bad_blocks_discarded)
+{
+	long long discard = XTCP_COUNTER("SackDiscard");
+	long long dsack = XTCP_COUNTER("DSackRecv");
+	struct xtcp_peer *p = &self->p;
+	struct peer_seg s;
+	__u32 una;
+
+	p->mss = 1000;
+	ASSERT_EQ(0, open_conn(self, true));
+	una = p->snd_nxt;
+	ASSERT_EQ(1, send(self->fd, "x", 1, 0));
+	ASSERT_EQ(0, peer_recv(p, &s, PEER_REPLY_MS));
+	/* Beyond SND.NXT, and empty. */
+	ASSERT_EQ(0, sack_ack(p, una, una + 1, una + 5000));
+	ASSERT_EQ(0, sack_ack(p, una, una + 1, una + 1));
+	/* Below the ACK: a D-SACK. */
+	ASSERT_EQ(0, sack_ack(p, una + 1, una - 100, una));
+	ASSERT_EQ(0, peer_expect_none(p));
+	EXPECT_EQ(discard + 2, XTCP_COUNTER("SackDiscard"));
+	EXPECT_EQ(dsack + 1, XTCP_COUNTER("DSackRecv"));
 }
 
 /* SYN+ACK offers SACK-permitted back only to a SYN that offered it. */

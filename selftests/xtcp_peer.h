@@ -402,13 +402,6 @@ static inline int peer_make_world(struct xtcp_peer *p)
 	return 0;
 }
 
-static inline void peer_close(struct xtcp_peer *p)
-{
-	if (p->fd >= 0)
-		close(p->fd);
-	p->fd = -1;
-}
-
 /*
  * Settings every peer test starts from: retransmission timers long enough
  * that no retransmission lands in the middle of a script.  The timer tests
@@ -602,6 +595,22 @@ static inline int peer_send(struct xtcp_peer *p, __u8 flags, __u32 seq,
 
 	peer_seg_init(p, &s, flags, seq, ack, data, len);
 	return peer_xmit(p, &s, false);
+}
+
+static inline void peer_close(struct xtcp_peer *p)
+{
+	/*
+	 * Reset the connection first (SEG.SEQ = RCV.NXT as the peer knows
+	 * it): an orphan left behind would retransmit into the void for
+	 * minutes, and on a lockdep kernel keep the module loaded
+	 * (xtcp_socks_pin_module()).  TIME_WAIT ignores it (RFC 1337).
+	 */
+	if (p->fd >= 0) {
+		if (p->port && p->xport)
+			peer_send(p, PEER_RST, p->rcv_nxt, 0, NULL, 0);
+		close(p->fd);
+	}
+	p->fd = -1;
 }
 
 /* ---- receiving ---------------------------------------------------------- */

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The sender's SACK scoreboard (RFC 2018, RFC 6675 section 4): which of
+ * the segments in flight the peer holds, from the SACK blocks of its ACKs.
+ *
+ * A block is taken only if it lies inside [SND.UNA, SND.NXT]; a first
+ * block below the cumulative ACK, or inside the second block, is a D-SACK
+ * (RFC 2883 section 4) and reports a duplicate instead.  A segment wholly
+ * inside a block is marked SACKed: a timeout does not send it again.  A
+ * receiver may renege (RFC 2018 section 8, ofo.c prunes): if a timeout
+ * finds the oldest segment SACKed, its marks are cleared, as Linux does.
+ */
+
+#include <linux/skbuff.h>
+#include <asm/unaligned.h>
+
+#include "xtcp.h"
+
+/*
+ * The segment after @skb (the first if NULL) that was sent at least once,
+ * SND.NXT not passed: after a timeout send_head is rewound, yet what lies
+ * beyond it was sent and may be SACKed.
+ */
+static struct sk_buff *xtcp_sent_next(struct sock *sk, struct sk_buff *skb)
+{
+	if (!skb)
+		skb = skb_peek(&sk->sk_write_queue);
+	else if (skb_queue_is_last(&sk->sk_write_queue, skb))
+		skb = NULL;
+	else
+		skb = skb->next;
+	if (skb && xtcp_after(XTCP_SKB_CB(skb)->end_seq, xtcp_sk(sk)->snd_nxt))
+		return NULL;
+	return skb;
+}
+
+static void xtcp_sack_mark(struct sock *sk, u32 start, u32 end)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	for (skb = xtcp_sent_next(sk, NULL); skb; skb = xtcp_sent_next(sk, skb)) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		if (!xtcp_after(cb->end_seq, start))
+			continue;
+		if (xtcp_after(cb->end_seq, end))
+			break;
+		if (!xtcp_before(cb->seq, start) && !cb->sacked) {
+			cb->sacked = 1;
+			xs->sacked_out++;
+		}
+	}
+}
+
+/* RFC 2883 4: a first block inside the second one is a D-SACK too. */
+static bool xtcp_first_inside_second(const struct xtcp_in_options *o,
+				     u32 start, u32 end)
+{
+	u32 start2 = get_unaligned_be32(o->sack + XTCPOLEN_SACK_PERBLOCK);
+	u32 end2 = get_unaligned_be32(o->sack + XTCPOLEN_SACK_PERBLOCK + 4);
+
+	return !xtcp_before(start, start2) && !xtcp_after(end, end2);
+}
+
+/* The SACK option of an ACK for SEG.ACK @ack, after SND.UNA moved. */
+void xtcp_sacktag(struct sock *sk, u32 ack, const struct xtcp_in_options *o)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct net *net = sock_net(sk);
+	u32 start, end;
+	int i;
+
+	for (i = 0; i < o->num_sacks; i++) {
+		start = get_unaligned_be32(o->sack + i * XTCPOLEN_SACK_PERBLOCK);
+		end = get_unaligned_be32(o->sack + i * XTCPOLEN_SACK_PERBLOCK + 4);
+
+		if (!i && (xtcp_before(start, ack) ||
+			   (o->num_sacks > 1 &&
+			    xtcp_first_inside_second(o, start, end)))) {
+			XTCP_INC_STATS(net, XTCP_MIB_DSACKRECV);
+			continue;
+		}
+		if (!xtcp_before(start, end) ||
+		    xtcp_before(start, xs->snd_una) ||
+		    xtcp_after(end, xs->snd_nxt)) {
+			XTCP_INC_STATS(net, XTCP_MIB_SACKDISCARD);
+			continue;
+		}
+		XTCP_INC_STATS(net, XTCP_MIB_SACKBLOCKSRECV);
+		xtcp_sack_mark(sk, start, end);
+	}
+}
+
+/*
+ * A timeout: if the oldest segment is SACKed yet not acknowledged, the
+ * receiver has reneged and no mark can be trusted (RFC 2018 section 8).
+ */
+void xtcp_sack_timeout(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (!skb || !XTCP_SKB_CB(skb)->sacked)
+		return;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SACKRENEGING);
+	for (skb = xtcp_sent_next(sk, NULL); skb; skb = xtcp_sent_next(sk, skb))
+		XTCP_SKB_CB(skb)->sacked = 0;
+	xs->sacked_out = 0;
+}
