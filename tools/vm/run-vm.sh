@@ -22,6 +22,7 @@
 #   VM_APPEND   extra kernel command line
 #   VM_KERNEL   boot this kernel image instead of Debian's (make check-debug)
 #   VM_CONSOLE_LINES  how many console lines to show when the VM dies
+#   VM_BOOT_TRIES  boots when the guest never starts CMD (default 2)
 #   XTCP_*      passed on to CMD in the guest
 #
 # Exit status: CMD's; 124 if the VM timed out; 125 if the VM died before CMD
@@ -126,31 +127,49 @@ rm -f "$STATUS" "$CONSOLE"
 # At exit, this run's console log becomes .vm/console.log.
 trap 'rm -f "$STATUS"; mv -f "$CONSOLE" "$VMDIR/console.log" 2>/dev/null' EXIT
 
-msg "booting $KERNEL ($accel, $VM_CPUS CPUs, $VM_MEMORY; bound ${VM_TIMEOUT}s)"
-start=$SECONDS
+# boot_once: one VM, start to end; sets rc (vng's exit status).
+boot_once() {
+	msg "booting $KERNEL ($accel, $VM_CPUS CPUs, $VM_MEMORY; bound ${VM_TIMEOUT}s)"
+	start=$SECONDS
 
-# qemu opens /proc/self/fd/1 and /proc/self/fd/2 anew (truncating them when
-# they are files): give it pipes.  stdout (the guest command's output) is
-# copied to our stdout, stderr (the kernel console) to .vm/console.log.
-exec 3> >(trap '' INT; exec cat)
-outpid=$!
-exec 4> >(trap '' INT; exec cat >"$CONSOLE")
-conpid=$!
+	# qemu opens /proc/self/fd/1 and /proc/self/fd/2 anew (truncating
+	# them when they are files): give it pipes.  stdout (the guest
+	# command's output) is copied to our stdout, stderr (the kernel
+	# console) to .vm/console.log.
+	exec 3> >(trap '' INT; exec cat)
+	outpid=$!
+	exec 4> >(trap '' INT; exec cat >"$CONSOLE")
+	conpid=$!
 
-# timeout(1) runs vng and qemu in their own process group and kills the
-# whole group; so must a signal sent to us.
-timeout -k 20 "$VM_TIMEOUT" vng "${args[@]}" "--exec=$guest" </dev/null >&3 2>&4 &
-vmpid=$!
-interrupted=
-trap 'interrupted=1; kill -TERM "$vmpid" 2>/dev/null' INT TERM HUP
-while :; do
-	wait "$vmpid"
-	rc=$?
-	kill -0 "$vmpid" 2>/dev/null || break
+	# timeout(1) runs vng and qemu in their own process group and kills
+	# the whole group; so must a signal sent to us.
+	timeout -k 20 "$VM_TIMEOUT" vng "${args[@]}" "--exec=$guest" </dev/null >&3 2>&4 &
+	vmpid=$!
+	interrupted=
+	trap 'interrupted=1; kill -TERM "$vmpid" 2>/dev/null' INT TERM HUP
+	while :; do
+		wait "$vmpid"
+		rc=$?
+		kill -0 "$vmpid" 2>/dev/null || break
+	done
+	trap - INT TERM HUP
+	exec 3>&- 4>&-
+	wait "$outpid" "$conpid" 2>/dev/null
+}
+
+# A guest whose udev has not made its virtio ports when virtme-init looks
+# for them (a debug kernel on a loaded host: udev settle gives up after
+# 120 s) never starts the command; boot again, VM_BOOT_TRIES times in all.
+tries=${VM_BOOT_TRIES:-2}
+for ((attempt = 1; ; attempt++)); do
+	boot_once
+	if [ -z "$interrupted" ] && [ ! -f "$STATUS" ] && [ "$attempt" -lt "$tries" ] &&
+		grep -q 'cannot find script I/O ports' "$CONSOLE" 2>/dev/null; then
+		msg "the guest found no virtio ports (udev too slow?): booting again"
+		continue
+	fi
+	break
 done
-trap - INT TERM HUP
-exec 3>&- 4>&-
-wait "$outpid" "$conpid" 2>/dev/null
 
 # Show the end of the console log, from the start of the splat that led
 # to a panic when there is one.
