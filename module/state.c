@@ -432,7 +432,9 @@ static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 			xs->send_head = skb_queue_is_last(&sk->sk_write_queue,
 							  skb) ? NULL : skb->next;
 		xtcp_skb_acked(sk, skb);
-		acked++;
+		/* The window starts at its initial size once established. */
+		if (!(cb->flags & XTCP_FLAG_SYN))
+			acked++;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		consume_skb(skb);
