@@ -138,6 +138,7 @@ struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock,
 	xs->peer_mss = XTCP_DEFAULT_MSS;
 	xs->send_head = NULL;
 	xs->ofo_queue = RB_ROOT;
+	xtcp_cong_init(sk);
 	spin_lock_init(&xs->accept_lock);
 	INIT_LIST_HEAD(&xs->children);
 	INIT_LIST_HEAD(&xs->child_node);

@@ -237,7 +237,7 @@ void xtcp_push(struct sock *sk)
 							  skb) ? NULL : skb->next;
 			continue;
 		}
-		if (!xtcp_fits_window(sk, skb))
+		if (!xtcp_fits_window(sk, skb) || !xtcp_cwnd_allows(sk))
 			break;
 		err = xtcp_transmit_queued(sk, skb);
 		if (err) {
@@ -246,8 +246,12 @@ void xtcp_push(struct sock *sk)
 			xs->total_retrans++;
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
 		}
-		if (xtcp_after(cb->end_seq, xs->snd_nxt))
+		if (xtcp_after(cb->end_seq, xs->snd_nxt)) {
 			xs->snd_nxt = cb->end_seq;
+			xs->packets_out++;
+		} else {
+			xtcp_skb_resent(sk, skb);
+		}
 		if (skb->len)
 			xs->probes = 0;
 		xs->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?

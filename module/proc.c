@@ -150,8 +150,9 @@ static void xtcp_format_sock(struct seq_file *f, struct sock *sk, int i)
 		   jiffies_delta_to_clock_t(expires - jiffies), xs->retries,
 		   from_kuid_munged(seq_user_ns(f), sock_i_uid(sk)), 0,
 		   sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk,
-		   jiffies_to_clock_t(xs->rto), 0UL, 0U, 0U,
-		   state == XTCP_LISTEN ? sk->sk_max_ack_backlog : -1);
+		   jiffies_to_clock_t(xs->rto), 0UL, 0U, xs->snd_cwnd,
+		   state == XTCP_LISTEN ? sk->sk_max_ack_backlog :
+					  xtcp_ssthresh_shown(xs));
 }
 
 static int xtcp_seq_show(struct seq_file *seq, void *v)
@@ -180,22 +181,23 @@ static int xtcp_ext_show(struct seq_file *seq, void *v)
 	char local[24], remote[24];
 
 	if (v == SEQ_START_TOKEN) {
-		seq_printf(seq, "%-21s %-21s %-11s %10s %10s %10s %10s %10s %10s %10s %5s %8s %8s %6s %7s\n",
+		seq_printf(seq, "%-21s %-21s %-11s %10s %10s %10s %10s %10s %10s %10s %5s %8s %8s %6s %7s %5s %8s\n",
 			   "local", "remote", "state", "iss", "snd_una",
 			   "snd_nxt", "snd_wnd", "irs", "rcv_nxt", "rcv_wnd",
-			   "mss", "srtt_us", "rttvar", "rto_ms", "retrans");
+			   "mss", "srtt_us", "rttvar", "rto_ms", "retrans",
+			   "cwnd", "ssthresh");
 		return 0;
 	}
 	snprintf(local, sizeof(local), "%pI4:%u", &inet->inet_rcv_saddr,
 		 ntohs(inet->inet_sport));
 	snprintf(remote, sizeof(remote), "%pI4:%u", &inet->inet_daddr,
 		 ntohs(inet->inet_dport));
-	seq_printf(seq, "%-21s %-21s %-11s %10u %10u %10u %10u %10u %10u %10u %5u %8u %8u %6u %7u\n",
+	seq_printf(seq, "%-21s %-21s %-11s %10u %10u %10u %10u %10u %10u %10u %5u %8u %8u %6u %7u %5u %8d\n",
 		   local, remote, xtcp_state_name(inet_sk_state_load(sk)),
 		   xs->iss, xs->snd_una, xs->snd_nxt, xs->snd_wnd, xs->irs,
 		   xs->rcv_nxt, xs->rcv_wnd, xs->mss, xs->srtt_us,
 		   xs->rttvar_us, jiffies_to_msecs(xs->rto),
-		   xs->total_retrans);
+		   xs->total_retrans, xs->snd_cwnd, xtcp_ssthresh_shown(xs));
 	return 0;
 }
 
@@ -246,6 +248,7 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_SACKDISCARD]		= "SackDiscard",
 	[XTCP_MIB_SACKRENEGING]		= "SackReneging",
 	[XTCP_MIB_SACKEDNOTRESENT]	= "SackedNotResent",
+	[XTCP_MIB_CWNDLOSS]		= "RtoCwndResets",
 };
 
 static int xtcp_snmp_show(struct seq_file *seq, void *v)

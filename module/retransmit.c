@@ -29,6 +29,7 @@ int xtcp_retransmit_head(struct sock *sk)
 	}
 	err = xtcp_transmit_queued(sk, skb);
 	if (!err) {
+		xtcp_skb_resent(sk, skb);
 		XTCP_SKB_CB(skb)->retransmitted = 1;
 		xs->total_retrans++;
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);

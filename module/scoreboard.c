@@ -49,6 +49,15 @@ static void xtcp_sack_mark(struct sock *sk, u32 start, u32 end)
 		if (!xtcp_before(cb->seq, start) && !cb->sacked) {
 			cb->sacked = 1;
 			xs->sacked_out++;
+			/* Neither lost nor in flight again any more. */
+			if (cb->lost) {
+				cb->lost = 0;
+				xs->lost_out--;
+			}
+			if (cb->rexmit) {
+				cb->rexmit = 0;
+				xs->retrans_out--;
+			}
 		}
 	}
 }
@@ -107,4 +116,51 @@ void xtcp_sack_timeout(struct sock *sk)
 	for (skb = xtcp_sent_next(sk, NULL); skb; skb = xtcp_sent_next(sk, skb))
 		XTCP_SKB_CB(skb)->sacked = 0;
 	xs->sacked_out = 0;
+}
+
+/*
+ * A timeout: every segment sent and not SACKed is presumed lost, and no
+ * retransmission is in flight any more (RFC 6675 5.1, RFC 5681 3.1).
+ */
+void xtcp_mark_lost(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	xs->lost_out = 0;
+	xs->retrans_out = 0;
+	for (skb = xtcp_sent_next(sk, NULL); skb; skb = xtcp_sent_next(sk, skb)) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		cb->rexmit = 0;
+		cb->lost = !cb->sacked;
+		xs->lost_out += cb->lost;
+	}
+}
+
+/* @skb, sent before, goes out again. */
+void xtcp_skb_resent(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	if (cb->lost && !cb->rexmit) {
+		cb->rexmit = 1;
+		xtcp_sk(sk)->retrans_out++;
+	}
+}
+
+/* @skb leaves the retransmission queue, acknowledged. */
+void xtcp_skb_acked(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->packets_out)
+		xs->packets_out--;
+	if (cb->sacked)
+		xs->sacked_out--;
+	if (cb->lost)
+		xs->lost_out--;
+	if (cb->rexmit)
+		xs->retrans_out--;
 }

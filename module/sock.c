@@ -461,6 +461,8 @@ static void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	info->xtcpi_retransmits = xs->total_retrans;
 	info->xtcpi_bytes_sent = xs->bytes_sent;
 	info->xtcpi_bytes_received = xs->bytes_received;
+	info->xtcpi_snd_cwnd = xs->snd_cwnd;
+	info->xtcpi_snd_ssthresh = xtcp_ssthresh_shown(xs);
 }
 
 int xtcp_getsockopt(struct socket *sock, int level, int optname,

@@ -417,6 +417,7 @@ static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb;
 	bool freed = false;
+	u32 acked = 0;
 
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -430,8 +431,10 @@ static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 		if (skb == xs->send_head)
 			xs->send_head = skb_queue_is_last(&sk->sk_write_queue,
 							  skb) ? NULL : skb->next;
-		if (cb->sacked)
-			xs->sacked_out--;
+		xtcp_skb_acked(sk, skb);
+		/* The window starts at its initial size once established. */
+		if (!(cb->flags & XTCP_FLAG_SYN))
+			acked++;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		consume_skb(skb);
@@ -440,6 +443,7 @@ static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 	xs->snd_una = ack;
 	if (!freed)
 		return;
+	xtcp_cong_on_ack(sk, acked);
 
 	xs->retries = 0;
 	if (skb_peek(&sk->sk_write_queue) == xs->send_head)

@@ -74,6 +74,8 @@ static void xtcp_rtx_expired(struct sock *sk)
 		return;
 	}
 	xtcp_sack_timeout(sk);
+	xtcp_cong_on_timeout(sk);
+	xtcp_mark_lost(sk);
 	xtcp_retransmit_head(sk);
 	xtcp_rewind_send_head(sk);
 	xs->retries++;

@@ -103,7 +103,9 @@ struct xtcp_skb_cb {
 	u16	copied;		/* bytes of payload already read */
 	u8	flags;
 	u8	retransmitted;
-	u8	sacked;		/* the peer holds it (scoreboard.c) */
+	u8	sacked:1,	/* the peer holds it (scoreboard.c) */
+		lost:1,		/* presumed lost: a timeout */
+		rexmit:1;	/* its retransmission is in flight */
 	u16	mss_opt;	/* MSS option of a received SYN, 0 if none */
 };
 
@@ -171,6 +173,15 @@ struct xtcp_sock {
 	u32	rttvar_us;	/* RTTVAR, RFC 6298 */
 	u32	total_retrans;
 	u32	sacked_out;	/* segments in flight marked SACKed */
+	u32	lost_out;	/* ... presumed lost */
+	u32	retrans_out;	/* ... retransmitted, not yet ACKed */
+	u32	packets_out;	/* segments sent, not yet ACKed */
+
+	/* Congestion control (cong.c), windows in segments. */
+	const struct xtcp_cong_ops *ca_ops;
+	u32	snd_cwnd;	/* SND.CWND */
+	u32	snd_ssthresh;	/* SSTHRESH */
+	u32	snd_cwnd_cnt;	/* ACKed segments towards the next +1 */
 	unsigned long last_oow_ack;	/* jiffies of the last OOW answer */
 	u64	bytes_sent;
 	u64	bytes_received;
@@ -278,6 +289,7 @@ enum {
 	XTCP_MIB_SACKDISCARD,	/* SACK blocks outside what is in flight */
 	XTCP_MIB_SACKRENEGING,	/* a timeout found the head SACKed */
 	XTCP_MIB_SACKEDNOTRESENT,	/* SACKed segments a timeout skipped */
+	XTCP_MIB_CWNDLOSS,	/* timeouts that cut SND.CWND to one */
 	XTCP_MIB_MAX
 };
 
@@ -451,6 +463,27 @@ int xtcp_sack_fill(struct sock *sk, struct xtcp_out_options *o, int room);
 /* scoreboard.c: the SACK scoreboard */
 void xtcp_sacktag(struct sock *sk, u32 ack, const struct xtcp_in_options *o);
 void xtcp_sack_timeout(struct sock *sk);
+void xtcp_mark_lost(struct sock *sk);
+void xtcp_skb_acked(struct sock *sk, struct sk_buff *skb);
+void xtcp_skb_resent(struct sock *sk, struct sk_buff *skb);
+
+/* cong.c: congestion control (RFC 5681) */
+struct xtcp_cong_ops {
+	const char *name;
+	/* @acked segments were ACKed: grow SND.CWND. */
+	void (*cong_avoid)(struct sock *sk, u32 acked);
+	/* SSTHRESH after a loss. */
+	u32 (*ssthresh)(struct sock *sk);
+};
+
+extern const struct xtcp_cong_ops xtcp_reno;
+
+void xtcp_cong_init(struct sock *sk);
+u32 xtcp_in_flight(const struct xtcp_sock *xs);
+bool xtcp_cwnd_allows(const struct sock *sk);
+void xtcp_cong_on_ack(struct sock *sk, u32 acked);
+void xtcp_cong_on_timeout(struct sock *sk);
+int xtcp_ssthresh_shown(const struct xtcp_sock *xs);
 
 /* options.c: TCP's option encoding */
 unsigned int xtcp_options_len(const struct xtcp_out_options *o);

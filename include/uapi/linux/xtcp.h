@@ -93,6 +93,8 @@ struct xtcp_info {
 	__u32	xtcpi_retransmits;	/* retransmissions of this connection */
 	__u64	xtcpi_bytes_sent;	/* payload bytes handed to IP */
 	__u64	xtcpi_bytes_received;	/* payload bytes accepted in order */
+	__u32	xtcpi_snd_cwnd;		/* SND.CWND, in segments */
+	__u32	xtcpi_snd_ssthresh;	/* SSTHRESH, segments; ~0 unbounded */
 };
 
 #endif /* _UAPI_LINUX_XTCP_H */

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reno (RFC 5681 3.1): slow start below SSTHRESH, one segment per window
+ * of ACKed segments above it; on a loss SSTHRESH is half of what was in
+ * flight, at least two segments (equation 4).  Windows count segments,
+ * as Linux's do: SND.CWND * SMSS bytes.
+ */
+
+#include "xtcp.h"
+
+static void xtcp_reno_cong_avoid(struct sock *sk, u32 acked)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	/* Slow start: one segment per segment ACKed (RFC 3465, L = 1). */
+	if (xs->snd_cwnd < xs->snd_ssthresh) {
+		u32 grow = min(acked, xs->snd_ssthresh - xs->snd_cwnd);
+
+		xs->snd_cwnd += grow;
+		acked -= grow;
+		if (!acked)
+			return;
+	}
+	/* Congestion avoidance: one segment per window ACKed. */
+	xs->snd_cwnd_cnt += acked;
+	if (xs->snd_cwnd_cnt >= xs->snd_cwnd) {
+		xs->snd_cwnd_cnt -= xs->snd_cwnd;
+		xs->snd_cwnd++;
+	}
+}
+
+/* FlightSize: what was sent and not yet acknowledged. */
+static u32 xtcp_reno_ssthresh(struct sock *sk)
+{
+	return max(xtcp_sk(sk)->packets_out / 2, 2U);
+}
+
+const struct xtcp_cong_ops xtcp_reno = {
+	.name		= "reno",
+	.cong_avoid	= xtcp_reno_cong_avoid,
+	.ssthresh	= xtcp_reno_ssthresh,
+};
