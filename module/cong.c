@@ -67,6 +67,14 @@ void xtcp_cong_on_timeout(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
+	/*
+	 * A lost SYN or SYN,ACK: the window after the handshake is one
+	 * segment (RFC 5681 3.1, RFC 6928 2); SSTHRESH stays unbounded.
+	 */
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		xs->snd_cwnd = 1;
+		return;
+	}
 	/* Only the first timeout of a run: a backed-off one finds cwnd 1. */
 	if (!xs->retries)
 		xs->snd_ssthresh = xs->ca_ops->ssthresh(sk);

@@ -7,6 +7,8 @@
  * - initial_window__*: RFC 6928.  Ten segments go out, no more, before
  *   the first ACK; SSTHRESH is unbounded (XTCP_INFO says ~0, /proc -1).
  * - slow_start__*: RFC 5681 3.1.  Each segment ACKed lets two go out.
+ * - syn_timeout__*: RFC 5681 3.1.  After a lost SYN the window is one
+ *   segment; SSTHRESH stays unbounded.
  * - timeout__*: RFC 5681 3.1, equation 4.  A timeout sets SSTHRESH to half
  *   of what was in flight and SND.CWND to one segment: the oldest goes
  *   again, alone, until its ACK comes.
@@ -140,6 +142,31 @@ TEST_F(cong, timeout__one_segment_then_slow_start)
 	ASSERT_EQ(0, expect_burst(&self->p, self->una + SEG, 2));
 	ASSERT_EQ(0, get_info(self->fd, &info));
 	EXPECT_EQ(2, info.xtcpi_snd_cwnd);
+}
+
+/* A lost SYN: the window after the handshake is one segment. */
+TEST(syn_timeout__window_one)
+{
+	struct xtcp_peer p = { .fd = -1 };
+	struct xtcp_info info;
+	struct peer_seg s;
+	int fd;
+
+	ASSERT_EQ(0, peer_setup(&p));
+	ASSERT_EQ(0, xtcp_sysctl_set("rto_init_ms", 300));
+	p.port = PPORT;
+	fd = peer_connect(&p, XPORT);
+	ASSERT_LE(0, fd);
+	/* The first SYN is "lost": the peer answers the second. */
+	ASSERT_EQ(0, peer_recv(&p, &s, 5000));
+	ASSERT_EQ(PEER_SYN, s.flags);
+	ASSERT_EQ(0, peer_open_synack(&p));
+	ASSERT_TRUE(peer_wait_state(&p, XTCP_ESTABLISHED));
+	ASSERT_EQ(0, get_info(fd, &info));
+	EXPECT_EQ(1, info.xtcpi_snd_cwnd);
+	EXPECT_EQ(~0U, info.xtcpi_snd_ssthresh);
+	close(fd);
+	peer_close(&p);
 }
 
 TEST_HARNESS_MAIN
