@@ -80,14 +80,6 @@ static int expect_burst(struct xtcp_peer *p, __u32 seq, int n)
 	return peer_expect_none(p);
 }
 
-static int get_info(int fd, struct xtcp_info *info)
-{
-	socklen_t len = sizeof(*info);
-
-	memset(info, 0, sizeof(*info));
-	return getsockopt(fd, SOL_XTCP, XTCP_INFO, info, &len);
-}
-
 /* The peer ACKs XTCP's text up to @off bytes. */
 static int ack_to(struct _test_data_cong *self, unsigned int off)
 {
@@ -100,7 +92,7 @@ TEST_F(cong, initial_window__ten_segments)
 	struct xtcp_info info;
 
 	ASSERT_EQ(0, expect_burst(&self->p, self->una, 10));
-	ASSERT_EQ(0, get_info(self->fd, &info));
+	ASSERT_EQ(0, xtcp_get_info(self->fd, &info));
 	EXPECT_EQ(10, info.xtcpi_snd_cwnd);
 	EXPECT_EQ(~0U, info.xtcpi_snd_ssthresh);
 }
@@ -113,12 +105,12 @@ TEST_F(cong, slow_start__two_for_each_acked)
 	/* Five ACKed: five leave the pipe, ten more may enter it. */
 	ASSERT_EQ(0, ack_to(self, 5 * SEG));
 	ASSERT_EQ(0, expect_burst(&self->p, self->una + 10 * SEG, 10));
-	ASSERT_EQ(0, get_info(self->fd, &info));
+	ASSERT_EQ(0, xtcp_get_info(self->fd, &info));
 	EXPECT_EQ(15, info.xtcpi_snd_cwnd);
 	/* All twenty ACKed: cwnd 30, the twenty segments left go out. */
 	ASSERT_EQ(0, ack_to(self, 20 * SEG));
 	ASSERT_EQ(0, expect_burst(&self->p, self->una + 20 * SEG, 20));
-	ASSERT_EQ(0, get_info(self->fd, &info));
+	ASSERT_EQ(0, xtcp_get_info(self->fd, &info));
 	EXPECT_EQ(30, info.xtcpi_snd_cwnd);
 }
 
@@ -133,14 +125,14 @@ TEST_F(cong, timeout__one_segment_then_slow_start)
 	ASSERT_EQ(0, peer_recv(&self->p, &s, 15000));
 	EXPECT_EQ(self->una, s.seq);
 	ASSERT_EQ(0, peer_expect_none(&self->p));
-	ASSERT_EQ(0, get_info(self->fd, &info));
+	ASSERT_EQ(0, xtcp_get_info(self->fd, &info));
 	EXPECT_EQ(1, info.xtcpi_snd_cwnd);
 	EXPECT_EQ(5, info.xtcpi_snd_ssthresh);
 	EXPECT_EQ(resets + 1, XTCP_COUNTER("RtoCwndResets"));
 	/* Its ACK: cwnd 2, the next two presumed lost go. */
 	ASSERT_EQ(0, ack_to(self, SEG));
 	ASSERT_EQ(0, expect_burst(&self->p, self->una + SEG, 2));
-	ASSERT_EQ(0, get_info(self->fd, &info));
+	ASSERT_EQ(0, xtcp_get_info(self->fd, &info));
 	EXPECT_EQ(2, info.xtcpi_snd_cwnd);
 }
 
@@ -162,7 +154,7 @@ TEST(syn_timeout__window_one)
 	ASSERT_EQ(PEER_SYN, s.flags);
 	ASSERT_EQ(0, peer_open_synack(&p));
 	ASSERT_TRUE(peer_wait_state(&p, XTCP_ESTABLISHED));
-	ASSERT_EQ(0, get_info(fd, &info));
+	ASSERT_EQ(0, xtcp_get_info(fd, &info));
 	EXPECT_EQ(1, info.xtcpi_snd_cwnd);
 	EXPECT_EQ(~0U, info.xtcpi_snd_ssthresh);
 	close(fd);

@@ -68,20 +68,12 @@ FIXTURE_TEARDOWN(win)
 	peer_close(&self->p);
 }
 
-static int get_info(int fd, struct xtcp_info *info)
-{
-	socklen_t len = sizeof(*info);
-
-	memset(info, 0, sizeof(*info));
-	return getsockopt(fd, SOL_XTCP, XTCP_INFO, info, &len);
-}
-
 /* SND.WND of @fd, from XTCP_INFO; -1 if it cannot be read. */
 static long snd_wnd(int fd)
 {
 	struct xtcp_info info;
 
-	return get_info(fd, &info) ? -1 : (long)info.xtcpi_snd_wnd;
+	return xtcp_get_info(fd, &info) ? -1 : (long)info.xtcpi_snd_wnd;
 }
 
 static int maxseg(int fd)
@@ -271,7 +263,7 @@ TEST_F(win, snd_wnd__older_seq_newer_ack__acks_only)
 	/* SND.UNA + WIN0 leaves room for one segment, 3 * WIN0 for five. */
 	ASSERT_EQ(0, expect_data(p, p->iss + 1 + 2 * SEG_LEN, SEG_LEN));
 	ASSERT_EQ(0, peer_expect_none(p));
-	ASSERT_EQ(0, get_info(self->fd, &info));
+	ASSERT_EQ(0, xtcp_get_info(self->fd, &info));
 	EXPECT_EQ(WIN0, info.xtcpi_snd_wnd);
 	EXPECT_EQ(p->iss + 1 + SEG_LEN, info.xtcpi_snd_una);
 }
@@ -313,7 +305,7 @@ static void check_mss(struct __test_metadata *_metadata,
 	struct xtcp_info info;
 
 	EXPECT_EQ((int)mss, maxseg(self->fd));
-	ASSERT_EQ(0, get_info(self->fd, &info));
+	ASSERT_EQ(0, xtcp_get_info(self->fd, &info));
 	EXPECT_EQ(mss, info.xtcpi_mss);
 	EXPECT_EQ(0, expect_segments_of(&self->p, self->fd, mss,
 					3 * mss + mss / 2));
@@ -564,7 +556,7 @@ static int unacked_data(struct _test_data_win *self, bool active,
 	else
 		self->fd = peer_open_passive(p, XPORT, &self->lfd);
 	if (self->fd < 0 || fcntl(self->fd, F_SETFL, 0) ||
-	    get_info(self->fd, &info))
+	    xtcp_get_info(self->fd, &info))
 		return -1;
 	*rto = info.xtcpi_rto_ms;
 	memset(buf, 'r', sizeof(buf));

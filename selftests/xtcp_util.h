@@ -246,6 +246,15 @@ static inline int xtcp_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* XTCP_INFO of @fd into @info (zeroed first): 0, or -1 and errno. */
+static inline int xtcp_get_info(int fd, struct xtcp_info *info)
+{
+	socklen_t len = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	return getsockopt(fd, SOL_XTCP, XTCP_INFO, info, &len);
+}
+
 /* Read exactly @len bytes, or fail (EOF included). */
 static inline int xtcp_read_all(int fd, void *buf, size_t len)
 {
