@@ -145,7 +145,7 @@ static void xtcp_ofo_link(struct sock *sk, struct sk_buff *skb)
 }
 
 /* The queued segment with the highest SEG.SEQ not above @seq, or NULL. */
-static struct sk_buff *xtcp_ofo_floor(struct sock *sk, u32 seq)
+struct sk_buff *xtcp_ofo_floor(struct sock *sk, u32 seq)
 {
 	struct rb_node *node = xtcp_sk(sk)->ofo_queue.rb_node;
 	struct sk_buff *best = NULL;
@@ -293,9 +293,7 @@ void xtcp_data_queue(struct sock *sk, struct sk_buff *skb,
 			return;
 	}
 	if (xtcp_before(cb->seq, xs->rcv_nxt))
-		xtcp_sack_dup(sk, cb->seq,
-			      xtcp_before(xtcp_text_end(skb), xs->rcv_nxt) ?
-			      xtcp_text_end(skb) : xs->rcv_nxt);
+		xtcp_sack_dup_below(sk, cb->seq, xtcp_text_end(skb));
 
 	if (xtcp_after(cb->seq, xs->rcv_nxt)) {
 		/* A hole before it: hold it, and say so at once. */

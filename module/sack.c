@@ -20,21 +20,10 @@
 /* The run of touching out-of-order segments that holds @seq, or false. */
 static bool xtcp_ofo_run(struct sock *sk, u32 seq, struct xtcp_sack_block *b)
 {
-	struct rb_node *node = xtcp_sk(sk)->ofo_queue.rb_node;
-	struct sk_buff *skb = NULL, *s;
+	struct sk_buff *skb = xtcp_ofo_floor(sk, seq), *s;
 
-	while (node) {
-		s = rb_to_skb(node);
-		if (xtcp_before(seq, XTCP_SKB_CB(s)->seq)) {
-			node = node->rb_left;
-		} else if (!xtcp_before(seq, XTCP_SKB_CB(s)->end_seq)) {
-			node = node->rb_right;
-		} else {
-			skb = s;
-			break;
-		}
-	}
-	if (!skb)
+	/* Queued segments do not overlap: only the floor can hold @seq. */
+	if (!skb || !xtcp_before(seq, XTCP_SKB_CB(skb)->end_seq))
 		return false;
 	b->start = XTCP_SKB_CB(skb)->seq;
 	b->end = XTCP_SKB_CB(skb)->end_seq;
@@ -112,6 +101,14 @@ void xtcp_sack_dup(struct sock *sk, u32 start, u32 end)
 	xs->dsack.start = start;
 	xs->dsack.end = end;
 	xs->dsack_pending = 1;
+}
+
+/* Text [@start, @end) arrived again, as far as it lies below RCV.NXT. */
+void xtcp_sack_dup_below(struct sock *sk, u32 start, u32 end)
+{
+	u32 rcv_nxt = xtcp_sk(sk)->rcv_nxt;
+
+	xtcp_sack_dup(sk, start, xtcp_before(end, rcv_nxt) ? end : rcv_nxt);
 }
 
 void xtcp_sack_reset(struct sock *sk)

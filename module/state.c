@@ -817,9 +817,7 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTOFWINDOW);
 		/* Text we have already: a D-SACK tells the sender (RFC 2883). */
 		if (seg_len && xtcp_before(cb->seq, xs->rcv_nxt))
-			xtcp_sack_dup(sk, cb->seq,
-				      xtcp_before(cb->end_seq, xs->rcv_nxt) ?
-				      cb->end_seq : xs->rcv_nxt);
+			xtcp_sack_dup_below(sk, cb->seq, cb->end_seq);
 		if (!(cb->flags & XTCP_FLAG_RST)) {
 			xtcp_send_oow_ack(sk, skb);
 			/* A retransmitted FIN restarts TIME_WAIT's 2 MSL. */

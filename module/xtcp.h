@@ -451,12 +451,14 @@ struct xtcp_rcv_text {
 void xtcp_data_queue(struct sock *sk, struct sk_buff *skb,
 		     struct xtcp_rcv_text *out);
 void xtcp_rcv_queues_purge(struct sock *sk);
+struct sk_buff *xtcp_ofo_floor(struct sock *sk, u32 seq);
 
 /* sack.c: the SACK blocks our ACKs carry */
 void xtcp_sack_ofo_queued(struct sock *sk, u32 seq, u32 end);
 void xtcp_sack_advance(struct sock *sk);
 void xtcp_sack_ofo_pruned(struct sock *sk);
 void xtcp_sack_dup(struct sock *sk, u32 start, u32 end);
+void xtcp_sack_dup_below(struct sock *sk, u32 start, u32 end);
 void xtcp_sack_reset(struct sock *sk);
 int xtcp_sack_fill(struct sock *sk, struct xtcp_out_options *o, int room);
 
