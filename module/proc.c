@@ -126,11 +126,11 @@ static int xtcp_timer_info(struct sock *sk, unsigned long *expires)
 	return 0;
 }
 
-static void xtcp_format_sock(struct seq_file *f, struct sock *sk, int i)
+static void xtcp_format_sock(struct seq_file *f, struct sock *sk, int state,
+			     int i)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 	const struct xtcp_sock *xs = xtcp_sk(sk);
-	int state = inet_sk_state_load(sk);
 	unsigned long expires;
 	int timer, rx_queue, tx_queue;
 
@@ -155,13 +155,28 @@ static void xtcp_format_sock(struct seq_file *f, struct sock *sk, int i)
 					  xtcp_ssthresh_shown(xs));
 }
 
+/*
+ * The walk holds no chain lock, so a socket found in its chain may have
+ * been unhashed and closed since; CLOSED is stored after the unhash, so
+ * a socket seen CLOSED has left the table and is not shown.
+ */
+static bool xtcp_seq_gone(struct sock *sk, int *state)
+{
+	*state = inet_sk_state_load(sk);
+	return *state == XTCP_CLOSE;
+}
+
 static int xtcp_seq_show(struct seq_file *seq, void *v)
 {
+	int state;
+
+	if (v != SEQ_START_TOKEN && xtcp_seq_gone(v, &state))
+		return SEQ_SKIP;
 	seq_setwidth(seq, XTCP_PROC_LINE - 1);
 	if (v == SEQ_START_TOKEN)
 		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
 	else
-		xtcp_format_sock(seq, v, seq->index - 1);
+		xtcp_format_sock(seq, v, state, seq->index - 1);
 	seq_pad(seq, '\n');
 	return 0;
 }
@@ -177,8 +192,8 @@ static int xtcp_ext_show(struct seq_file *seq, void *v)
 {
 	const struct xtcp_sock *xs = v;
 	const struct inet_sock *inet = v;
-	const struct sock *sk = v;
 	char local[24], remote[24];
+	int state;
 
 	if (v == SEQ_START_TOKEN) {
 		seq_printf(seq, "%-21s %-21s %-11s %10s %10s %10s %10s %10s %10s %10s %5s %8s %8s %6s %7s %5s %8s\n",
@@ -188,12 +203,14 @@ static int xtcp_ext_show(struct seq_file *seq, void *v)
 			   "cwnd", "ssthresh");
 		return 0;
 	}
+	if (xtcp_seq_gone(v, &state))
+		return SEQ_SKIP;
 	snprintf(local, sizeof(local), "%pI4:%u", &inet->inet_rcv_saddr,
 		 ntohs(inet->inet_sport));
 	snprintf(remote, sizeof(remote), "%pI4:%u", &inet->inet_daddr,
 		 ntohs(inet->inet_dport));
 	seq_printf(seq, "%-21s %-21s %-11s %10u %10u %10u %10u %10u %10u %10u %5u %8u %8u %6u %7u %5u %8d\n",
-		   local, remote, xtcp_state_name(inet_sk_state_load(sk)),
+		   local, remote, xtcp_state_name(state),
 		   xs->iss, xs->snd_una, xs->snd_nxt, xs->snd_wnd, xs->irs,
 		   xs->rcv_nxt, xs->rcv_wnd, xs->mss, xs->srtt_us,
 		   xs->rttvar_us, jiffies_to_msecs(xs->rto),
