@@ -33,6 +33,9 @@ void xtcp_cong_init(struct sock *sk)
 	xs->sacked_out = 0;
 	xs->lost_out = 0;
 	xs->retrans_out = 0;
+	xs->ca_state = XTCP_CA_OPEN;
+	xs->undo_armed = 0;
+	xs->tlp_high_seq = 0;
 }
 
 /* RFC 6675's pipe: sent, neither SACKed nor lost, or resent. */
@@ -60,10 +63,11 @@ void xtcp_cong_on_ack(struct sock *sk, u32 acked)
 }
 
 /*
- * The retransmission timer fired: SSTHRESH from what was in flight, and
- * SND.CWND the loss window, one segment (RFC 5681 3.1, equation 4).
+ * The retransmission timer fired: SND.CWND is the loss window, one
+ * segment, and SSTHRESH comes from what was in flight if @cut_ssthresh,
+ * once per episode (RFC 5681 3.1, equation 4; recovery.c decides).
  */
-void xtcp_cong_on_timeout(struct sock *sk)
+void xtcp_cong_on_timeout(struct sock *sk, bool cut_ssthresh)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
@@ -75,8 +79,7 @@ void xtcp_cong_on_timeout(struct sock *sk)
 		xs->snd_cwnd = 1;
 		return;
 	}
-	/* Only the first timeout of a run: a backed-off one finds cwnd 1. */
-	if (!xs->retries)
+	if (cut_ssthresh)
 		xs->snd_ssthresh = xs->ca_ops->ssthresh(sk);
 	xs->snd_cwnd = 1;
 	xs->snd_cwnd_cnt = 0;

@@ -29,10 +29,16 @@ static void xtcp_reno_cong_avoid(struct sock *sk, u32 acked)
 	}
 }
 
-/* FlightSize: what was sent and not yet acknowledged. */
+/*
+ * FlightSize: what was sent and not yet acknowledged, less what Limited
+ * Transmit (RFC 3042) sent beyond SND.CWND, which RFC 5681 3.2 step 2
+ * leaves out.
+ */
 static u32 xtcp_reno_ssthresh(struct sock *sk)
 {
-	return max(xtcp_sk(sk)->packets_out / 2, 2U);
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+
+	return max(min(xs->packets_out, xs->snd_cwnd) / 2, 2U);
 }
 
 const struct xtcp_cong_ops xtcp_reno = {

@@ -226,6 +226,8 @@ void xtcp_push(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb;
 
+	/* What is presumed lost goes before new data (RFC 6675 NextSeg). */
+	xtcp_retransmit_lost(sk);
 	while ((skb = xs->send_head)) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 		int err;
@@ -249,8 +251,10 @@ void xtcp_push(struct sock *sk)
 		if (xtcp_after(cb->end_seq, xs->snd_nxt)) {
 			xs->snd_nxt = cb->end_seq;
 			xs->packets_out++;
+			xtcp_recovery_sent(sk, false);
 		} else {
 			xtcp_skb_resent(sk, skb);
+			xtcp_recovery_sent(sk, true);
 		}
 		if (skb->len)
 			xs->probes = 0;

@@ -266,6 +266,14 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_SACKRENEGING]		= "SackReneging",
 	[XTCP_MIB_SACKEDNOTRESENT]	= "SackedNotResent",
 	[XTCP_MIB_CWNDLOSS]		= "RtoCwndResets",
+	[XTCP_MIB_DUPACKSRECV]		= "DupAcksRecv",
+	[XTCP_MIB_FASTRETRANS]		= "FastRetrans",
+	[XTCP_MIB_SACKRECOVERY]		= "SackRecovery",
+	[XTCP_MIB_RENORECOVERY]		= "RenoRecovery",
+	[XTCP_MIB_DSACKUNDO]		= "DSackUndo",
+	[XTCP_MIB_LOSSUNDO]		= "LossUndo",
+	[XTCP_MIB_TLPPROBES]		= "TlpProbes",
+	[XTCP_MIB_TLPRECOVERY]		= "TlpRecovery",
 };
 
 static int xtcp_snmp_show(struct seq_file *seq, void *v)

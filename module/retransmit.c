@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * XTCP retransmission: what the retransmission timer (timer.c) sends, and
- * the handshake (state.c) when its SYN or SYN,ACK must go again.  The
- * oldest unacknowledged segment goes again (RFC 6298 5.4); the peer has
- * no reassembly, so what was in flight after it is presumed lost and goes
- * again as the window allows (go-back-N, RFC 9293 3.8.1).  When nothing
+ * the handshake (state.c) when its SYN or SYN,ACK must go again; fast
+ * recovery and the loss probe (recovery.c, tlp.c) resend through
+ * xtcp_retransmit_skb() too.  On a timeout the oldest unacknowledged
+ * segment goes again (RFC 6298 5.4), and what was in flight after it and
+ * is not SACKed is presumed lost and goes again as the window allows
+ * (RFC 5681 3.1, RFC 6675 5.1).  When nothing
  * is in flight and the peer's window is shut, the same timer probes the
  * window (RFC 9293 3.8.6.1).  The RTO itself (RFC 6298) is computed in
  * state.c and backed off in timer.c.
@@ -13,34 +15,40 @@
 
 #include "xtcp.h"
 
+/* Send @skb, sent before, again. */
+int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	int err = xtcp_transmit_queued(sk, skb);
+
+	if (err)
+		return err;
+	xtcp_skb_resent(sk, skb);
+	xtcp_recovery_sent(sk, true);
+	XTCP_SKB_CB(skb)->retransmitted = 1;
+	xtcp_sk(sk)->total_retrans++;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
+	return 0;
+}
+
 /* Retransmit the oldest unacknowledged segment. */
 int xtcp_retransmit_head(struct sock *sk)
 {
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	int err;
 
 	if (!skb)
 		return 0;
-	if (skb == xs->send_head) {
+	if (skb == xtcp_sk(sk)->send_head) {
 		/* Nothing in flight: the window is closed, probe it. */
 		xtcp_send_probe(sk);
 		return 0;
 	}
-	err = xtcp_transmit_queued(sk, skb);
-	if (!err) {
-		xtcp_skb_resent(sk, skb);
-		XTCP_SKB_CB(skb)->retransmitted = 1;
-		xs->total_retrans++;
-		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
-	}
-	return err;
+	return xtcp_retransmit_skb(sk, skb);
 }
 
 /*
- * A retransmission timeout: presume everything in flight after the head
- * lost too (with no reassembly the peer dropped it) and send it again, as
- * the window allows, from the next ACK on (go-back-N, RFC 9293 3.8.1).
+ * A retransmission timeout: what was in flight after the head goes again
+ * (xtcp_push() skips what the peer SACKed), as the window allows, from
+ * the next ACK on.
  * SND.NXT stays the highest sequence sent, so ACKs for what did arrive
  * remain acceptable.
  */

@@ -34,10 +34,12 @@ static struct sk_buff *xtcp_sent_next(struct sock *sk, struct sk_buff *skb)
 	return skb;
 }
 
-static void xtcp_sack_mark(struct sock *sk, u32 start, u32 end)
+/* Mark what [@start, @end) covers SACKed; returns how many are new. */
+static u32 xtcp_sack_mark(struct sock *sk, u32 start, u32 end)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb;
+	u32 newly = 0;
 
 	for (skb = xtcp_sent_next(sk, NULL); skb; skb = xtcp_sent_next(sk, skb)) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -49,6 +51,7 @@ static void xtcp_sack_mark(struct sock *sk, u32 start, u32 end)
 		if (!xtcp_before(cb->seq, start) && !cb->sacked) {
 			cb->sacked = 1;
 			xs->sacked_out++;
+			newly++;
 			/* Neither lost nor in flight again any more. */
 			if (cb->lost) {
 				cb->lost = 0;
@@ -60,6 +63,7 @@ static void xtcp_sack_mark(struct sock *sk, u32 start, u32 end)
 			}
 		}
 	}
+	return newly;
 }
 
 /* RFC 2883 4: a first block inside the second one is a D-SACK too. */
@@ -72,8 +76,12 @@ static bool xtcp_first_inside_second(const struct xtcp_in_options *o,
 	return !xtcp_before(start, start2) && !xtcp_after(end, end2);
 }
 
-/* The SACK option of an ACK for SEG.ACK @ack, after SND.UNA moved. */
-void xtcp_sacktag(struct sock *sk, u32 ack, const struct xtcp_in_options *o)
+/*
+ * The SACK option of an ACK for SEG.ACK @ack, after SND.UNA moved: what
+ * it newly marks SACKed is delivered, and whether it holds a D-SACK.
+ */
+void xtcp_sacktag(struct sock *sk, u32 ack, const struct xtcp_in_options *o,
+		  struct xtcp_ack_sample *s)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct net *net = sock_net(sk);
@@ -88,6 +96,8 @@ void xtcp_sacktag(struct sock *sk, u32 ack, const struct xtcp_in_options *o)
 			   (o->num_sacks > 1 &&
 			    xtcp_first_inside_second(o, start, end)))) {
 			XTCP_INC_STATS(net, XTCP_MIB_DSACKRECV);
+			xtcp_recovery_dsack(sk, start, end);
+			s->dsack = true;
 			continue;
 		}
 		if (!xtcp_before(start, end) ||
@@ -97,7 +107,7 @@ void xtcp_sacktag(struct sock *sk, u32 ack, const struct xtcp_in_options *o)
 			continue;
 		}
 		XTCP_INC_STATS(net, XTCP_MIB_SACKBLOCKSRECV);
-		xtcp_sack_mark(sk, start, end);
+		s->delivered += xtcp_sack_mark(sk, start, end);
 	}
 }
 
@@ -136,6 +146,17 @@ void xtcp_mark_lost(struct sock *sk)
 		cb->lost = !cb->sacked;
 		xs->lost_out += cb->lost;
 	}
+}
+
+/* @skb, sent and neither SACKed nor lost, is presumed lost now. */
+void xtcp_skb_mark_lost(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	if (cb->lost || cb->sacked)
+		return;
+	cb->lost = 1;
+	xtcp_sk(sk)->lost_out++;
 }
 
 /* @skb, sent before, goes out again. */

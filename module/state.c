@@ -411,8 +411,13 @@ static void xtcp_rtt_sample(struct sock *sk, unsigned long sent)
 			  msecs_to_jiffies(xn->sysctl.rto_max_ms));
 }
 
-/* SEG.ACK advanced SND.UNA: drop what is acknowledged, rearm the timer. */
-static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
+/*
+ * SEG.ACK advanced SND.UNA: drop what is acknowledged, rearm the timer.
+ * Returns the segments of text or FIN acknowledged (a SYN is not: the
+ * window starts at its initial size once established); @delivered gets
+ * those of them the peer had not SACKed before.
+ */
+static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb;
@@ -432,9 +437,10 @@ static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 			xs->send_head = skb_queue_is_last(&sk->sk_write_queue,
 							  skb) ? NULL : skb->next;
 		xtcp_skb_acked(sk, skb);
-		/* The window starts at its initial size once established. */
-		if (!(cb->flags & XTCP_FLAG_SYN))
+		if (!(cb->flags & XTCP_FLAG_SYN)) {
 			acked++;
+			*delivered += !cb->sacked;
+		}
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		consume_skb(skb);
@@ -442,15 +448,37 @@ static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 	}
 	xs->snd_una = ack;
 	if (!freed)
-		return;
-	xtcp_cong_on_ack(sk, acked);
+		return 0;
 
 	xs->retries = 0;
 	if (skb_peek(&sk->sk_write_queue) == xs->send_head)
 		sk_stop_timer(sk, &xs->rtx_timer);
 	else
-		sk_reset_timer(sk, &xs->rtx_timer, jiffies + xs->rto);
+		xtcp_rearm_rtx(sk);
 	sk->sk_write_space(sk);
+	return acked;
+}
+
+/* The handshake's ACK: the SYN leaves the queue, no window grows. */
+static void xtcp_ack_of_syn(struct sock *sk, u32 ack)
+{
+	u32 delivered = 0;
+
+	xtcp_clean_rtx_queue(sk, ack, &delivered);
+}
+
+/*
+ * RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no text,
+ * SYN or FIN, leaves the window as it was, while something is in flight.
+ */
+static bool xtcp_is_dupack(const struct sock *sk, const struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+
+	return cb->ack_seq == xs->snd_una && cb->end_seq == cb->seq &&
+	       !(cb->flags & (XTCP_FLAG_SYN | XTCP_FLAG_FIN)) &&
+	       cb->window == xs->snd_wnd && xs->packets_out;
 }
 
 /* RFC 9293 3.10.7.4, fifth check: window update. */
@@ -644,7 +672,7 @@ static void xtcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	xtcp_take_syn_options(sk, skb);
 	if (ack_ok) {
 		/* syn_sent__rcv_synack__established */
-		xtcp_clean_rtx_queue(sk, cb->ack_seq);
+		xtcp_ack_of_syn(sk, cb->ack_seq);
 		xtcp_set_state(sk, XTCP_ESTABLISHED);
 		xtcp_send_ack(sk);
 		sk->sk_state_change(sk);
@@ -727,7 +755,7 @@ static bool xtcp_ack_syn_recv(struct sock *sk, struct sk_buff *skb)
 	xs->max_snd_wnd = cb->window;
 	xs->snd_wl1 = cb->seq;
 	xs->snd_wl2 = cb->ack_seq;
-	xtcp_clean_rtx_queue(sk, cb->ack_seq);
+	xtcp_ack_of_syn(sk, cb->ack_seq);
 	xtcp_set_state(sk, XTCP_ESTABLISHED);
 	if (xs->passive) {
 		xtcp_child_established(sk);
@@ -742,6 +770,7 @@ static bool xtcp_ack_syn_recv(struct sock *sk, struct sk_buff *skb)
 static bool xtcp_ack_synchronized(struct sock *sk, struct sk_buff *skb)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_ack_sample sample = {};
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	if (xtcp_after(cb->ack_seq, xs->snd_nxt)) {
@@ -754,17 +783,20 @@ static bool xtcp_ack_synchronized(struct sock *sk, struct sk_buff *skb)
 		xtcp_send_challenge_ack(sk);
 		return false;
 	}
+	sample.dupack = xtcp_is_dupack(sk, skb);
 	if (xtcp_after(cb->ack_seq, xs->snd_una))
-		xtcp_clean_rtx_queue(sk, cb->ack_seq);
+		sample.acked = xtcp_clean_rtx_queue(sk, cb->ack_seq,
+						    &sample.delivered);
 	if (xs->sack_ok && xtcp_hdr_doff(xtcp_hdr(skb)) > XTCP_HDR_LEN) {
 		struct xtcp_in_options o;
 
 		xtcp_options_parse(skb, &o);
 		if (o.num_sacks)
-			xtcp_sacktag(sk, cb->ack_seq, &o);
+			xtcp_sacktag(sk, cb->ack_seq, &o, &sample);
 	}
 	if (!xtcp_before(cb->ack_seq, xs->snd_una))
 		xtcp_update_window(sk, cb);
+	xtcp_recovery_on_ack(sk, &sample);
 	/* The peer is alive: window probes start counting again. */
 	xs->probes_out = 0;
 	return true;

@@ -40,6 +40,16 @@ static void xtcp_rtx_expired(struct sock *sk)
 	    sk->sk_state == XTCP_LISTEN || sk->sk_state == XTCP_TIME_WAIT)
 		return;
 
+	if (xs->rtx_probe) {
+		/* The probe timeout: probe if one is still due, then the RTO. */
+		xs->rtx_probe = 0;
+		if (head != xs->send_head && xtcp_tlp_timeout(sk))
+			xtcp_tlp_fire(sk);
+		xs->rtx_probe = 0;
+		sk_reset_timer(sk, &xs->rtx_timer, jiffies + xs->rto);
+		return;
+	}
+
 	if (head == xs->send_head) {
 		/* Nothing in flight, the peer's window is shut: probe it. */
 		if (xtcp_probe_give_up(sk))
@@ -73,9 +83,7 @@ static void xtcp_rtx_expired(struct sock *sk)
 		xtcp_done(sk);
 		return;
 	}
-	xtcp_sack_timeout(sk);
-	xtcp_cong_on_timeout(sk);
-	xtcp_mark_lost(sk);
+	xtcp_recovery_on_timeout(sk);
 	xtcp_retransmit_head(sk);
 	xtcp_rewind_send_head(sk);
 	xs->retries++;
@@ -164,12 +172,20 @@ void xtcp_stop_timers(struct sock *sk)
 }
 
 /* Arm the retransmission timer unless it runs already. */
-void xtcp_arm_rtx(struct sock *sk)
+/* The retransmission timer, from now: a tail loss probe first if due. */
+void xtcp_rearm_rtx(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned long pto = xtcp_tlp_timeout(sk);
 
-	if (!timer_pending(&xs->rtx_timer))
-		sk_reset_timer(sk, &xs->rtx_timer, jiffies + xs->rto);
+	xs->rtx_probe = !!pto;
+	sk_reset_timer(sk, &xs->rtx_timer, jiffies + (pto ?: xs->rto));
+}
+
+void xtcp_arm_rtx(struct sock *sk)
+{
+	if (!timer_pending(&xtcp_sk(sk)->rtx_timer))
+		xtcp_rearm_rtx(sk);
 }
 
 void xtcp_arm_time_wait(struct sock *sk, unsigned long timeout)

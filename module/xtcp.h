@@ -177,6 +177,23 @@ struct xtcp_sock {
 	u32	retrans_out;	/* ... retransmitted, not yet ACKed */
 	u32	packets_out;	/* segments sent, not yet ACKed */
 
+	/* Loss recovery (recovery.c). */
+	u8	ca_state;	/* XTCP_CA_* */
+	u8	undo_armed:1,	/* the episode may still prove needless */
+		undo_loss:1,	/* ... and it began with a timeout */
+		rtx_probe:1,	/* rtx_timer is the probe timeout (tlp.c) */
+		tlp_retrans:1;	/* the probe out was a resend */
+	u32	tlp_high_seq;	/* SND.NXT after the probe, 0 if none */
+	u32	tlp_ssthresh;	/* SSTHRESH if the probe repairs a loss */
+	u32	high_seq;	/* RecoveryPoint: SND.NXT when it began */
+	u32	prior_cwnd;	/* SND.CWND and SSTHRESH before it, */
+	u32	prior_ssthresh;	/* for undo */
+	u32	undo_marker;	/* SND.UNA when it began */
+	u32	undo_retrans;	/* resends not yet reported needless */
+	u32	prr_delivered;	/* RFC 6937: delivered since it began */
+	u32	prr_out;	/* ... and sent */
+	u32	recover_fs;	/* ... RecoverFS, in segments */
+
 	/* Congestion control (cong.c), windows in segments. */
 	const struct xtcp_cong_ops *ca_ops;
 	u32	snd_cwnd;	/* SND.CWND */
@@ -290,6 +307,14 @@ enum {
 	XTCP_MIB_SACKRENEGING,	/* a timeout found the head SACKed */
 	XTCP_MIB_SACKEDNOTRESENT,	/* SACKed segments a timeout skipped */
 	XTCP_MIB_CWNDLOSS,	/* timeouts that cut SND.CWND to one */
+	XTCP_MIB_DUPACKSRECV,	/* duplicate ACKs (RFC 5681 2) received */
+	XTCP_MIB_FASTRETRANS,	/* segments resent before a timeout */
+	XTCP_MIB_SACKRECOVERY,	/* recoveries begun with SACK (RFC 6675) */
+	XTCP_MIB_RENORECOVERY,	/* ... without, NewReno (RFC 6582) */
+	XTCP_MIB_DSACKUNDO,	/* recoveries undone by D-SACKs */
+	XTCP_MIB_LOSSUNDO,	/* timeouts undone by D-SACKs */
+	XTCP_MIB_TLPPROBES,	/* tail loss probes sent (RFC 8985 7) */
+	XTCP_MIB_TLPRECOVERY,	/* ... that repaired a loss */
 	XTCP_MIB_MAX
 };
 
@@ -463,9 +488,12 @@ void xtcp_sack_reset(struct sock *sk);
 int xtcp_sack_fill(struct sock *sk, struct xtcp_out_options *o, int room);
 
 /* scoreboard.c: the SACK scoreboard */
-void xtcp_sacktag(struct sock *sk, u32 ack, const struct xtcp_in_options *o);
+struct xtcp_ack_sample;
+void xtcp_sacktag(struct sock *sk, u32 ack, const struct xtcp_in_options *o,
+		  struct xtcp_ack_sample *s);
 void xtcp_sack_timeout(struct sock *sk);
 void xtcp_mark_lost(struct sock *sk);
+void xtcp_skb_mark_lost(struct sock *sk, struct sk_buff *skb);
 void xtcp_skb_acked(struct sock *sk, struct sk_buff *skb);
 void xtcp_skb_resent(struct sock *sk, struct sk_buff *skb);
 
@@ -484,8 +512,35 @@ void xtcp_cong_init(struct sock *sk);
 u32 xtcp_in_flight(const struct xtcp_sock *xs);
 bool xtcp_cwnd_allows(const struct sock *sk);
 void xtcp_cong_on_ack(struct sock *sk, u32 acked);
-void xtcp_cong_on_timeout(struct sock *sk);
+void xtcp_cong_on_timeout(struct sock *sk, bool cut_ssthresh);
 int xtcp_ssthresh_shown(const struct xtcp_sock *xs);
+
+/* recovery.c: loss detection and fast recovery */
+enum {
+	XTCP_CA_OPEN,		/* no loss suspected */
+	XTCP_CA_DISORDER,	/* SACKs or duplicate ACKs, no loss yet */
+	XTCP_CA_RECOVERY,	/* fast recovery (RFC 6675, RFC 6582) */
+	XTCP_CA_LOSS,		/* after a retransmission timeout */
+};
+
+/* What one acceptable ACK reports. */
+struct xtcp_ack_sample {
+	u32	acked;		/* segments newly acknowledged */
+	u32	delivered;	/* ... or SACKed, not SACKed before */
+	bool	dupack;		/* a duplicate ACK, RFC 5681 2 */
+	bool	dsack;		/* it reported a duplicate, RFC 2883 */
+};
+
+void xtcp_recovery_on_ack(struct sock *sk, const struct xtcp_ack_sample *s);
+void xtcp_recovery_on_timeout(struct sock *sk);
+void xtcp_recovery_dsack(struct sock *sk, u32 start, u32 end);
+void xtcp_recovery_sent(struct sock *sk, bool resent);
+void xtcp_retransmit_lost(struct sock *sk);
+
+/* tlp.c: tail loss probe */
+unsigned long xtcp_tlp_timeout(const struct sock *sk);
+void xtcp_tlp_fire(struct sock *sk);
+void xtcp_tlp_ack(struct sock *sk, bool dsack);
 
 /* options.c: TCP's option encoding */
 unsigned int xtcp_options_len(const struct xtcp_out_options *o);
@@ -497,6 +552,7 @@ void xtcp_send_rst(struct sock *sk);
 void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
 
 /* retransmit.c: retransmission and window probes */
+int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
 int xtcp_retransmit_head(struct sock *sk);
 void xtcp_rewind_send_head(struct sock *sk);
 void xtcp_send_probe(struct sock *sk);
@@ -521,6 +577,7 @@ void xtcp_rcv_space_update(struct sock *sk);
 void xtcp_init_timers(struct sock *sk);
 void xtcp_stop_timers(struct sock *sk);
 void xtcp_arm_rtx(struct sock *sk);
+void xtcp_rearm_rtx(struct sock *sk);
 void xtcp_release_cb(struct sock *sk);
 void xtcp_arm_time_wait(struct sock *sk, unsigned long timeout);
 

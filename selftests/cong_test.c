@@ -35,20 +35,14 @@ FIXTURE(cong) {
 
 FIXTURE_SETUP(cong)
 {
-	static char buf[TOTAL];
-
 	self->lfd = -1;
 	self->fd = -1;
 	ASSERT_EQ(0, peer_setup(&self->p));
 	ASSERT_EQ(0, peer_quiet_timers());
-	self->p.port = PPORT;
-	self->p.mss = SEG;
-	self->p.win = 65535;
-	self->fd = peer_open_passive(&self->p, XPORT, &self->lfd);
+	self->fd = peer_open_sender(&self->p, XPORT, PPORT, SEG, TOTAL,
+				    &self->lfd);
 	ASSERT_LE(0, self->fd);
 	self->una = self->p.snd_nxt;
-	memset(buf, 'c', sizeof(buf));
-	ASSERT_EQ(TOTAL, send(self->fd, buf, sizeof(buf), 0));
 }
 
 FIXTURE_TEARDOWN(cong)
@@ -63,21 +57,7 @@ FIXTURE_TEARDOWN(cong)
 /* The next @n segments XTCP sends, in order from @seq; then nothing. */
 static int expect_burst(struct xtcp_peer *p, __u32 seq, int n)
 {
-	struct peer_seg s;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (peer_recv(p, &s, PEER_REPLY_MS)) {
-			peer_log("segment %d of %d did not come", i + 1, n);
-			return -1;
-		}
-		if (s.seq != seq + i * SEG || s.len != SEG) {
-			peer_log("segment %d: SEQ %u len %u, expected %u", i + 1,
-				 s.seq, s.len, seq + i * SEG);
-			return -1;
-		}
-	}
-	return peer_expect_none(p);
+	return peer_expect_run(p, seq, n, SEG) || peer_expect_none(p);
 }
 
 /* The peer ACKs XTCP's text up to @off bytes. */

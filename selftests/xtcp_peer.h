@@ -1196,4 +1196,55 @@ static inline int peer_user_inq(int fd)
 	return n;
 }
 
+/*
+ * XTCP as a sender to the peer, which offers a window of 65535 and takes
+ * segments of @mss: a passive open on @xport from the peer's @pport, then
+ * @len bytes of text queued with send().  Returns the accepted socket or
+ * -1; *@lfd gets the listener.  The peer's snd_nxt is XTCP's SND.UNA
+ * before the text.
+ */
+static inline int peer_open_sender(struct xtcp_peer *p, int xport, int pport,
+				   int mss, size_t len, int *lfd)
+{
+	static char text[1 << 16];
+	int fd;
+
+	if (len > sizeof(text))
+		return -1;
+	p->port = pport;
+	p->mss = mss;
+	p->win = 65535;
+	fd = peer_open_passive(p, xport, lfd);
+	if (fd < 0)
+		return -1;
+	memset(text, 'x', len);
+	if (send(fd, text, len, 0) != (ssize_t)len) {
+		peer_log("send of %zu bytes: %s", len, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The next @n segments from XTCP: @size bytes each, in order from @seq. */
+static inline int peer_expect_run(struct xtcp_peer *p, __u32 seq, int n,
+				  unsigned int size)
+{
+	struct peer_seg s;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (peer_recv(p, &s, PEER_REPLY_MS)) {
+			peer_log("segment %d of %d did not come", i + 1, n);
+			return -1;
+		}
+		if (s.seq != seq + i * size || s.len != size) {
+			peer_log("segment %d: SEQ %u len %u, expected %u len %u",
+				 i + 1, s.seq, s.len, seq + i * size, size);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 #endif /* _XTCP_PEER_H */

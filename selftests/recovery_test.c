@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loss recovery (module/recovery.c), driven by the scripted peer
+ * (xtcp_peer.h).  XTCP sends its initial window of ten segments; the
+ * peer plays the receiver that lost the first of them.  The RTO is 5 s
+ * (peer_quiet_timers()), so a segment that comes again within
+ * PEER_REPLY_MS was resent by fast retransmit, not by the timer.
+ *
+ * Before the third duplicate ACK, each of the first two lets one new
+ * segment out (Limited Transmit, RFC 3042): it left the network.
+ *
+ * - sack__*: RFC 6675.  Three SACKed segments above the hole make it
+ *   lost: it goes again at once; recovery ends when RecoveryPoint is
+ *   ACKed, with SND.CWND = SSTHRESH.
+ * - reno__*: RFC 5681 3.2, RFC 6582.  Without SACK, the third duplicate
+ *   ACK resends the oldest segment; a partial ACK resends the next one.
+ * - undo__*: RFC 2883, RFC 3708.  A D-SACK that reports the resent
+ *   segment as a duplicate undoes the window reduction.
+ * - tail__*: RFC 8985 7.  The last segment of a flight is lost: no
+ *   duplicate ACK comes, and the probe timeout (about two round trips,
+ *   plus 200 ms for a lone segment) resends it long before the RTO.
+ *
+ * XTCP's socket is on 10.0.0.1:XPORT, the peer on 10.0.0.2:PPORT.
+ */
+#include <netinet/in.h>
+
+#include "xtcp_peer.h"
+#include "kselftest_harness.h"
+
+#define XPORT	5000
+#define PPORT	40000
+#define SEG	1000
+#define IW	10
+#define TOTAL	(40 * SEG)
+
+FIXTURE(recovery) {
+	struct xtcp_peer p;
+	int lfd;	/* listener */
+	int fd;		/* the accepted connection */
+	__u32 una;	/* XTCP's SND.UNA before the text */
+};
+
+FIXTURE_VARIANT(recovery) {
+	bool sack;	/* the peer offers SACK-permitted */
+};
+
+FIXTURE_VARIANT_ADD(recovery, sack) { .sack = true };
+FIXTURE_VARIANT_ADD(recovery, reno) { .sack = false };
+
+FIXTURE_SETUP(recovery)
+{
+	self->lfd = -1;
+	self->fd = -1;
+	ASSERT_EQ(0, peer_setup(&self->p));
+	ASSERT_EQ(0, peer_quiet_timers());
+	self->p.sack = variant->sack;
+	self->fd = peer_open_sender(&self->p, XPORT, PPORT, SEG, TOTAL,
+				    &self->lfd);
+	ASSERT_LE(0, self->fd);
+	self->una = self->p.snd_nxt;
+	ASSERT_EQ(0, peer_expect_run(&self->p, self->una, IW, SEG));
+	ASSERT_EQ(0, peer_expect_none(&self->p));
+}
+
+FIXTURE_TEARDOWN(recovery)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->lfd >= 0)
+		close(self->lfd);
+	peer_close(&self->p);
+}
+
+/*
+ * The peer ACKs up to @ack bytes of XTCP's text; with SACK, it holds
+ * [@start, @end) beyond (none if @start == @end), and @dup_start/@dup_end
+ * as a D-SACK first block if they differ.
+ */
+static int ack_sack(struct _test_data_recovery *self, unsigned int ack,
+		    unsigned int start, unsigned int end,
+		    unsigned int dup_start, unsigned int dup_end)
+{
+	struct xtcp_peer *p = &self->p;
+	struct peer_seg a;
+
+	peer_seg_init(p, &a, PEER_ACK, p->rcv_nxt, self->una + ack, NULL, 0);
+	if (p->sack && dup_start != dup_end) {
+		a.sacks[a.num_sacks][0] = self->una + dup_start;
+		a.sacks[a.num_sacks][1] = self->una + dup_end;
+		a.num_sacks++;
+	}
+	if (p->sack && start != end) {
+		a.sacks[a.num_sacks][0] = self->una + start;
+		a.sacks[a.num_sacks][1] = self->una + end;
+		a.num_sacks++;
+	}
+	return peer_xmit(p, &a, false);
+}
+
+/*
+ * Segments @from..@upto (counted from 1) arrived, the first did not: a
+ * duplicate ACK for each, SACKing segments 2..it with SACK.
+ */
+static int dupacks(struct _test_data_recovery *self, int from, int upto)
+{
+	int i;
+
+	for (i = from; i <= upto; i++)
+		if (ack_sack(self, 0, SEG, i * SEG, 0, 0))
+			return -1;
+	return 0;
+}
+
+/* The next segment XTCP sends starts at @off and is a full one. */
+static int expect_seg(struct _test_data_recovery *self, unsigned int off)
+{
+	struct peer_seg s;
+
+	if (peer_recv(&self->p, &s, PEER_REPLY_MS)) {
+		peer_log("no segment at offset %u within %d ms", off,
+			 PEER_REPLY_MS);
+		return -1;
+	}
+	if (s.seq != self->una + off || s.len != SEG) {
+		peer_log("SEQ %u len %u, expected offset %u (SEQ %u)", s.seq,
+			 s.len, off, self->una + off);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Segments 2..4 arrive, not the first: two duplicate ACKs let two new
+ * segments out (Limited Transmit), the third resends the first.
+ */
+static int enter_recovery(struct _test_data_recovery *self)
+{
+	if (dupacks(self, 2, 3) || expect_seg(self, IW * SEG) ||
+	    expect_seg(self, (IW + 1) * SEG) || peer_expect_none(&self->p))
+		return -1;
+	return dupacks(self, 4, 4) || expect_seg(self, 0);
+}
+
+/* SND.CWND and SSTHRESH of @fd, from XTCP_INFO; 0 if it fails. */
+static __u32 cwnd(int fd)
+{
+	struct xtcp_info info;
+
+	return xtcp_get_info(fd, &info) ? 0 : info.xtcpi_snd_cwnd;
+}
+
+static __u32 ssthresh(int fd)
+{
+	struct xtcp_info info;
+
+	return xtcp_get_info(fd, &info) ? 0 : info.xtcpi_snd_ssthresh;
+}
+
+/* Three duplicate ACKs (or three SACKed segments) resend the hole at once. */
+TEST_F(recovery, third_dupack__fast_retransmit)
+{
+	const char *kind = variant->sack ? "SackRecovery" : "RenoRecovery";
+	long long fast = XTCP_COUNTER("FastRetrans");
+	long long dup = XTCP_COUNTER("DupAcksRecv");
+	long long rec = XTCP_COUNTER(kind);
+
+	/* Two: reordering is still possible, nothing goes again. */
+	ASSERT_EQ(0, dupacks(self, 2, 3));
+	ASSERT_EQ(0, expect_seg(self, IW * SEG));
+	ASSERT_EQ(0, expect_seg(self, (IW + 1) * SEG));
+	ASSERT_EQ(0, peer_expect_none(&self->p));
+	EXPECT_EQ(rec, XTCP_COUNTER(kind));
+	/* The third: the oldest is lost. */
+	ASSERT_EQ(0, dupacks(self, 4, 4));
+	ASSERT_EQ(0, expect_seg(self, 0));
+	EXPECT_EQ(fast + 1, XTCP_COUNTER("FastRetrans"));
+	EXPECT_EQ(rec + 1, XTCP_COUNTER(kind));
+	EXPECT_LE(dup + 3, XTCP_COUNTER("DupAcksRecv"));
+	/*
+	 * SSTHRESH is half of the ten in flight, Limited Transmit left out
+	 * (RFC 5681 3.2 step 2).
+	 */
+	EXPECT_EQ(IW / 2, ssthresh(self->fd));
+}
+
+/*
+ * Recovery ends when RecoveryPoint (SND.NXT when it began, the end of
+ * the twelfth segment) is ACKed: SND.CWND is SSTHRESH.
+ */
+TEST_F(recovery, full_ack__ends_with_cwnd_ssthresh)
+{
+	int i;
+
+	ASSERT_EQ(0, enter_recovery(self));
+	/* The rest arrive: PRR lets new text out as they are delivered. */
+	for (i = 5; i <= IW + 2; i++)
+		ASSERT_EQ(0, ack_sack(self, 0, SEG, i * SEG, 0, 0));
+	while (!peer_recv(&self->p, &(struct peer_seg){}, 300))
+		;
+	ASSERT_EQ(0, ack_sack(self, (IW + 2) * SEG, 0, 0, 0, 0));
+	EXPECT_EQ(IW / 2, cwnd(self->fd));
+	EXPECT_EQ(IW / 2, ssthresh(self->fd));
+}
+
+/* NewReno's partial ACK (RFC 6582 3.2 step 3): the next hole goes at once. */
+TEST_F(recovery, partial_ack__next_hole_resent)
+{
+	long long fast = XTCP_COUNTER("FastRetrans");
+
+	ASSERT_EQ(0, enter_recovery(self));
+	/*
+	 * The first arrives, the fifth was lost too.  PRR holds its resend
+	 * until more is delivered: the sixth to eighth, which with SACK make
+	 * it lost, and without are one more duplicate ACK.
+	 */
+	ASSERT_EQ(0, ack_sack(self, 4 * SEG, 0, 0, 0, 0));
+	ASSERT_EQ(0, ack_sack(self, 4 * SEG, 5 * SEG, 8 * SEG, 0, 0));
+	ASSERT_EQ(0, expect_seg(self, 4 * SEG));
+	EXPECT_EQ(fast + 2, XTCP_COUNTER("FastRetrans"));
+}
+
+/*
+ * The first segment was only delayed: the peer reports the resent copy
+ * as a duplicate (D-SACK), so the reduction is undone when recovery
+ * ends.  Without SACK there is no D-SACK and the reduction stays.
+ */
+TEST_F(recovery, undo__dsack_restores_the_window)
+{
+	long long undo = XTCP_COUNTER("DSackUndo");
+
+	ASSERT_EQ(0, enter_recovery(self));
+	/* Everything arrives, the first twice. */
+	ASSERT_EQ(0, ack_sack(self, (IW + 2) * SEG, 0, 0, 0, SEG));
+	if (variant->sack) {
+		EXPECT_EQ(undo + 1, XTCP_COUNTER("DSackUndo"));
+		EXPECT_LE(IW, cwnd(self->fd));
+		EXPECT_EQ(~0U, ssthresh(self->fd));
+	} else {
+		EXPECT_EQ(undo, XTCP_COUNTER("DSackUndo"));
+		EXPECT_EQ(IW / 2, cwnd(self->fd));
+	}
+}
+
+/* A flight of four segments whose last is lost, the first three ACKed. */
+FIXTURE(tail) {
+	struct xtcp_peer p;
+	int lfd, fd;
+	__u32 una;
+};
+
+FIXTURE_SETUP(tail)
+{
+	self->lfd = -1;
+	self->fd = -1;
+	ASSERT_EQ(0, peer_setup(&self->p));
+	ASSERT_EQ(0, peer_quiet_timers());
+	self->p.sack = true;
+	self->fd = peer_open_sender(&self->p, XPORT, PPORT, SEG, 4 * SEG,
+				    &self->lfd);
+	ASSERT_LE(0, self->fd);
+	self->una = self->p.snd_nxt;
+	ASSERT_EQ(0, peer_expect_run(&self->p, self->una, 4, SEG));
+	ASSERT_EQ(0, peer_send(&self->p, PEER_ACK, self->p.rcv_nxt,
+			       self->una + 3 * SEG, NULL, 0));
+}
+
+FIXTURE_TEARDOWN(tail)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->lfd >= 0)
+		close(self->lfd);
+	peer_close(&self->p);
+}
+
+/* The probe: the last segment again, well before the 5 s RTO. */
+static int expect_probe(struct _test_data_tail *self)
+{
+	struct peer_seg s;
+
+	if (peer_recv(&self->p, &s, PEER_REPLY_MS)) {
+		peer_log("no probe within %d ms", PEER_REPLY_MS);
+		return -1;
+	}
+	if (s.seq != self->una + 3 * SEG || s.len != SEG) {
+		peer_log("probe SEQ %u len %u, expected SEQ %u", s.seq, s.len,
+			 self->una + 3 * SEG);
+		return -1;
+	}
+	return 0;
+}
+
+/* The probe repaired the loss: the window is reduced as for one. */
+TEST_F(tail, lost__probe_repairs_and_reduces)
+{
+	long long probes = XTCP_COUNTER("TlpProbes");
+	long long repaired = XTCP_COUNTER("TlpRecovery");
+
+	ASSERT_EQ(0, expect_probe(self));
+	EXPECT_EQ(probes + 1, XTCP_COUNTER("TlpProbes"));
+	ASSERT_EQ(0, peer_send(&self->p, PEER_ACK, self->p.rcv_nxt,
+			       self->una + 4 * SEG, NULL, 0));
+	ASSERT_EQ(0, peer_expect_none(&self->p));
+	EXPECT_EQ(repaired + 1, XTCP_COUNTER("TlpRecovery"));
+	EXPECT_NE(~0U, ssthresh(self->fd));
+}
+
+/* The last segment had arrived; the D-SACK says so: nothing changes. */
+TEST_F(tail, dsacked__no_reduction)
+{
+	long long repaired = XTCP_COUNTER("TlpRecovery");
+	struct peer_seg a;
+
+	ASSERT_EQ(0, expect_probe(self));
+	peer_seg_init(&self->p, &a, PEER_ACK, self->p.rcv_nxt,
+		      self->una + 4 * SEG, NULL, 0);
+	a.num_sacks = 1;
+	a.sacks[0][0] = self->una + 3 * SEG;
+	a.sacks[0][1] = self->una + 4 * SEG;
+	ASSERT_EQ(0, peer_xmit(&self->p, &a, false));
+	ASSERT_EQ(0, peer_expect_none(&self->p));
+	EXPECT_EQ(repaired, XTCP_COUNTER("TlpRecovery"));
+	EXPECT_EQ(~0U, ssthresh(self->fd));
+}
+
+TEST_HARNESS_MAIN
