@@ -816,6 +816,7 @@ TEST_F_TIMEOUT(link, transfer_intact, 200)
 		}
 		usleep(20000);
 	}
+	done = __atomic_load_n(&run->done, __ATOMIC_ACQUIRE);
 	secs = (xtcp_now_ms() - start) / 1000.0;
 	delivered = link_delivered(run, ndir);
 	__atomic_store_n(&run->stop, 1, __ATOMIC_RELAXED);
