@@ -2,13 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make bench: the same echo client and server (tools/xtcp-echo) over XTCP
-# and over Linux TCP, on loopback in one VM, reported as XTCP/TCP ratios.
+# and over Linux TCP, on loopback in one VM; then the goodput of both over
+# one veth link with netem on both ends (selftests/link_test, the same
+# transfer as its tests: both ways at once); reported as XTCP/TCP ratios.
 # Runs inside the VM, from the repo root.  Absolute numbers under TCG
 # emulation mean little; the ratios are the result.
+# Documentation/bench.rst has the numbers measured so far.
 #
 #   BENCH_BYTES   bytes echoed per throughput run (default 32M)
 #   BENCH_RUNS    throughput runs per stack, the median is kept (default 3)
 #   BENCH_CONNS   sequential short connections for the rate (default 200)
+#   BENCH_LINK_BYTES  bytes each way per link run (default 16M)
+#   BENCH_LINK_RUNS   link runs per stack and profile, median (default 1)
+#   BENCH_LINK    link profiles, link_test variant names (default
+#                 "loss_1_percent loss_5_percent reorder_25_percent")
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -16,12 +23,17 @@ ECHO=tools/xtcp-echo
 BYTES=${BENCH_BYTES:-32M}
 RUNS=${BENCH_RUNS:-3}
 CONNS=${BENCH_CONNS:-200}
+LINK_BYTES=${BENCH_LINK_BYTES:-16M}
+LINK_RUNS=${BENCH_LINK_RUNS:-1}
+LINK_PROFILES=${BENCH_LINK:-loss_1_percent loss_5_percent reorder_25_percent}
+LINK_TEST=selftests/link_test
 OUT=.vm/bench
 mkdir -p "$OUT"
 
 die() { echo "bench: $*" >&2; exit 1; }
 
 [ -x "$ECHO" ] || die "$ECHO not built: run make"
+[ -x "$LINK_TEST" ] || die "$LINK_TEST not built: run make"
 if [ ! -d /sys/module/xtcp ]; then
 	insmod ./xtcp.ko || die "insmod failed"
 	loaded=1
@@ -87,6 +99,41 @@ for stack in xtcp tcp; do
 	wait "$server_pid" 2>/dev/null
 done
 
+# Goodput in MB/s of one link_test run: FAMILY (xtcp or inet), PROFILE.
+# Not hashed (XTCP_LINK_VERIFY=0): under TCG SHA-256 would be what is
+# measured.  A run that did not finish within the variant's limit prints
+# the goodput until it was given up, marked with a "*".
+link_goodput() {
+	local fam=$1 prof=$2 log=$OUT/link-$1-$2.log g
+
+	XTCP_LINK_FAMILY=$fam XTCP_LINK_ONLY=$prof XTCP_LINK_VERIFY=0 \
+		XTCP_LINK_BYTES=$LINK_BYTES "$LINK_TEST" >"$log" 2>&1
+	g=$(sed -n 's/.*goodput \([0-9.]*\) MB\/s.*/\1/p' "$log" | tail -n 1)
+	[ -n "$g" ] || die "$LINK_TEST $prof ($fam) gave no goodput: see $log"
+	if grep -q '^not ok' "$log"; then
+		echo "$g*"
+	else
+		echo "$g"
+	fi
+}
+
+# Median of $LINK_RUNS link runs ("*" kept if the median run failed).
+link_median() {
+	local i runs=()
+
+	for i in $(seq 1 "$LINK_RUNS"); do
+		runs+=("$(link_goodput "$1" "$2")") || exit 1
+	done
+	printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(((LINK_RUNS + 1) / 2))p"
+}
+
+declare -A link
+for prof in $LINK_PROFILES; do
+	for fam in xtcp inet; do
+		link[$fam.$prof]=$(link_median "$fam" "$prof") || exit 1
+	done
+done
+
 mem_x=$(objsize XTCP)
 mem_t=$(objsize TCP)
 
@@ -98,6 +145,18 @@ printf '%-34s %12s %12s %10s\n' "short connections per second" \
 if [ -n "$mem_x" ] && [ -n "$mem_t" ]; then
 	printf '%-34s %12s %12s %10s\n' "socket object, bytes (slab)" \
 		"$mem_x" "$mem_t" "$(ratio "$mem_x" "$mem_t")"
+fi
+
+
+printf '\n%-34s %12s %12s %10s\n' "goodput, MB/s (veth + netem)" XTCP TCP XTCP/TCP
+for prof in $LINK_PROFILES; do
+	x=${link[xtcp.$prof]}
+	t=${link[inet.$prof]}
+	printf '%-34s %12s %12s %10s\n' "$prof ($LINK_BYTES each way)" \
+		"$x" "$t" "$(ratio "${x%\*}" "${t%\*}")"
+done
+if [[ "${link[*]}" == *"*"* ]]; then
+	echo "* did not finish within link_test's limit: goodput until it gave up"
 fi
 
 if [ -n "${loaded:-}" ]; then
