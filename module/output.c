@@ -154,6 +154,7 @@ int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
 	if (!copy)
 		return -ENOBUFS;
 	cb->sent = jiffies;
+	cb->xmit_us = xtcp_clock_us();
 	return xtcp_transmit(sk, copy, cb->seq, cb->flags);
 }
 

@@ -274,6 +274,8 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_LOSSUNDO]		= "LossUndo",
 	[XTCP_MIB_TLPPROBES]		= "TlpProbes",
 	[XTCP_MIB_TLPRECOVERY]		= "TlpRecovery",
+	[XTCP_MIB_RACKREORDER]		= "RackReorder",
+	[XTCP_MIB_LOSTRETRANSMIT]	= "LostRetransmit",
 };
 
 static int xtcp_snmp_show(struct seq_file *seq, void *v)

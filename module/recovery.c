@@ -55,13 +55,19 @@ static u32 xtcp_reno_acked(struct xtcp_sock *xs, u32 acked)
 	return counted;
 }
 
-/* RFC 6675 IsLost: DupThresh SACKed segments above, for every segment. */
+/*
+ * RFC 6675 IsLost: DupThresh SACKed segments above, for every segment;
+ * and RACK's time-based detection (rack.c), which also finds resends
+ * lost again.
+ */
 static void xtcp_sack_detect_lost(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb;
 	u32 above = 0;
 
+	if (xs->sacked_out || xs->retrans_out)
+		xtcp_rack_detect_lost(sk);
 	if (xs->sacked_out < XTCP_DUPTHRESH)
 		return;
 	skb_queue_reverse_walk(&sk->sk_write_queue, skb) {
@@ -190,6 +196,8 @@ void xtcp_recovery_on_ack(struct sock *sk, const struct xtcp_ack_sample *s)
 
 	switch (xs->ca_state) {
 	case XTCP_CA_LOSS:
+		if (xs->sack_ok && xs->retrans_out)
+			xtcp_rack_detect_lost(sk);
 		if (!xtcp_before(xs->snd_una, xs->high_seq))
 			xtcp_end_episode(sk);
 		xtcp_cong_on_ack(sk, s->acked);

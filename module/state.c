@@ -420,9 +420,9 @@ static void xtcp_rtt_sample(struct sock *sk, unsigned long sent)
 static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 acked = 0, now = xtcp_clock_us();
 	struct sk_buff *skb;
 	bool freed = false;
-	u32 acked = 0;
 
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -437,6 +437,7 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 			xs->send_head = skb_queue_is_last(&sk->sk_write_queue,
 							  skb) ? NULL : skb->next;
 		xtcp_skb_acked(sk, skb);
+		xtcp_rack_delivered(sk, skb, now);
 		if (!(cb->flags & XTCP_FLAG_SYN)) {
 			acked++;
 			*delivered += !cb->sacked;

@@ -100,6 +100,7 @@ struct xtcp_skb_cb {
 	u32	ack_seq;
 	u32	window;
 	u32	sent;		/* jiffies of the last transmission */
+	u32	xmit_us;	/* ... and its time, xtcp_clock_us() */
 	u16	copied;		/* bytes of payload already read */
 	u8	flags;
 	u8	retransmitted;
@@ -185,6 +186,16 @@ struct xtcp_sock {
 		tlp_retrans:1;	/* the probe out was a resend */
 	u32	tlp_high_seq;	/* SND.NXT after the probe, 0 if none */
 	u32	tlp_ssthresh;	/* SSTHRESH if the probe repairs a loss */
+
+	/* RACK (rack.c): the most recently sent segment delivered. */
+	u32	rack_xmit_us;	/* when it was sent */
+	u32	rack_end_seq;	/* its end */
+	u32	rack_rtt_us;	/* the round trip it took */
+	u32	rack_min_rtt_us;	/* the least round trip seen */
+	u32	rack_fack;	/* the highest end delivered */
+	u8	rack_valid:1,
+		rack_fack_valid:1,
+		rack_reordering:1;	/* the peer has shown reordering */
 	u32	high_seq;	/* RecoveryPoint: SND.NXT when it began */
 	u32	prior_cwnd;	/* SND.CWND and SSTHRESH before it, */
 	u32	prior_ssthresh;	/* for undo */
@@ -315,6 +326,8 @@ enum {
 	XTCP_MIB_LOSSUNDO,	/* timeouts undone by D-SACKs */
 	XTCP_MIB_TLPPROBES,	/* tail loss probes sent (RFC 8985 7) */
 	XTCP_MIB_TLPRECOVERY,	/* ... that repaired a loss */
+	XTCP_MIB_RACKREORDER,	/* connections that saw reordering */
+	XTCP_MIB_LOSTRETRANSMIT,	/* resends found lost (RACK) */
 	XTCP_MIB_MAX
 };
 
@@ -494,6 +507,7 @@ void xtcp_sacktag(struct sock *sk, u32 ack, const struct xtcp_in_options *o,
 void xtcp_sack_timeout(struct sock *sk);
 void xtcp_mark_lost(struct sock *sk);
 void xtcp_skb_mark_lost(struct sock *sk, struct sk_buff *skb);
+void xtcp_skb_rexmit_lost(struct sock *sk, struct sk_buff *skb);
 void xtcp_skb_acked(struct sock *sk, struct sk_buff *skb);
 void xtcp_skb_resent(struct sock *sk, struct sk_buff *skb);
 
@@ -536,6 +550,11 @@ void xtcp_recovery_on_timeout(struct sock *sk);
 void xtcp_recovery_dsack(struct sock *sk, u32 start, u32 end);
 void xtcp_recovery_sent(struct sock *sk, bool resent);
 void xtcp_retransmit_lost(struct sock *sk);
+
+/* rack.c: time-based loss detection */
+u32 xtcp_clock_us(void);
+void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb, u32 now);
+void xtcp_rack_detect_lost(struct sock *sk);
 
 /* tlp.c: tail loss probe */
 unsigned long xtcp_tlp_timeout(const struct sock *sk);

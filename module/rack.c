@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * RACK, time-based loss detection (RFC 8985 section 6), with SACK.
+ *
+ * Counting SACKed segments (recovery.c, RFC 6675 IsLost) cannot see a
+ * resend that is lost again: the segments above it were SACKed long ago.
+ * RACK compares send times instead.  It remembers the most recently sent
+ * segment that was delivered (ACKed or SACKed) and the round trip it
+ * took; a segment sent before it, not delivered one round trip and a
+ * reordering window after it was sent, is lost, whether it is an
+ * original or a resend.  The reordering window is zero until the peer
+ * shows reordering (a segment delivered below one delivered before),
+ * then a quarter of the minimum RTT, at most SRTT (RFC 8985 6.2 step 4).
+ *
+ * Losses that RACK would find only later (inside the reordering window)
+ * are left to the next ACK, the loss probe or the timeout: there is no
+ * reordering timer of its own.
+ */
+
+#include <linux/ktime.h>
+
+#include "xtcp.h"
+
+/* The clock of send times: microseconds, wrapping every 71 minutes. */
+u32 xtcp_clock_us(void)
+{
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
+}
+
+static bool xtcp_us_after(u32 a, u32 b)
+{
+	return (s32)(a - b) > 0;
+}
+
+/*
+ * @skb was just delivered, ACKed or SACKed (RFC 8985 6.2 step 2).  A
+ * resend delivered sooner than the minimum RTT after it went can only be
+ * the ACK of the original: it tells nothing of when what was sent.
+ */
+void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb, u32 now)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 rtt = now - cb->xmit_us;
+
+	if (!cb->retransmitted) {
+		if (!xs->rack_min_rtt_us || rtt < xs->rack_min_rtt_us)
+			xs->rack_min_rtt_us = max(rtt, 1U);
+		/* Step 3: delivered below what was delivered before. */
+		if (xs->rack_fack_valid &&
+		    xtcp_before(cb->end_seq, xs->rack_fack)) {
+			if (!xs->rack_reordering)
+				XTCP_INC_STATS(sock_net(sk),
+					       XTCP_MIB_RACKREORDER);
+			xs->rack_reordering = 1;
+		}
+	} else if (rtt < xs->rack_min_rtt_us) {
+		return;
+	}
+	if (!xs->rack_fack_valid || xtcp_after(cb->end_seq, xs->rack_fack)) {
+		xs->rack_fack = cb->end_seq;
+		xs->rack_fack_valid = 1;
+	}
+	if (!xs->rack_valid || xtcp_us_after(cb->xmit_us, xs->rack_xmit_us) ||
+	    (cb->xmit_us == xs->rack_xmit_us &&
+	     xtcp_after(cb->end_seq, xs->rack_end_seq))) {
+		xs->rack_xmit_us = cb->xmit_us;
+		xs->rack_end_seq = cb->end_seq;
+		xs->rack_rtt_us = rtt;
+		xs->rack_valid = 1;
+	}
+}
+
+/* RFC 8985 6.2 step 4. */
+static u32 xtcp_rack_reo_wnd(const struct xtcp_sock *xs)
+{
+	if (!xs->rack_reordering)
+		return 0;
+	return min(xs->rack_min_rtt_us / 4, xs->srtt_us);
+}
+
+/*
+ * RFC 8985 6.2 step 5: every segment in flight sent before the most
+ * recently delivered one, and not delivered a round trip and the
+ * reordering window after it was sent, is lost.  A lost resend is
+ * counted (LostRetransmit) and may go again.
+ */
+void xtcp_rack_detect_lost(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 now = xtcp_clock_us(), wait;
+	struct sk_buff *skb;
+
+	if (!xs->rack_valid || !xs->sack_ok)
+		return;
+	wait = xs->rack_rtt_us + xtcp_rack_reo_wnd(xs);
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		if (xtcp_after(cb->end_seq, xs->snd_nxt))
+			break;
+		if (cb->sacked || (cb->lost && !cb->rexmit))
+			continue;
+		if (!xtcp_us_after(xs->rack_xmit_us, cb->xmit_us) &&
+		    !(xs->rack_xmit_us == cb->xmit_us &&
+		      xtcp_after(xs->rack_end_seq, cb->end_seq)))
+			continue;
+		if ((s32)(now - cb->xmit_us - wait) < 0)
+			continue;
+		if (cb->rexmit) {
+			xtcp_skb_rexmit_lost(sk, skb);
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LOSTRETRANSMIT);
+		} else {
+			xtcp_skb_mark_lost(sk, skb);
+		}
+	}
+}
