@@ -21,6 +21,7 @@ static int xtcp_zero;
 static int xtcp_one = 1;
 static int xtcp_max_retries = 255;
 static int xtcp_max_ms = 3600 * 1000;
+static int xtcp_max_delack_ms = 500;	/* RFC 1122 4.2.3.2: under 0.5 s */
 
 #define XTCP_SYSCTL(name, lo, hi) {					\
 	.procname	= #name,					\
@@ -47,6 +48,8 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.invalid_ratelimit_ms = 500,	/* as net.ipv4.tcp_invalid_ratelimit */
 	.orphan_retries	= 8,
 	.sack		= 1,
+	.delayed_ack	= 1,
+	.delack_ms	= 40,		/* Linux's TCP_DELACK_MIN */
 };
 
 static struct ctl_table xtcp_sysctl_template[] = {
@@ -63,6 +66,8 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(invalid_ratelimit_ms, &xtcp_zero, &xtcp_max_ms),
 	XTCP_SYSCTL(orphan_retries, &xtcp_one, &xtcp_max_retries),
 	XTCP_SYSCTL(sack, &xtcp_zero, &xtcp_one),
+	XTCP_SYSCTL(delayed_ack, &xtcp_zero, &xtcp_one),
+	XTCP_SYSCTL(delack_ms, &xtcp_one, &xtcp_max_delack_ms),
 	{ }
 };
 

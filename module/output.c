@@ -116,6 +116,9 @@ int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 					 XTCP_SACK_BLOCKS);
 	}
 	win = xtcp_select_window(sk, true);
+	/* Data and FIN carry the ACK too: none is owed after this. */
+	if (flags & XTCP_FLAG_ACK)
+		xtcp_delack_sent(sk);
 
 	xtcp_push_header(skb, inet->inet_saddr, inet->inet_daddr,
 			 inet->inet_sport, inet->inet_dport, seq,

@@ -276,6 +276,7 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_TLPRECOVERY]		= "TlpRecovery",
 	[XTCP_MIB_RACKREORDER]		= "RackReorder",
 	[XTCP_MIB_LOSTRETRANSMIT]	= "LostRetransmit",
+	[XTCP_MIB_DELAYEDACKS]		= "DelayedACKs",
 };
 
 static int xtcp_snmp_show(struct seq_file *seq, void *v)

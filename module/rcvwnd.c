@@ -49,6 +49,6 @@ void xtcp_rcv_space_update(struct sock *sk)
 	/* The peer sends at most half our largest window at a time. */
 	step = min3(READ_ONCE(sk->sk_rcvbuf) / 2, (int)xs->mss,
 		    (int)XTCP_MAX_WINDOW / 2);
-	if (win >= cur + step)
+	if (win >= cur + step && !xtcp_delack_update_waits(sk, cur, win))
 		xtcp_send_ack(sk);
 }

@@ -960,7 +960,8 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 
 		xtcp_data_queue(sk, skb, &text);
 		queued = text.queued;
-		ack_now = true;
+		/* At once, or delayed (RFC 9293 3.8.6.3, delack.c). */
+		ack_now = xtcp_delack_rcv(sk, &text, seg_len);
 		/* RFC 5681 4.2: a hole, or its filling, is told at once. */
 		if (text.out_of_order || text.filled_hole)
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DUPACKSSENT);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * XTCP timers: retransmission (SYN, SYN+ACK, data, FIN, window probes)
- * and the TIME_WAIT / orphan FIN_WAIT2 timer.
+ * XTCP timers: retransmission (SYN, SYN+ACK, data, FIN, window probes),
+ * the TIME_WAIT / orphan FIN_WAIT2 timer and the delayed-ACK timer (its
+ * policy is in delack.c).
  *
  * A timer holds a socket reference while armed (sk_reset_timer()).  It runs
  * in softirq; if a process owns the socket it sets a bit in xs->deferred and
@@ -134,6 +135,13 @@ static void xtcp_tw_timer(struct timer_list *t)
 	xtcp_timer_run(&xs->inet.sk, XTCP_TW_DEFERRED, xtcp_tw_expired);
 }
 
+static void xtcp_delack_timer(struct timer_list *t)
+{
+	struct xtcp_sock *xs = from_timer(xs, t, delack_timer);
+
+	xtcp_timer_run(&xs->inet.sk, XTCP_DELACK_DEFERRED, xtcp_delack_expired);
+}
+
 /* proto.release_cb: run what the timers deferred. */
 void xtcp_release_cb(struct sock *sk)
 {
@@ -147,6 +155,10 @@ void xtcp_release_cb(struct sock *sk)
 		xtcp_tw_expired(sk);
 		__sock_put(sk);
 	}
+	if (test_and_clear_bit(XTCP_DELACK_DEFERRED, &xs->deferred)) {
+		xtcp_delack_expired(sk);
+		__sock_put(sk);
+	}
 }
 
 void xtcp_init_timers(struct sock *sk)
@@ -155,6 +167,8 @@ void xtcp_init_timers(struct sock *sk)
 
 	timer_setup(&xs->rtx_timer, xtcp_rtx_timer, 0);
 	timer_setup(&xs->tw_timer, xtcp_tw_timer, 0);
+	timer_setup(&xs->delack_timer, xtcp_delack_timer, 0);
+	xtcp_delack_init(sk);
 }
 
 /* Stop every timer; each pending one gives back its reference. */
@@ -164,10 +178,14 @@ void xtcp_stop_timers(struct sock *sk)
 
 	sk_stop_timer(sk, &xs->rtx_timer);
 	sk_stop_timer(sk, &xs->tw_timer);
+	sk_stop_timer(sk, &xs->delack_timer);
+	xs->ack_pending = 0;
 	/* Work deferred to release_cb would find CLOSED and do nothing. */
 	if (test_and_clear_bit(XTCP_RTX_DEFERRED, &xs->deferred))
 		__sock_put(sk);
 	if (test_and_clear_bit(XTCP_TW_DEFERRED, &xs->deferred))
+		__sock_put(sk);
+	if (test_and_clear_bit(XTCP_DELACK_DEFERRED, &xs->deferred))
 		__sock_put(sk);
 }
 

@@ -130,6 +130,7 @@ static inline bool xtcp_between(u32 seq, u32 lo, u32 hi)
 enum {
 	XTCP_RTX_DEFERRED,
 	XTCP_TW_DEFERRED,
+	XTCP_DELACK_DEFERRED,
 };
 
 struct xtcp_hbucket;
@@ -224,6 +225,12 @@ struct xtcp_sock {
 	struct timer_list rtx_timer;	/* retransmission and SYN retries */
 	struct timer_list tw_timer;	/* TIME_WAIT and orphan FIN_WAIT2 */
 	unsigned long	deferred;
+
+	/* Delayed ACK (delack.c). */
+	struct timer_list delack_timer;
+	u16	rcv_mss;	/* the peer's full segment, as we saw it */
+	u8	ack_quick;	/* in-order segments still ACKed at once */
+	u8	ack_pending:1;	/* text is unacknowledged, the timer runs */
 
 	/* Lookup tables, see hash.c. */
 	struct hlist_nulls_node hash_node;	/* established or listen */
@@ -328,6 +335,7 @@ enum {
 	XTCP_MIB_TLPRECOVERY,	/* ... that repaired a loss */
 	XTCP_MIB_RACKREORDER,	/* connections that saw reordering */
 	XTCP_MIB_LOSTRETRANSMIT,	/* resends found lost (RACK) */
+	XTCP_MIB_DELAYEDACKS,	/* ACKs the delayed-ACK timer sent */
 	XTCP_MIB_MAX
 };
 
@@ -367,6 +375,8 @@ struct xtcp_sysctl {
 	int	invalid_ratelimit_ms;	/* per socket, OOW and challenge ACKs */
 	int	orphan_retries;	/* an orphan gives up sooner */
 	int	sack;		/* offer SACK-permitted (RFC 2018) */
+	int	delayed_ack;	/* delay ACKs of in-order text (RFC 9293 3.8.6.3) */
+	int	delack_ms;	/* ... by at most this long */
 };
 
 /* Per network namespace state. */
@@ -587,6 +597,14 @@ struct rtable *xtcp_route_flow(struct sock *sk, struct flowi4 *fl4,
 			       __be16 sport);
 struct rtable *xtcp_route(struct sock *sk);
 void xtcp_init_mss(struct sock *sk);
+
+/* delack.c: delayed ACKs */
+void xtcp_delack_init(struct sock *sk);
+bool xtcp_delack_rcv(struct sock *sk, const struct xtcp_rcv_text *text,
+		     u32 seg_len);
+bool xtcp_delack_update_waits(const struct sock *sk, u32 cur, u32 win);
+void xtcp_delack_sent(struct sock *sk);
+void xtcp_delack_expired(struct sock *sk);
 
 /* rcvwnd.c: the receive window */
 u32 xtcp_select_window(struct sock *sk, bool update);

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP delayed acknowledgments: RFC 9293 3.8.6.3 and RFC 1122 4.2.3.2.
+ *
+ * The ACK of in-order text waits a little (net.xtcp.delack_ms, 40 ms by
+ * default, at most the 500 ms the RFCs allow) in the hope that data of
+ * our own, or a window update, carries it; but an ACK goes at least for
+ * every second full-sized segment, 2 * RMSS bytes unacknowledged, so
+ * that a bulk sender's ACK clock keeps running.  Some ACKs always go at
+ * once: those for text beyond a hole and for the segment that fills it
+ * (RFC 5681 4.2), for a FIN, for a duplicate (its D-SACK), for text that
+ * found no room, and when the window we advertised has less than a
+ * full segment left, since the sender cannot go on without hearing from
+ * us.  Window updates after a read go at once too (rcvwnd.c).
+ *
+ * Quick ACKs, as Linux's quick-ACK mode: the first XTCP_QUICKACKS
+ * in-order segments of a connection, and again after reordering, are
+ * ACKed one by one, so that slow start and loss recovery at the sender
+ * are not slowed by our delays.
+ *
+ * RMSS is measured as Linux's icsk_ack.rcv_mss: the largest segment the
+ * peer sent, starting from the default MSS of 536 (at most our send MSS).
+ *
+ * Any segment that carries ACK (xtcp_transmit()) acknowledges what is
+ * pending and stops the timer.  The timer (timer.c) runs in softirq, as
+ * the others: it takes the socket lock and defers to release_sock() if a
+ * process owns the socket.
+ */
+#include "xtcp.h"
+
+/* In-order segments ACKed one by one at the start and after reordering. */
+#define XTCP_QUICKACKS	16
+
+void xtcp_delack_init(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->ack_quick = XTCP_QUICKACKS;
+	xs->ack_pending = 0;
+	xs->rcv_mss = 0;
+}
+
+/* Note the size of a segment from the peer (Linux's tcp_measure_rcv_mss). */
+static void xtcp_delack_measure(struct xtcp_sock *xs, u32 seg_len)
+{
+	if (!xs->rcv_mss)
+		xs->rcv_mss = min_t(u32, xs->mss, XTCP_DEFAULT_MSS);
+	if (seg_len > xs->rcv_mss)
+		xs->rcv_mss = min_t(u32, seg_len, U16_MAX);
+}
+
+/* Arm the timer for text that waits for its ACK, unless it runs. */
+static void xtcp_delack_schedule(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->ack_pending = 1;
+	if (!timer_pending(&xs->delack_timer))
+		sk_reset_timer(sk, &xs->delack_timer, jiffies +
+			       msecs_to_jiffies(READ_ONCE(xn->sysctl.delack_ms)));
+}
+
+/*
+ * Text arrived (RFC 9293 3.10.7.4, seventh check) and xtcp_data_queue()
+ * said what became of it in @text; @seg_len is the segment's length.
+ * True if the ACK must go now; false if it waits for the timer, or for a
+ * segment of ours that carries it.
+ */
+bool xtcp_delack_rcv(struct sock *sk, const struct xtcp_rcv_text *text,
+		     u32 seg_len)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	/* RFC 5681 4.2: a hole, or its filling; the sender is recovering. */
+	if (text->out_of_order || text->filled_hole) {
+		xs->ack_quick = XTCP_QUICKACKS;
+		return true;
+	}
+	/* A FIN, a duplicate (with its D-SACK), or text that found no room. */
+	if (text->fin || !text->queued || xs->dsack_pending)
+		return true;
+
+	xtcp_delack_measure(xs, seg_len);
+	if (xs->ack_quick) {
+		xs->ack_quick--;
+		return true;
+	}
+	if (!READ_ONCE(xn->sysctl.delayed_ack))
+		return true;
+	/* RFC 9293 3.8.6.3: at least every second full-sized segment. */
+	if (xs->rcv_nxt - xs->rcv_wup >= 2 * (u32)xs->rcv_mss)
+		return true;
+	/* The sender cannot send another full segment until we answer. */
+	if (xtcp_rcv_wnd_left(xs) < xs->rcv_mss)
+		return true;
+	xtcp_delack_schedule(sk);
+	return false;
+}
+
+/*
+ * A reader opened the window from @cur to @win: may the update wait?  It
+ * may while a delayed ACK is owed anyway and the peer still has half the
+ * window: that ACK carries it soon enough, and a reader woken for every
+ * segment does not make every segment's ACK immediate (Linux waits for
+ * the window to double, tcp_cleanup_rbuf()).
+ */
+bool xtcp_delack_update_waits(const struct sock *sk, u32 cur, u32 win)
+{
+	return xtcp_sk(sk)->ack_pending && cur >= win / 2;
+}
+
+/* A segment with ACK is being sent: nothing is pending any more. */
+void xtcp_delack_sent(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xs->ack_pending)
+		return;
+	xs->ack_pending = 0;
+	sk_stop_timer(sk, &xs->delack_timer);
+}
+
+/* The delayed-ACK timer expired, under the socket lock (timer.c). */
+void xtcp_delack_expired(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xs->ack_pending)
+		return;
+	if (!((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
+	       TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK))) {
+		xs->ack_pending = 0;
+		return;
+	}
+	xtcp_send_ack(sk);
+	if (!xs->ack_pending)
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DELAYEDACKS);
+	else if (!timer_pending(&xs->delack_timer))
+		xtcp_delack_schedule(sk);	/* no memory, no route: again */
+}

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Delayed ACKs (RFC 9293 3.8.6.3, RFC 1122 4.2.3.2), driven by the
+ * scripted peer (xtcp_peer.h):
+ *
+ * - quickack__*: the first QUICKACKS in-order segments of a connection
+ *   are ACKed one by one, at once; then the ACK of in-order text waits.
+ * - delack__*: a lone segment's ACK comes after net.xtcp.delack_ms, not
+ *   at once and not much later, from the timer (DelayedACKs); the second
+ *   full-sized segment is ACKed at once, one ACK for both; with
+ *   net.xtcp.delayed_ack = 0 every segment is ACKed at once; text beyond
+ *   a hole, the segment that fills it, and a FIN are ACKed at once
+ *   (RFC 5681 4.2); our own data carries the pending ACK, and so does
+ *   our FIN; an abort stops the timer.
+ *
+ * "At once" is proven with a barrier (peer_barrier()): the ACK comes
+ * before XTCP's answer to a probe sent right after the segment.  "Not at
+ * once" is the other order.
+ *
+ * XTCP's socket is on 10.0.0.1:XPORT, the peer on 10.0.0.2:PPORT.
+ * Offsets count bytes from the first byte the peer sends.
+ */
+#include <netinet/in.h>
+
+#include "xtcp_peer.h"
+#include "kselftest_harness.h"
+
+#define XPORT		5000
+#define PPORT		40000
+#define SEG		100	/* a small segment */
+#define FULL		1460	/* a full-sized one: XTCP's MSS on veth */
+#define QUICKACKS	16	/* delack.c's XTCP_QUICKACKS */
+#define DELACK_MS	200	/* long enough to tell from "at once" */
+#define SLOP_MS		10	/* a timer may fire a jiffy early */
+#define LATE_MS		500	/* how late a slow VM may run a timer */
+
+FIXTURE(delack) {
+	struct xtcp_peer p;
+	int lfd;	/* listener */
+	int fd;		/* the accepted connection */
+	__u32 base;	/* SEQ of offset 0 */
+	unsigned int off;	/* the next offset the peer sends */
+};
+
+FIXTURE_SETUP(delack)
+{
+	self->lfd = -1;
+	self->fd = -1;
+	ASSERT_EQ(0, peer_setup(&self->p));
+	ASSERT_EQ(0, peer_quiet_timers());
+	ASSERT_EQ(1, xtcp_sysctl_get("delayed_ack"));
+	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", DELACK_MS));
+	self->p.port = PPORT;
+}
+
+FIXTURE_TEARDOWN(delack)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->lfd >= 0)
+		close(self->lfd);
+	peer_close(&self->p);
+}
+
+static int open_conn(struct _test_data_delack *self)
+{
+	self->fd = peer_open_passive(&self->p, XPORT, &self->lfd);
+	if (self->fd < 0)
+		return -1;
+	self->base = self->p.rcv_nxt;
+	self->off = 0;
+	return 0;
+}
+
+/* The peer sends [@off, @off + @len), with @extra flags. */
+static int send_at(struct _test_data_delack *self, unsigned int off,
+		   unsigned int len, __u8 extra)
+{
+	return peer_send(&self->p, PEER_ACK | extra, self->base + off,
+			 self->p.snd_nxt, NULL, len);
+}
+
+/* The next @len bytes of the stream, in order. */
+static int send_next(struct _test_data_delack *self, unsigned int len)
+{
+	if (send_at(self, self->off, len, 0))
+		return -1;
+	self->off += len;
+	return 0;
+}
+
+/* @s must be a bare ACK of offset @ack. */
+static int check_ack(struct _test_data_delack *self,
+		     const struct peer_seg *s, unsigned int ack)
+{
+	if (peer_check(s, PEER_ACK, self->p.snd_nxt, self->base + ack))
+		return -1;
+	if (s->len) {
+		peer_log("the ACK carries %u bytes", s->len);
+		return -1;
+	}
+	return 0;
+}
+
+/* A bare ACK of offset @ack comes at once: before the barrier's RST. */
+static int ack_at_once(struct _test_data_delack *self, unsigned int ack)
+{
+	__u32 mark = peer_barrier_send(&self->p);
+	struct peer_seg s;
+
+	if (!mark)
+		return -1;
+	if (peer_barrier_wait(&self->p, &s, mark, PEER_REPLY_MS) != 1) {
+		peer_log("no ACK of offset %u before the barrier", ack);
+		return -1;
+	}
+	if (check_ack(self, &s, ack))
+		return -1;
+	if (peer_barrier_wait(&self->p, &s, mark, PEER_REPLY_MS) != 0) {
+		peer_log("no barrier RST after the ACK");
+		return -1;
+	}
+	return 0;
+}
+
+/* Nothing comes at once: the barrier's RST is first. */
+static int nothing_at_once(struct _test_data_delack *self)
+{
+	return peer_expect_none(&self->p);
+}
+
+/* Nothing at all comes on the connection for @ms. */
+static int nothing_within(struct _test_data_delack *self, int ms)
+{
+	struct peer_seg s;
+	char buf[160];
+
+	if (peer_recv(&self->p, &s, ms))
+		return 0;
+	peer_log("expected nothing for %d ms, got %s", ms,
+		 peer_seg_str(&s, buf, sizeof(buf)));
+	return -1;
+}
+
+/*
+ * A bare ACK of offset @ack comes at least @min_ms after @t0 and within
+ * @max_ms of it.
+ */
+static int ack_between(struct _test_data_delack *self, unsigned int ack,
+		       long t0, long min_ms, long max_ms)
+{
+	struct peer_seg s;
+	long left = t0 + max_ms - xtcp_now_ms(), took;
+
+	if (peer_recv(&self->p, &s, left > 0 ? left : 0)) {
+		peer_log("no ACK of offset %u within %ld ms", ack, max_ms);
+		return -1;
+	}
+	took = xtcp_now_ms() - t0;
+	if (check_ack(self, &s, ack))
+		return -1;
+	if (took < min_ms) {
+		peer_log("the ACK came after %ld ms, before %ld ms", took,
+			 min_ms);
+		return -1;
+	}
+	return 0;
+}
+
+/* The first QUICKACKS segments of SEG bytes, each ACKed at once. */
+static int quick_phase(struct _test_data_delack *self)
+{
+	int i;
+
+	for (i = 0; i < QUICKACKS; i++) {
+		if (send_next(self, SEG) || ack_at_once(self, self->off)) {
+			peer_log("quick ACK %d of %d", i + 1, QUICKACKS);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Read @len bytes the peer sent. */
+static int read_bytes(int fd, size_t len)
+{
+	static char buf[65536];
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = peer_user_recv(fd, buf, len - got);
+
+		if (n <= 0)
+			return -1;
+		got += n;
+	}
+	return 0;
+}
+
+TEST_F(delack, quickack__first_segments__then_delayed)
+{
+	long long delayed = XTCP_COUNTER("DelayedACKs");
+	long t0;
+
+	ASSERT_EQ(0, open_conn(self));
+	ASSERT_EQ(0, quick_phase(self));
+	EXPECT_EQ(delayed, XTCP_COUNTER("DelayedACKs"));
+
+	/* The next lone segment waits for the timer: DELACK_MS. */
+	t0 = xtcp_now_ms();
+	ASSERT_EQ(0, send_next(self, SEG));
+	ASSERT_EQ(0, nothing_at_once(self));
+	ASSERT_EQ(0, ack_between(self, self->off, t0, DELACK_MS - SLOP_MS,
+				 DELACK_MS + LATE_MS));
+	EXPECT_EQ(delayed + 1, XTCP_COUNTER("DelayedACKs"));
+
+	/* And the one after it too: no quick ACKs come back by themselves. */
+	t0 = xtcp_now_ms();
+	ASSERT_EQ(0, send_next(self, SEG));
+	ASSERT_EQ(0, nothing_at_once(self));
+	ASSERT_EQ(0, ack_between(self, self->off, t0, DELACK_MS - SLOP_MS,
+				 DELACK_MS + LATE_MS));
+	EXPECT_EQ(delayed + 2, XTCP_COUNTER("DelayedACKs"));
+	EXPECT_EQ(0, read_bytes(self->fd, self->off));
+	EXPECT_EQ(0, peer_expect_none(&self->p));
+}
+
+TEST_F(delack, delack__delack_ms__bounds_the_delay)
+{
+	long t0;
+
+	/* A shorter delay applies to the next timer armed. */
+	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 40));
+	ASSERT_EQ(0, open_conn(self));
+	ASSERT_EQ(0, quick_phase(self));
+	t0 = xtcp_now_ms();
+	ASSERT_EQ(0, send_next(self, SEG));
+	ASSERT_EQ(0, ack_between(self, self->off, t0, 40 - SLOP_MS,
+				 40 + LATE_MS));
+	/* RFC 1122 4.2.3.2: the delay MUST be under 0.5 s. */
+	EXPECT_NE(0, xtcp_sysctl_set("delack_ms", 500 + 1));
+	EXPECT_NE(0, xtcp_sysctl_set("delack_ms", 0));
+	EXPECT_EQ(40, xtcp_sysctl_get("delack_ms"));
+}
+
+TEST_F(delack, delack__two_full_segments__one_ack)
+{
+	long long delayed;
+
+	/* The timer must not win against the second segment on a slow VM. */
+	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
+	ASSERT_EQ(0, open_conn(self));
+	ASSERT_EQ(0, quick_phase(self));
+	delayed = XTCP_COUNTER("DelayedACKs");
+
+	/* One full segment waits; the second is ACKed at once, both. */
+	ASSERT_EQ(0, send_next(self, FULL));
+	ASSERT_EQ(0, nothing_at_once(self));
+	ASSERT_EQ(0, send_next(self, FULL));
+	ASSERT_EQ(0, ack_at_once(self, self->off));
+
+	/* Two more: the same again. */
+	ASSERT_EQ(0, send_next(self, FULL));
+	ASSERT_EQ(0, nothing_at_once(self));
+	ASSERT_EQ(0, send_next(self, FULL));
+	ASSERT_EQ(0, ack_at_once(self, self->off));
+	EXPECT_EQ(delayed, XTCP_COUNTER("DelayedACKs"));
+	EXPECT_EQ(0, read_bytes(self->fd, self->off));
+}
+
+TEST_F(delack, delack__off__every_segment_at_once)
+{
+	long long delayed = XTCP_COUNTER("DelayedACKs");
+	int i;
+
+	ASSERT_EQ(0, xtcp_sysctl_set("delayed_ack", 0));
+	ASSERT_EQ(0, open_conn(self));
+	ASSERT_EQ(0, quick_phase(self));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, send_next(self, SEG));
+		ASSERT_EQ(0, ack_at_once(self, self->off));
+	}
+	ASSERT_EQ(0, send_next(self, FULL));
+	ASSERT_EQ(0, ack_at_once(self, self->off));
+	EXPECT_EQ(delayed, XTCP_COUNTER("DelayedACKs"));
+	EXPECT_EQ(0, read_bytes(self->fd, self->off));
+	EXPECT_EQ(0, peer_expect_none(&self->p));
+}
+
+TEST_F(delack, delack__out_of_order__at_once)
+{
+	long long delayed;
+	unsigned int hole;
+
+	ASSERT_EQ(0, open_conn(self));
+	ASSERT_EQ(0, quick_phase(self));
+	delayed = XTCP_COUNTER("DelayedACKs");
+
+	/* Beyond a hole of SEG bytes: a duplicate ACK at once. */
+	hole = self->off;
+	ASSERT_EQ(0, send_at(self, hole + SEG, SEG, 0));
+	ASSERT_EQ(0, ack_at_once(self, hole));
+	/* The hole fills: the ACK covers both, at once (RFC 5681 4.2). */
+	ASSERT_EQ(0, send_at(self, hole, SEG, 0));
+	self->off = hole + 2 * SEG;
+	ASSERT_EQ(0, ack_at_once(self, self->off));
+	/* Reordering brought quick ACKs back: the next is at once too. */
+	ASSERT_EQ(0, send_next(self, SEG));
+	ASSERT_EQ(0, ack_at_once(self, self->off));
+	EXPECT_EQ(delayed, XTCP_COUNTER("DelayedACKs"));
+	EXPECT_EQ(0, read_bytes(self->fd, self->off));
+}
+
+TEST_F(delack, delack__fin__at_once_and_cancels)
+{
+	long long delayed;
+	struct peer_seg s;
+
+	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 100));
+	ASSERT_EQ(0, open_conn(self));
+	ASSERT_EQ(0, quick_phase(self));
+	delayed = XTCP_COUNTER("DelayedACKs");
+
+	ASSERT_EQ(0, send_next(self, SEG));
+	ASSERT_EQ(0, nothing_at_once(self));
+	/* The FIN is ACKed at once, with the text before it. */
+	ASSERT_EQ(0, send_at(self, self->off, 0, PEER_FIN));
+	self->p.rcv_nxt = self->base + self->off + 1;
+	ASSERT_EQ(0, peer_barrier_wait(&self->p, &s,
+				       peer_barrier_send(&self->p),
+				       PEER_REPLY_MS) == 1 ? 0 : -1);
+	ASSERT_EQ(0, peer_check(&s, PEER_ACK, self->p.snd_nxt,
+				self->base + self->off + 1));
+	ASSERT_TRUE(peer_wait_state(&self->p, XTCP_CLOSE_WAIT));
+	/* Nothing is owed any more: no ACK from the timer either. */
+	EXPECT_EQ(0, nothing_within(self, 100 + LATE_MS));
+	EXPECT_EQ(delayed, XTCP_COUNTER("DelayedACKs"));
+}
+
+TEST_F(delack, delack__piggyback__data_carries_ack)
+{
+	long long delayed;
+	struct peer_seg s;
+	char c = 'r';
+
+	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
+	ASSERT_EQ(0, open_conn(self));
+	ASSERT_EQ(0, quick_phase(self));
+	ASSERT_EQ(0, read_bytes(self->fd, self->off));
+	delayed = XTCP_COUNTER("DelayedACKs");
+
+	/* A request; its ACK waits, and the answer carries it. */
+	ASSERT_EQ(0, send_next(self, SEG));
+	ASSERT_EQ(0, nothing_at_once(self));
+	ASSERT_EQ(0, read_bytes(self->fd, SEG));
+	ASSERT_EQ(1, send(self->fd, &c, 1, 0));
+	ASSERT_EQ(0, peer_recv(&self->p, &s, PEER_REPLY_MS));
+	ASSERT_EQ(0, peer_check(&s, PEER_ACK | PEER_PSH, self->p.snd_nxt - 1,
+				self->base + self->off));
+	ASSERT_EQ(1, s.len);
+	/*
+	 * The peer does not answer: nothing else may come from XTCP (no
+	 * retransmission either: peer_quiet_timers()).
+	 */
+	EXPECT_EQ(0, nothing_within(self, 500 + LATE_MS));
+	EXPECT_EQ(delayed, XTCP_COUNTER("DelayedACKs"));
+}
+
+TEST_F(delack, delack__abort__stops_the_timer)
+{
+	long long delayed;
+	struct peer_seg s;
+
+	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 100));
+	ASSERT_EQ(0, open_conn(self));
+	ASSERT_EQ(0, quick_phase(self));
+	delayed = XTCP_COUNTER("DelayedACKs");
+
+	ASSERT_EQ(0, send_next(self, SEG));
+	ASSERT_EQ(0, nothing_at_once(self));
+	/* Close with unread text: RST (RFC 9293 3.10.4), no ACK later. */
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, peer_recv(&self->p, &s, PEER_REPLY_MS));
+	ASSERT_TRUE(s.flags & PEER_RST);
+	EXPECT_EQ(0, nothing_within(self, 100 + LATE_MS));
+	EXPECT_EQ(delayed, XTCP_COUNTER("DelayedACKs"));
+	self->p.xport = 0;	/* nothing left to reset */
+}
+
+TEST_HARNESS_MAIN
