@@ -660,6 +660,30 @@ static int link_port(int fd, bool peer)
 	return ntohs(a.sin_port);
 }
 
+#define LINK_SEP	"\n\t "
+
+/* The calling thread's namespace's non-zero XTCP counters, on stdout. */
+static void link_dump_counters(void)
+{
+	static char names[8192], values[8192];
+	char *n, *v, *sn, *sv;
+	FILE *f = fopen("/proc/thread-self/net/xtcp_snmp", "r");
+
+	if (!f)
+		return;
+	if (fgets(names, sizeof(names), f) && fgets(values, sizeof(values), f)) {
+		printf("#");
+		n = strtok_r(names, LINK_SEP, &sn);
+		v = strtok_r(values, LINK_SEP, &sv);
+		while ((n = strtok_r(NULL, LINK_SEP, &sn)) &&
+		       (v = strtok_r(NULL, LINK_SEP, &sv)))
+			if (strcmp(v, "0"))
+				printf(" %s=%s", n, v);
+		printf("\n");
+	}
+	fclose(f);
+}
+
 static void link_counters(struct __test_metadata *_metadata,
 			  struct link_net *net, struct link_counters *c)
 {
@@ -669,6 +693,9 @@ static void link_counters(struct __test_metadata *_metadata,
 	for (i = NS_A; i <= NS_B; i++) {
 		ASSERT_EQ(0, link_enter(net->ns[i]));
 		link_count_one(net->inet, c, i);
+		/* XTCP_LINK_DUMP=1: every counter, to see how it recovered. */
+		if (!net->inet && getenv("XTCP_LINK_DUMP"))
+			link_dump_counters();
 	}
 }
 
