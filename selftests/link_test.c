@@ -680,6 +680,7 @@ static void link_dump_counters(void)
 			if (strcmp(v, "0"))
 				printf(" %s=%s", n, v);
 		printf("\n");
+		fflush(stdout);	/* the harness's child ends with _exit() */
 	}
 	fclose(f);
 }
