@@ -47,6 +47,7 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.invalid_ratelimit_ms = 500,	/* as net.ipv4.tcp_invalid_ratelimit */
 	.orphan_retries	= 8,
 	.sack		= 1,
+	.timestamps	= 1,
 };
 
 static struct ctl_table xtcp_sysctl_template[] = {
@@ -63,6 +64,7 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(invalid_ratelimit_ms, &xtcp_zero, &xtcp_max_ms),
 	XTCP_SYSCTL(orphan_retries, &xtcp_one, &xtcp_max_retries),
 	XTCP_SYSCTL(sack, &xtcp_zero, &xtcp_one),
+	XTCP_SYSCTL(timestamps, &xtcp_zero, &xtcp_one),
 	{ }
 };
 

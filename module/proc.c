@@ -266,6 +266,7 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_SACKRENEGING]		= "SackReneging",
 	[XTCP_MIB_SACKEDNOTRESENT]	= "SackedNotResent",
 	[XTCP_MIB_CWNDLOSS]		= "RtoCwndResets",
+	[XTCP_MIB_PAWSESTAB]		= "PAWSEstab",
 };
 
 static int xtcp_snmp_show(struct seq_file *seq, void *v)
