@@ -50,6 +50,7 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.sack		= 1,
 	.delayed_ack	= 1,
 	.delack_ms	= 40,		/* Linux's TCP_DELACK_MIN */
+	.timestamps	= 1,
 };
 
 static struct ctl_table xtcp_sysctl_template[] = {
@@ -68,6 +69,7 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(sack, &xtcp_zero, &xtcp_one),
 	XTCP_SYSCTL(delayed_ack, &xtcp_zero, &xtcp_one),
 	XTCP_SYSCTL(delack_ms, &xtcp_one, &xtcp_max_delack_ms),
+	XTCP_SYSCTL(timestamps, &xtcp_zero, &xtcp_one),
 	{ }
 };
 

@@ -2,8 +2,10 @@
 /*
  * Segment options, written and parsed with TCP's kind numbers and
  * encoding, so that a capture of XTCP decodes as TCP option by option:
- * MSS (RFC 9293 3.2), SACK-permitted and SACK (RFC 2018, D-SACK RFC 2883).
- * Options are padded with NOPs to 32-bit words as Linux lays them out.
+ * MSS (RFC 9293 3.2), SACK-permitted and SACK (RFC 2018, D-SACK RFC 2883),
+ * timestamps (RFC 7323 3).  Options are padded with NOPs to 32-bit words
+ * as Linux lays them out: MSS, then timestamps behind NOP, NOP (or behind
+ * SACK-permitted on a SYN that has both), then SACK blocks.
  */
 
 #include <linux/skbuff.h>
@@ -20,7 +22,9 @@ unsigned int xtcp_options_len(const struct xtcp_out_options *o)
 		return 0;
 	if (o->mss)
 		len += XTCPOLEN_MSS;
-	if (o->sack_perm)
+	if (o->ts)
+		len += XTCPOLEN_TSTAMP_ALIGNED;	/* SACK-permitted in its NOPs */
+	else if (o->sack_perm)
 		len += 4;	/* NOP, NOP, SACK-permitted */
 	if (o->num_sacks)
 		len += 4 + o->num_sacks * XTCPOLEN_SACK_PERBLOCK;
@@ -38,7 +42,20 @@ void xtcp_options_write(u8 *p, const struct xtcp_out_options *o)
 		put_unaligned_be16(o->mss, p);
 		p += 2;
 	}
-	if (o->sack_perm) {
+	if (o->ts) {
+		if (o->sack_perm) {
+			*p++ = XTCPOPT_SACK_PERM;
+			*p++ = XTCPOLEN_SACK_PERM;
+		} else {
+			*p++ = XTCPOPT_NOP;
+			*p++ = XTCPOPT_NOP;
+		}
+		*p++ = XTCPOPT_TIMESTAMP;
+		*p++ = XTCPOLEN_TIMESTAMP;
+		put_unaligned_be32(o->tsval, p);
+		put_unaligned_be32(o->tsecr, p + 4);
+		p += 8;
+	} else if (o->sack_perm) {
 		*p++ = XTCPOPT_NOP;
 		*p++ = XTCPOPT_NOP;
 		*p++ = XTCPOPT_SACK_PERM;
@@ -104,8 +121,44 @@ void xtcp_options_parse(const struct sk_buff *skb, struct xtcp_in_options *o)
 					       XTCPOLEN_SACK_PERBLOCK;
 			}
 			break;
+		case XTCPOPT_TIMESTAMP:
+			if (olen == XTCPOLEN_TIMESTAMP) {
+				o->saw_ts = 1;
+				o->tsval = get_unaligned_be32(opt + 2);
+				o->tsecr = get_unaligned_be32(opt + 6);
+			}
+			break;
 		}
 		opt += olen;
 		len -= olen;
 	}
+}
+
+/*
+ * The timestamps option of @skb into @ts.  Most segments of a connection
+ * with timestamps carry just NOP, NOP, TS: read that layout directly, as
+ * Linux's tcp_parse_aligned_timestamp() does, and parse the rest.
+ */
+void xtcp_options_parse_ts(const struct sk_buff *skb, struct xtcp_rx_ts *ts)
+{
+	const struct xtcphdr *th = xtcp_hdr(skb);
+	const u8 *opt = (const u8 *)(th + 1);
+	struct xtcp_in_options o;
+
+	ts->saw = 0;
+	ts->rtt_taken = 0;
+	if (xtcp_hdr_doff(th) == XTCP_HDR_LEN + XTCPOLEN_TSTAMP_ALIGNED &&
+	    opt[0] == XTCPOPT_NOP && opt[1] == XTCPOPT_NOP &&
+	    opt[2] == XTCPOPT_TIMESTAMP && opt[3] == XTCPOLEN_TIMESTAMP) {
+		ts->saw = 1;
+		ts->tsval = get_unaligned_be32(opt + 4);
+		ts->tsecr = get_unaligned_be32(opt + 8);
+		return;
+	}
+	if (xtcp_hdr_doff(th) == XTCP_HDR_LEN)
+		return;
+	xtcp_options_parse(skb, &o);
+	ts->saw = o.saw_ts;
+	ts->tsval = o.tsval;
+	ts->tsecr = o.tsecr;
 }

@@ -107,13 +107,25 @@ int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 		/* A SYN+ACK offers it only back (RFC 2018 2). */
 		opts.sack_perm = (flags & XTCP_FLAG_ACK) ? xs->sack_ok :
 			xtcp_pernet(sock_net(sk))->sysctl.sack;
-	} else if (xs->sack_ok && (flags & XTCP_FLAG_ACK)) {
-		/* As many blocks as the MSS leaves room for beside the text. */
-		int room = (int)xs->mss - (int)payload - XTCPOLEN_SACK_BASE - 2;
+		xtcp_ts_syn_options(sk, &opts, flags);
+	} else {
+		xtcp_ts_options(sk, &opts, flags);
+	}
+	if (xs->sack_ok && (flags & (XTCP_FLAG_SYN | XTCP_FLAG_ACK)) ==
+	    XTCP_FLAG_ACK) {
+		/*
+		 * As many blocks as the 40 bytes of options leave room for
+		 * beside the timestamps (3 with them, as TCP), and beside the
+		 * text as many as the MSS leaves: xs->mss is net of the
+		 * timestamps already.
+		 */
+		int room = XTCP_MAX_OPT_LEN - (int)xtcp_options_len(&opts) -
+			   XTCPOLEN_SACK_BASE - 2;
 
-		xtcp_sack_fill(sk, &opts,
-			       payload ? room / XTCPOLEN_SACK_PERBLOCK :
-					 XTCP_SACK_BLOCKS);
+		if (payload)
+			room = min(room, (int)xs->mss - (int)payload -
+					 XTCPOLEN_SACK_BASE - 2);
+		xtcp_sack_fill(sk, &opts, room / XTCPOLEN_SACK_PERBLOCK);
 	}
 	win = xtcp_select_window(sk, true);
 	/* Data and FIN carry the ACK too: none is owed after this. */

@@ -9,7 +9,7 @@
  * (RFC 5681 3.1, RFC 6675 5.1).  When nothing
  * is in flight and the peer's window is shut, the same timer probes the
  * window (RFC 9293 3.8.6.1).  The RTO itself (RFC 6298) is computed in
- * state.c and backed off in timer.c.
+ * rtt.c and backed off in timer.c.
  */
 #include <net/sock.h>
 

@@ -3,7 +3,9 @@
  * XTCP routes and segment size: the route connect() looks up, the route
  * a connected socket caches in sk_dst_cache, and the MSS its MTU allows
  * (RFC 9293 3.7.1): the MSS option of our SYN, and the send MSS, the
- * smaller of the peer's option and what the route carries.  dst_mtu()
+ * smaller of the peer's option and what the route carries, less the
+ * options every segment carries (RFC 6691: the MSS option counts no
+ * options, the sender takes them from the payload).  dst_mtu()
  * includes a path MTU the kernel learnt (RFC 1191); XTCP sends without DF
  * and does no path MTU discovery of its own.
  */
@@ -64,5 +66,6 @@ void xtcp_init_mss(struct sock *sk)
 		mss = min(mss, xtcp_mss_for_mtu(dst_mtu(&rt->dst)));
 		ip_rt_put(rt);
 	}
-	xs->mss = max_t(unsigned int, mss, XTCP_MIN_MSS);
+	/* Every segment gives the timestamps option room (tcp_current_mss). */
+	xs->mss = max_t(unsigned int, mss, XTCP_MIN_MSS) - xtcp_ts_optlen(xs);
 }

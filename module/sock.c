@@ -463,6 +463,11 @@ static void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	info->xtcpi_bytes_received = xs->bytes_received;
 	info->xtcpi_snd_cwnd = xs->snd_cwnd;
 	info->xtcpi_snd_ssthresh = xtcp_ssthresh_shown(xs);
+	info->xtcpi_srtt_us = xs->srtt_us;
+	info->xtcpi_rttvar_us = xs->rttvar_us;
+	info->xtcpi_options = (xs->ts_ok ? XTCPI_OPT_TIMESTAMPS : 0) |
+			      (xs->sack_ok ? XTCPI_OPT_SACK : 0);
+	info->xtcpi_ts_recent = xs->ts_recent;
 }
 
 int xtcp_getsockopt(struct socket *sock, int level, int optname,

@@ -2,7 +2,8 @@
 /*
  * XTCP connection state machine: RFC 9293 section 3.10.7, "SEGMENT
  * ARRIVES", in the order of checks the RFC gives, with the RFC 5961
- * defences and RFC 1337 for TIME_WAIT.
+ * defences, RFC 1337 for TIME_WAIT and RFC 7323 PAWS in front of the
+ * sequence check (the timestamps themselves are in rtt.c).
  *
  * Every state change goes through xtcp_set_state(), the one place that
  * rehashes the socket and counts the transition.  It is static: the
@@ -388,29 +389,6 @@ bool xtcp_state_close(struct sock *sk)
 	return false;
 }
 
-/* RFC 6298: fold an RTT sample into SRTT/RTTVAR and recompute RTO. */
-static void xtcp_rtt_sample(struct sock *sk, unsigned long sent)
-{
-	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 r = jiffies_to_usecs(jiffies - sent);
-	u32 rto_us;
-
-	if (!xs->srtt_us) {
-		xs->srtt_us = max(r, 1U);
-		xs->rttvar_us = r / 2;
-	} else {
-		u32 delta = abs((s32)(xs->srtt_us - r));
-
-		xs->rttvar_us = (3 * xs->rttvar_us + delta) / 4;
-		xs->srtt_us = max((7 * xs->srtt_us + r) / 8, 1U);
-	}
-	rto_us = xs->srtt_us + max(4 * xs->rttvar_us, jiffies_to_usecs(1));
-	xs->rto = clamp_t(u32, usecs_to_jiffies(rto_us),
-			  msecs_to_jiffies(xn->sysctl.rto_min_ms),
-			  msecs_to_jiffies(xn->sysctl.rto_max_ms));
-}
-
 /*
  * SEG.ACK advanced SND.UNA: drop what is acknowledged, rearm the timer.
  * Returns the segments of text or FIN acknowledged (a SYN is not: the
@@ -424,6 +402,7 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 	struct sk_buff *skb;
 	bool freed = false;
 
+	xtcp_rtt_ts_ack(sk);
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 
@@ -497,7 +476,7 @@ static void xtcp_update_window(struct sock *sk, const struct xtcp_skb_cb *cb)
 	}
 }
 
-/* The options of the peer's SYN: its MSS, and whether both do SACK. */
+/* The options of the peer's SYN: its MSS, whether both do SACK and TS. */
 static void xtcp_take_syn_options(struct sock *sk, const struct sk_buff *skb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -508,6 +487,7 @@ static void xtcp_take_syn_options(struct sock *sk, const struct sk_buff *skb)
 			       XTCP_DEFAULT_MSS;
 	xs->sack_ok = o.sack_perm &&
 		      xtcp_pernet(sock_net(sk))->sysctl.sack;
+	xtcp_ts_take_syn(sk, &o);
 	xtcp_init_mss(sk);
 }
 
@@ -818,6 +798,7 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	bool queued = false, ack_now = false;
 	u8 ctl = cb->flags & (XTCP_FLAG_SYN | XTCP_FLAG_ACK | XTCP_FLAG_RST);
 
+	xtcp_ts_rcv(sk, skb);
 	/*
 	 * time_wait__rcv_syn__reopen: a new SYN beyond RCV.NXT may end an
 	 * orphan's TIME_WAIT (RFC 9293 3.6.1, as Linux does); the caller
@@ -835,6 +816,12 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	    ctl == (XTCP_FLAG_SYN | XTCP_FLAG_ACK) && cb->seq == xs->irs &&
 	    cb->ack_seq == xs->snd_nxt) {
 		xtcp_ack_syn_recv(sk, skb);
+		goto drop;
+	}
+
+	/* PAWS (RFC 7323 5.3 R1): an old duplicate, whatever its SEQ. */
+	if (xtcp_paws_reject(sk, skb)) {
+		xtcp_send_oow_ack(sk, skb);
 		goto drop;
 	}
 
@@ -890,6 +877,9 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			xtcp_send_challenge_ack(sk);
 		goto drop;
 	}
+
+	/* The segment is acceptable: its TSval may become TS.Recent. */
+	xtcp_ts_update_recent(sk, skb);
 
 	/* Fifth: ACK. */
 	if (!(cb->flags & XTCP_FLAG_ACK))

@@ -52,6 +52,9 @@ struct xtcphdr {
 #define XTCPOLEN_SACK_BASE	2
 #define XTCPOLEN_SACK_PERBLOCK	8
 #define XTCP_SACK_BLOCKS	4	/* what fits 40 bytes of options */
+#define XTCPOPT_TIMESTAMP	8	/* RFC 7323 */
+#define XTCPOLEN_TIMESTAMP	10
+#define XTCPOLEN_TSTAMP_ALIGNED	12	/* NOP, NOP, kind 8: every segment */
 
 /* A block of sequence space, [start, end). */
 struct xtcp_sack_block {
@@ -62,17 +65,31 @@ struct xtcp_sack_block {
 /* Options to send with a segment, see options.c. */
 struct xtcp_out_options {
 	u16	mss;		/* 0: none */
-	u8	sack_perm:1;
+	u8	sack_perm:1,
+		ts:1;		/* a timestamps option, RFC 7323 */
 	u8	num_sacks;
+	u32	tsval;		/* TSval and TSecr, when ts */
+	u32	tsecr;
 	struct xtcp_sack_block sacks[XTCP_SACK_BLOCKS];
 };
 
 /* Options of a received segment. */
 struct xtcp_in_options {
 	u16	mss;		/* 0: none */
-	u8	sack_perm:1;
+	u8	sack_perm:1,
+		saw_ts:1;	/* a timestamps option: tsval, tsecr */
 	u8	num_sacks;
 	const u8 *sack;		/* the blocks, in the segment, unaligned */
+	u32	tsval;
+	u32	tsecr;
+};
+
+/* The timestamps option of the segment being processed (rtt.c). */
+struct xtcp_rx_ts {
+	u32	tsval;		/* SEG.TSval */
+	u32	tsecr;		/* SEG.TSecr */
+	u8	saw:1,		/* the segment carried the option */
+		rtt_taken:1;	/* its TSecr gave the RTT sample */
 };
 
 #define XTCP_DEFAULT_MSS	536	/* RFC 9293 3.7.1, when no option */
@@ -169,10 +186,20 @@ struct xtcp_sock {
 		fin_queued:1,	/* FIN is on the send queue */
 		sack_ok:1,	/* both ends sent SACK-permitted */
 		dsack_pending:1;	/* dsack goes with the next ACK */
+	u8	ts_ok:1,	/* both ends sent timestamps on SYN */
+		ts_syn_sent:1;	/* our SYN offered them */
 
 	u32	rto;		/* retransmission timeout, jiffies */
 	u32	srtt_us;	/* SRTT, RFC 6298; 0 before the first sample */
 	u32	rttvar_us;	/* RTTVAR, RFC 6298 */
+
+	/* Timestamps, RFC 7323 (rtt.c). */
+	u32	ts_offset;	/* TSval = millisecond clock + ts_offset */
+	u32	ts_recent;	/* TS.Recent */
+	u32	last_ack_sent;	/* Last.ACK.sent: RCV.NXT of our last ACK */
+	time64_t ts_recent_stamp;	/* seconds, when TS.Recent was taken */
+	struct xtcp_rx_ts rx_ts;
+
 	u32	total_retrans;
 	u32	sacked_out;	/* segments in flight marked SACKed */
 	u32	lost_out;	/* ... presumed lost */
@@ -336,6 +363,7 @@ enum {
 	XTCP_MIB_RACKREORDER,	/* connections that saw reordering */
 	XTCP_MIB_LOSTRETRANSMIT,	/* resends found lost (RACK) */
 	XTCP_MIB_DELAYEDACKS,	/* ACKs the delayed-ACK timer sent */
+	XTCP_MIB_PAWSESTAB,	/* segments PAWS rejected (RFC 7323 5) */
 	XTCP_MIB_MAX
 };
 
@@ -377,6 +405,7 @@ struct xtcp_sysctl {
 	int	sack;		/* offer SACK-permitted (RFC 2018) */
 	int	delayed_ack;	/* delay ACKs of in-order text (RFC 9293 3.8.6.3) */
 	int	delack_ms;	/* ... by at most this long */
+	int	timestamps;	/* offer timestamps (RFC 7323) */
 };
 
 /* Per network namespace state. */
@@ -575,6 +604,19 @@ void xtcp_tlp_ack(struct sock *sk, bool dsack);
 unsigned int xtcp_options_len(const struct xtcp_out_options *o);
 void xtcp_options_write(u8 *p, const struct xtcp_out_options *o);
 void xtcp_options_parse(const struct sk_buff *skb, struct xtcp_in_options *o);
+void xtcp_options_parse_ts(const struct sk_buff *skb, struct xtcp_rx_ts *ts);
+
+/* rtt.c: RTT and RTO (RFC 6298), timestamps and PAWS (RFC 7323) */
+void xtcp_rtt_sample(struct sock *sk, unsigned long sent);
+void xtcp_rtt_ts_ack(struct sock *sk);
+void xtcp_ts_syn_options(struct sock *sk, struct xtcp_out_options *o,
+			 u8 flags);
+void xtcp_ts_options(struct sock *sk, struct xtcp_out_options *o, u8 flags);
+unsigned int xtcp_ts_optlen(const struct xtcp_sock *xs);
+void xtcp_ts_take_syn(struct sock *sk, const struct xtcp_in_options *o);
+void xtcp_ts_rcv(struct sock *sk, const struct sk_buff *skb);
+bool xtcp_paws_reject(struct sock *sk, const struct sk_buff *skb);
+void xtcp_ts_update_recent(struct sock *sk, const struct sk_buff *skb);
 
 /* rst.c: resets */
 void xtcp_send_rst(struct sock *sk);

@@ -454,7 +454,9 @@ static void fz_build(struct fz *f, struct fz_frame *fr,
  * Option blocks, each with the MSS XTCP must then use towards the peer
  * (-1: either of the two MSS options in it): the MSS option if one is
  * found before anything malformed, else the RFC 9293 3.7.1 default of
- * 536; at least 88 and at most what the 1500-byte MTU allows.
+ * 536; at least 88 and at most what the 1500-byte MTU allows; less the
+ * 12 bytes of timestamps every segment then carries when the block has
+ * that option (XTCP uses them on the connection, RFC 7323).
  */
 struct fz_opt {
 	const char *name;
@@ -483,12 +485,33 @@ static const struct fz_opt fz_opts[] = {
 	{ "unknown then mss", { 99, 6, 1, 2, 3, 4, 2, 4, 0x03, 0xe8, 1, 1 },
 	  12, 1000 },
 	{ "ws, sack-perm, ts, mss", { 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0,
-				      0, 0, 2, 4, 0x03, 0xe8, 1 }, 20, 1000 },
+				      0, 0, 2, 4, 0x03, 0xe8, 1 }, 20,
+	  1000 - 12 },
 	{ "unknown length 0", { 99, 0, 2, 4, 0x03, 0xe8, 1, 1 }, 8, 536 },
 	{ "unknown runs off", { 99, 40, 2, 4, 0x03, 0xe8, 1, 1 }, 8, 536 },
 };
 
 #define FZ_N_OPTS	ARRAY_SIZE(fz_opts)
+
+/* Has @o a timestamps option before anything malformed? */
+static bool fz_opt_ts(const struct fz_opt *o)
+{
+	unsigned int i = 0;
+
+	while (i < o->len && o->b[i]) {
+		if (o->b[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= o->len || o->b[i + 1] < 2 ||
+		    i + o->b[i + 1] > o->len)
+			break;
+		if (o->b[i] == 8 && o->b[i + 1] == 10)
+			return true;
+		i += o->b[i + 1];
+	}
+	return false;
+}
 
 static void fz_random_opts(struct fz *f, struct fz_seg *s)
 {
@@ -517,7 +540,7 @@ static void fz_learn(struct fz *f, const struct peer_seg *s)
 	__u32 end;
 
 	/* Whatever XTCP sends, to any port, is well-formed. */
-	if (!s->csum_ok || (!peer_opts_only_sack(s) && !(s->flags & PEER_SYN))) {
+	if (!s->csum_ok || (!peer_opts_ok(s) && !(s->flags & PEER_SYN))) {
 		if (!f->bad_out++)
 			peer_log("XTCP sent %s",
 				 peer_seg_str(s, buf, sizeof(buf)));
@@ -1761,9 +1784,12 @@ TEST_F_TIMEOUT(fuzz, options__parsed_within_the_header, FZ_TIMEOUT)
 		fz_build(f, &fr, &s);
 		ASSERT_EQ(0, fz_send(f, &fr));
 		p->rcv_nxt = p->irs + 1;
+		/* Its ACK echoes the timestamps the SYN,ACK had. */
+		p->ts_ok = fz_opt_ts(o);
 		ASSERT_EQ(0, peer_expect(p, &r, PEER_ACK, p->iss + 1,
 					 p->rcv_nxt))
 			TH_LOG("options \"%s\" on SYN,ACK", o->name);
+		p->ts_ok = false;
 		EXPECT_EQ(0, fz_check_mss(fd, o)) TH_LOG("active");
 		fz_abort_fd(fd);
 		ASSERT_EQ(0, fz_sync(f, NULL));

@@ -461,6 +461,8 @@ TEST_F(ofo, sack_perm__sysctl)
 {
 	struct peer_seg s;
 
+	/* SACK-permitted in its own NOP, NOP word: no timestamps beside. */
+	ASSERT_EQ(0, xtcp_sysctl_set("timestamps", 0));
 	ASSERT_EQ(0, connect_syn(&self->p, XPORT, PPORT, &s));
 	EXPECT_EQ(PEER_SYN, s.flags);
 	EXPECT_TRUE(s.sack_perm);

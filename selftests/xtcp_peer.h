@@ -20,6 +20,13 @@
  * window XTCP advertised), so that a test reads like RFC 9293: it sends
  * <SEQ=p->rcv_nxt><ACK=p->snd_nxt> and expects <SEQ=SND.NXT><ACK=RCV.NXT>.
  *
+ * Timestamps (RFC 7323): the peer's SYN offers them only when p->ts is
+ * set, so by default no connection uses them.  When XTCP's SYN or SYN,ACK
+ * carried them too, p->ts_ok is set: every segment the peer sends then
+ * carries TSval p->ts_val and TSecr p->ts_recent (XTCP's latest TSval),
+ * and peer_check() wants one on every segment from XTCP but a RST, where
+ * without p->ts_ok it wants none.
+ *
  * Everything here is static inline: each *_test.c is built on its own.
  */
 #ifndef _XTCP_PEER_H
@@ -64,6 +71,7 @@
 #define PEER_DEF_ISS	0x10000000u	/* the peer's ISS (XTCP's IRS) */
 #define PEER_MSS	1460	/* MSS option the peer sends on SYN */
 #define PEER_BARRIER_PORT 9	/* nobody listens here: RST for anything */
+#define PEER_TS_VAL	1000	/* the peer's first TSval */
 
 /* One segment, as sent or as received. */
 struct peer_seg {
@@ -77,6 +85,10 @@ struct peer_seg {
 	bool	sack_perm;	/* SACK-permitted option (RFC 2018) */
 	unsigned int num_sacks;	/* SACK blocks, [start, end) each */
 	__u32	sacks[4][2];
+	bool	ts;		/* timestamps option (RFC 7323) */
+	bool	ts_want;	/* received: the connection has timestamps */
+	__u32	tsval;
+	__u32	tsecr;
 	unsigned int optlen;	/* bytes of options in the header */
 	bool	csum_ok;	/* both checksums verified (received) */
 	unsigned int len;	/* payload bytes */
@@ -101,6 +113,10 @@ struct xtcp_peer {
 	__u16	win;		/* window the peer advertises */
 	__u16	mss;		/* MSS option on the peer's SYN, 0: none */
 	bool	sack;		/* the peer's SYN offers SACK-permitted */
+	bool	ts;		/* the peer's SYN offers timestamps */
+	bool	ts_ok;		/* both SYNs had them: every segment has */
+	__u32	ts_val;		/* TSval the peer sends */
+	__u32	ts_recent;	/* XTCP's latest TSval, the peer's TSecr */
 	__u16	ip_id;
 	__u32	barrier;	/* sequence of barrier probes */
 
@@ -150,10 +166,11 @@ static inline const char *peer_seg_str(const struct peer_seg *s, char *buf,
 	char f[48];
 
 	snprintf(buf, size,
-		 "%u->%u <SEQ=%u><ACK=%u><CTL=%s> win %u len %u mss %u optlen %u%s",
+		 "%u->%u <SEQ=%u><ACK=%u><CTL=%s> win %u len %u mss %u optlen %u%s%s",
 		 s->sport, s->dport, s->seq, s->ack,
 		 peer_flags_str(s->flags, f, sizeof(f)), s->win, s->len,
-		 s->mss, s->optlen, s->csum_ok ? "" : " BAD CHECKSUM");
+		 s->mss, s->optlen, s->ts ? " TS" : "",
+		 s->csum_ok ? "" : " BAD CHECKSUM");
 	return buf;
 }
 
@@ -380,6 +397,7 @@ static inline int peer_make_world(struct xtcp_peer *p)
 	p->ifindex = if_nametoindex(PEER_IF);
 	p->win = PEER_DEF_WIN;
 	p->mss = PEER_MSS;
+	p->ts_val = PEER_TS_VAL;
 	p->irs = PEER_DEF_ISS;
 	p->rcv_nxt = p->irs;
 
@@ -484,11 +502,12 @@ static inline __u32 peer_get32(const unsigned char *b)
 static inline int peer_xmit(struct xtcp_peer *p, const struct peer_seg *s,
 			    bool bad_csum)
 {
-	unsigned char frame[PEER_ETH_LEN + PEER_IP_LEN + PEER_HDR_LEN + 4 +
+	unsigned char frame[PEER_ETH_LEN + PEER_IP_LEN + PEER_HDR_LEN + 40 +
 			    PEER_MAX_DATA];
 	unsigned char *ip = frame + PEER_ETH_LEN;
 	unsigned char *th = ip + PEER_IP_LEN;
-	unsigned int optlen = (s->mss ? 4 : 0) + (s->sack_perm ? 4 : 0) +
+	unsigned int optlen = (s->mss ? 4 : 0) +
+			      (s->ts ? 12 : s->sack_perm ? 4 : 0) +
 			      (s->num_sacks ? 4 + 8 * s->num_sacks : 0);
 	unsigned int hlen = PEER_HDR_LEN + optlen;
 	unsigned char *opt = th + PEER_HDR_LEN;
@@ -529,7 +548,16 @@ static inline int peer_xmit(struct xtcp_peer *p, const struct peer_seg *s,
 		peer_put16(opt + 2, s->mss);
 		opt += 4;
 	}
-	if (s->sack_perm) {
+	if (s->ts) {
+		/* SACK-permitted in the two bytes of NOPs, as Linux does */
+		opt[0] = s->sack_perm ? 4 : 1;
+		opt[1] = s->sack_perm ? 2 : 1;
+		opt[2] = 8;	/* kind timestamps */
+		opt[3] = 10;
+		peer_put32(opt + 4, s->tsval);
+		peer_put32(opt + 8, s->tsecr);
+		opt += 12;
+	} else if (s->sack_perm) {
 		opt[0] = 1;
 		opt[1] = 1;
 		opt[2] = 4;	/* kind SACK-permitted */
@@ -577,6 +605,12 @@ static inline void peer_seg_init(const struct xtcp_peer *p,
 		s->mss = p->mss;
 		s->sack_perm = p->sack;
 	}
+	/* RFC 7323 3.2: on the SYNs if offered, then on all but a RST. */
+	if ((flags & PEER_SYN) ? p->ts : p->ts_ok && !(flags & PEER_RST)) {
+		s->ts = true;
+		s->tsval = p->ts_val;
+		s->tsecr = (flags & PEER_ACK) ? p->ts_recent : 0;
+	}
 	s->len = len > PEER_MAX_DATA ? PEER_MAX_DATA : len;
 	if (data && s->len)
 		memcpy(s->data, data, s->len);
@@ -615,11 +649,14 @@ static inline void peer_close(struct xtcp_peer *p)
 
 /* ---- receiving ---------------------------------------------------------- */
 
-/* No options but SACK blocks, well formed (RFC 2018 3), if any. */
-static inline bool peer_opts_only_sack(const struct peer_seg *s)
+/*
+ * No options but SACK blocks (RFC 2018 3) and timestamps (RFC 7323 3),
+ * each behind two NOPs, if any.
+ */
+static inline bool peer_opts_ok(const struct peer_seg *s)
 {
-	return !s->optlen ||
-	       (s->num_sacks && s->optlen == 4 + 8 * s->num_sacks);
+	return s->optlen == (s->ts ? 12 : 0) +
+			    (s->num_sacks ? 4 + 8 * s->num_sacks : 0);
 }
 
 /*
@@ -679,6 +716,11 @@ static inline int peer_parse(const struct xtcp_peer *p,
 			s->mss = peer_get16(opt + i + 2);
 		if (opt[i] == 4 && opt[i + 1] == 2)
 			s->sack_perm = true;
+		if (opt[i] == 8 && opt[i + 1] == 10) {
+			s->ts = true;
+			s->tsval = peer_get32(opt + i + 2);
+			s->tsecr = peer_get32(opt + i + 6);
+		}
 		if (opt[i] == 5 && opt[i + 1] >= 10 &&
 		    (opt[i + 1] - 2) % 8 == 0 && opt[i + 1] <= 34) {
 			unsigned int b;
@@ -734,6 +776,11 @@ static inline void peer_learn(struct xtcp_peer *p, const struct peer_seg *s)
 
 	if (s->flags & PEER_RST)
 		return;
+	/* Timestamps are on if both SYNs carried them (RFC 7323 3.2). */
+	if (s->flags & PEER_SYN)
+		p->ts_ok = p->ts && s->ts;
+	if (s->ts && (p->ts_ok || (s->flags & PEER_SYN)))
+		p->ts_recent = s->tsval;
 	if ((__s32)(end - p->snd_nxt) > 0)
 		p->snd_nxt = end;
 	if (s->flags & PEER_ACK)
@@ -756,6 +803,7 @@ static inline int peer_recv(struct xtcp_peer *p, struct peer_seg *s,
 		if (peer_recv_any(p, s, left > 0 ? left : 0))
 			return -1;
 		if (s->dport == p->port) {
+			s->ts_want = p->ts_ok;
 			peer_learn(p, s);
 			return 0;
 		}
@@ -765,8 +813,9 @@ static inline int peer_recv(struct xtcp_peer *p, struct peer_seg *s,
 
 /*
  * Is @s <SEQ=@seq><ACK=@ack><CTL=@flags> (ACK compared only when @flags
- * has ACK), with good checksums, and no options unless it is a SYN?  0 if
- * so; else -1 and a log line.
+ * has ACK), with good checksums, and no options unless it is a SYN but
+ * SACK blocks and, where the connection has them (s->ts_want), but on a
+ * RST, timestamps?  0 if so; else -1 and a log line.
  */
 static inline int peer_check(const struct peer_seg *s, __u8 flags, __u32 seq,
 			     __u32 ack)
@@ -775,7 +824,9 @@ static inline int peer_check(const struct peer_seg *s, __u8 flags, __u32 seq,
 
 	if (s->flags != flags || s->seq != seq ||
 	    ((flags & PEER_ACK) && s->ack != ack) || !s->csum_ok ||
-	    (!peer_opts_only_sack(s) && !(flags & PEER_SYN))) {
+	    (!(flags & PEER_SYN) &&
+	     (!peer_opts_ok(s) ||
+	      s->ts != (s->ts_want && !(flags & PEER_RST))))) {
 		peer_log("got %s", peer_seg_str(s, got, sizeof(got)));
 		peer_log("expected <SEQ=%u><ACK=%u><CTL=%s>", seq, ack,
 			 peer_flags_str(flags, want, sizeof(want)));
@@ -955,17 +1006,22 @@ static inline int peer_listener(struct xtcp_peer *p, int port)
 	return fd;
 }
 
-/* XTCP's SYN and SYN,ACK carry one option: MSS = MTU 1500 - 40. */
+/* XTCP's SYN and SYN,ACK carry MSS = MTU 1500 - 40. */
 #define PEER_XTCP_MSS	1460
 
-/* XTCP's SYN options: MSS, and SACK-permitted in NOP, NOP, kind 4. */
+/*
+ * XTCP's SYN options: MSS, then SACK-permitted in NOP, NOP, kind 4, or
+ * timestamps in NOP, NOP, kind 8 (SACK-permitted in place of the NOPs
+ * when it has both, as Linux lays them out); TSecr 0 on a SYN.
+ */
 static inline int peer_check_syn_options(const struct peer_seg *s)
 {
-	if (s->optlen != 4 + (s->sack_perm ? 4 : 0) ||
-	    s->mss != PEER_XTCP_MSS) {
-		peer_log("SYN options: %u bytes, MSS %u%s; expected MSS %u",
+	if (s->optlen != 4 + (s->ts ? 12 : s->sack_perm ? 4 : 0) ||
+	    s->mss != PEER_XTCP_MSS ||
+	    (s->ts && !(s->flags & PEER_ACK) && s->tsecr)) {
+		peer_log("SYN options: %u bytes, MSS %u%s%s TSecr %u; expected MSS %u",
 			 s->optlen, s->mss, s->sack_perm ? ", SACK-permitted" : "",
-			 PEER_XTCP_MSS);
+			 s->ts ? ", TS" : "", s->tsecr, PEER_XTCP_MSS);
 		return -1;
 	}
 	return 0;

@@ -95,6 +95,14 @@ struct xtcp_info {
 	__u64	xtcpi_bytes_received;	/* payload bytes accepted in order */
 	__u32	xtcpi_snd_cwnd;		/* SND.CWND, in segments */
 	__u32	xtcpi_snd_ssthresh;	/* SSTHRESH, segments; ~0 unbounded */
+	__u32	xtcpi_srtt_us;		/* SRTT (RFC 6298), 0: no sample yet */
+	__u32	xtcpi_rttvar_us;	/* RTTVAR (RFC 6298) */
+	__u32	xtcpi_options;		/* XTCPI_OPT_* the handshake agreed */
+	__u32	xtcpi_ts_recent;	/* TS.Recent (RFC 7323 4.3) */
 };
+
+/* xtcpi_options bits, as TCP_INFO's tcpi_options. */
+#define XTCPI_OPT_TIMESTAMPS	1	/* RFC 7323 timestamps */
+#define XTCPI_OPT_SACK		2	/* RFC 2018 SACK */
 
 #endif /* _UAPI_LINUX_XTCP_H */
