@@ -44,11 +44,14 @@ static unsigned int xtcp_size_goal(const struct xtcp_sock *xs)
 	return xs->mss;
 }
 
+#define XTCP_BACKLOG_EVERY	16	/* segments queued between flushes */
+
 int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
 	struct sock *sk = sock->sk;
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	int flags = msg->msg_flags;
+	unsigned int segs = 0;
 	size_t copied = 0;
 	long timeo;
 	int err = 0;
@@ -105,6 +108,13 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		xtcp_queue_data(sk, skb);
 		copied += seglen;
 		xtcp_push(sk);
+		/*
+		 * Segments that came while we own the socket wait in its
+		 * backlog, which is bounded: take the ACKs in now and then
+		 * rather than let a long send overflow it (as TCP does).
+		 */
+		if (!(++segs % XTCP_BACKLOG_EVERY))
+			sk_flush_backlog(sk);
 	}
 	release_sock(sk);
 	return copied;
@@ -179,6 +189,10 @@ int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 
 	while (copied < len) {
 		struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
+
+		/* What waits in the backlog first, before stopping short. */
+		if (!skb && sk_flush_backlog(sk))
+			continue;
 
 		if (skb && (flags & MSG_PEEK)) {
 			err = xtcp_peek(sk, msg, len);
