@@ -50,9 +50,12 @@ check: setup
 # module is rebuilt against it, so run "make" again before loading it on
 # the stock kernel ("make check" does).
 # The debug kernel runs every program at full scale: 200,000 fuzz frames
-# and 2000 close races (XTCP_FUZZ_SEGMENTS, XTCP_RACE_ITERS to change it).
+# and 2000 close races (XTCP_FUZZ_SEGMENTS, XTCP_RACE_ITERS to change it);
+# link_test moves 8M each way, not 64M: KASAN makes every byte dear, and
+# the tier looks for memory and lock faults, not speed (XTCP_LINK_BYTES).
 DEBUG_VM := VM_MEMORY=4G VM_TIMEOUT=$${VM_TIMEOUT:-3600} \
-	XTCP_TEST_TIMEOUT=$${XTCP_TEST_TIMEOUT:-900}
+	XTCP_TEST_TIMEOUT=$${XTCP_TEST_TIMEOUT:-900} \
+	XTCP_LINK_BYTES=$${XTCP_LINK_BYTES:-8M}
 
 check-debug: setup
 	$(MAKE) tools selftests
