@@ -66,6 +66,21 @@ static void xtcp_fill_cb(struct sk_buff *skb)
 	__skb_pull(skb, doff);
 }
 
+/*
+ * How much the backlog of an owned socket may hold, counted with its
+ * receive queues (sk_add_backlog()).  Its length is reset only when the
+ * owner has run all of it, so a backlog being run and the receive queue
+ * may each reach the receive buffer: room for both, half the send buffer
+ * for ACKs, and some slack, as TCP allows.
+ */
+static u32 xtcp_backlog_limit(const struct sock *sk)
+{
+	u64 limit = 2ULL * READ_ONCE(sk->sk_rcvbuf) +
+		    (u32)READ_ONCE(sk->sk_sndbuf) / 2 + SZ_64K;
+
+	return min_t(u64, limit, UINT_MAX);
+}
+
 int xtcp_v4_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
@@ -150,8 +165,7 @@ process:
 			xtcp_send_ack(sk);
 			kfree_skb(skb);
 		}
-	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-					   READ_ONCE(sk->sk_sndbuf))) {
+	} else if (sk_add_backlog(sk, skb, xtcp_backlog_limit(sk))) {
 		XTCP_INC_STATS(net, XTCP_MIB_BACKLOGDROPS);
 		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
 	}

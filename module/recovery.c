@@ -22,6 +22,10 @@
  * Undo.  If a D-SACK (RFC 2883, RFC 3708) reports that every segment
  * resent in an episode had arrived anyway, the loss was not one: the
  * window goes back to what it was before the episode, as Linux does.
+ * With timestamps, a timeout is found needless sooner (Eifel, RFC 3522):
+ * the first ACK after it echoes a TSval older than the resend, so it
+ * answers the original, which was only late.  Then the window comes back
+ * and sending goes on where it was (RFC 4015's response, as Linux).
  */
 
 #include <linux/kernel.h>
@@ -177,6 +181,26 @@ static void xtcp_end_episode(struct sock *sk)
 	xtcp_try_undo(sk);
 }
 
+/* RFC 3522 3.2: does the first ACK after the timeout answer the original? */
+static bool xtcp_eifel_spurious(const struct xtcp_sock *xs)
+{
+	return xs->ts_ok && xs->rx_ts.saw && xs->rx_ts.tsecr &&
+	       xtcp_before(xs->rx_ts.tsecr, xs->undo_tsval);
+}
+
+/* The timeout was needless: undo it all. */
+static void xtcp_undo_timeout(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->snd_cwnd = max(xs->snd_cwnd, xs->prior_cwnd);
+	xs->snd_ssthresh = max(xs->snd_ssthresh, xs->prior_ssthresh);
+	xtcp_unmark_lost(sk);
+	xs->undo_armed = 0;
+	xs->ca_state = XTCP_CA_OPEN;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SPURIOUSRTOS);
+}
+
 /* What one acceptable ACK told the sender, after the scoreboard took it. */
 void xtcp_recovery_on_ack(struct sock *sk, const struct xtcp_ack_sample *s)
 {
@@ -196,6 +220,13 @@ void xtcp_recovery_on_ack(struct sock *sk, const struct xtcp_ack_sample *s)
 
 	switch (xs->ca_state) {
 	case XTCP_CA_LOSS:
+		if (xs->eifel_pending && s->acked) {
+			xs->eifel_pending = 0;
+			if (xs->undo_armed && xtcp_eifel_spurious(xs)) {
+				xtcp_undo_timeout(sk);
+				break;
+			}
+		}
 		if (xs->sack_ok && xs->retrans_out)
 			xtcp_rack_detect_lost(sk);
 		if (!xtcp_before(xs->snd_una, xs->high_seq))
@@ -249,8 +280,12 @@ void xtcp_recovery_on_timeout(struct sock *sk)
 	}
 	episode = xs->ca_state < XTCP_CA_RECOVERY ||
 		  (xs->ca_state == XTCP_CA_LOSS && !xs->retries);
-	if (episode)
+	if (episode) {
 		xtcp_undo_init(xs, true);
+		/* The resend that follows carries at least this TSval. */
+		xs->undo_tsval = xtcp_ts_now(xs);
+		xs->eifel_pending = xs->ts_ok;
+	}
 	xtcp_cong_on_timeout(sk, episode);
 	xs->high_seq = xs->snd_nxt;
 	xs->ca_state = XTCP_CA_LOSS;

@@ -36,6 +36,12 @@ static u32 xtcp_ts_clock(const struct xtcp_sock *xs)
 	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC) + xs->ts_offset;
 }
 
+/* TSval of a segment sent now; 0 without timestamps. */
+u32 xtcp_ts_now(const struct xtcp_sock *xs)
+{
+	return xs->ts_ok ? xtcp_ts_clock(xs) : 0;
+}
+
 static u32 xtcp_ts_offset(const struct sock *sk)
 {
 	static siphash_aligned_key_t ts_key;

@@ -171,6 +171,25 @@ void xtcp_skb_rexmit_lost(struct sock *sk, struct sk_buff *skb)
 	xtcp_sk(sk)->retrans_out--;
 }
 
+/*
+ * A timeout proved needless (recovery.c): nothing is presumed lost, and
+ * what the timeout rewound is in flight still, so sending goes on from
+ * SND.NXT.
+ */
+void xtcp_unmark_lost(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	for (skb = xtcp_sent_next(sk, NULL); skb; skb = xtcp_sent_next(sk, skb))
+		XTCP_SKB_CB(skb)->lost = 0;
+	xs->lost_out = 0;
+	while ((skb = xs->send_head) &&
+	       !xtcp_after(XTCP_SKB_CB(skb)->end_seq, xs->snd_nxt))
+		xs->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				NULL : skb->next;
+}
+
 /* @skb, sent before, goes out again. */
 void xtcp_skb_resent(struct sock *sk, struct sk_buff *skb)
 {

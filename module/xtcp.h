@@ -210,6 +210,7 @@ struct xtcp_sock {
 	u8	ca_state;	/* XTCP_CA_* */
 	u8	undo_armed:1,	/* the episode may still prove needless */
 		undo_loss:1,	/* ... and it began with a timeout */
+		eifel_pending:1,	/* the timeout's first ACK is to come */
 		rtx_probe:1,	/* rtx_timer is the probe timeout (tlp.c) */
 		tlp_retrans:1;	/* the probe out was a resend */
 	u32	tlp_high_seq;	/* SND.NXT after the probe, 0 if none */
@@ -229,6 +230,7 @@ struct xtcp_sock {
 	u32	prior_ssthresh;	/* for undo */
 	u32	undo_marker;	/* SND.UNA when it began */
 	u32	undo_retrans;	/* resends not yet reported needless */
+	u32	undo_tsval;	/* TSval when the timeout resent */
 	u32	prr_delivered;	/* RFC 6937: delivered since it began */
 	u32	prr_out;	/* ... and sent */
 	u32	recover_fs;	/* ... RecoverFS, in segments */
@@ -362,6 +364,7 @@ enum {
 	XTCP_MIB_TLPRECOVERY,	/* ... that repaired a loss */
 	XTCP_MIB_RACKREORDER,	/* connections that saw reordering */
 	XTCP_MIB_LOSTRETRANSMIT,	/* resends found lost (RACK) */
+	XTCP_MIB_SPURIOUSRTOS,	/* timeouts Eifel found needless */
 	XTCP_MIB_DELAYEDACKS,	/* ACKs the delayed-ACK timer sent */
 	XTCP_MIB_PAWSESTAB,	/* segments PAWS rejected (RFC 7323 5) */
 	XTCP_MIB_MAX
@@ -547,6 +550,7 @@ void xtcp_sack_timeout(struct sock *sk);
 void xtcp_mark_lost(struct sock *sk);
 void xtcp_skb_mark_lost(struct sock *sk, struct sk_buff *skb);
 void xtcp_skb_rexmit_lost(struct sock *sk, struct sk_buff *skb);
+void xtcp_unmark_lost(struct sock *sk);
 void xtcp_skb_acked(struct sock *sk, struct sk_buff *skb);
 void xtcp_skb_resent(struct sock *sk, struct sk_buff *skb);
 
@@ -609,6 +613,7 @@ void xtcp_options_parse_ts(const struct sk_buff *skb, struct xtcp_rx_ts *ts);
 /* rtt.c: RTT and RTO (RFC 6298), timestamps and PAWS (RFC 7323) */
 void xtcp_rtt_sample(struct sock *sk, unsigned long sent);
 void xtcp_rtt_ts_ack(struct sock *sk);
+u32 xtcp_ts_now(const struct xtcp_sock *xs);
 void xtcp_ts_syn_options(struct sock *sk, struct xtcp_out_options *o,
 			 u8 flags);
 void xtcp_ts_options(struct sock *sk, struct xtcp_out_options *o, u8 flags);

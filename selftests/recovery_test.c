@@ -20,6 +20,10 @@
  *   duplicate ACK comes, and the probe timeout (about two round trips,
  *   plus 200 ms for a lone segment) resends it long before the RTO.
  *
+ * - spurious__*: RFC 3522, RFC 4015.  With timestamps, the first ACK
+ *   after a timeout that echoes the original's TSval shows the timeout
+ *   was needless: the window comes back, nothing else is resent.
+ *
  * XTCP's socket is on 10.0.0.1:XPORT, the peer on 10.0.0.2:PPORT.
  */
 #include <netinet/in.h>
@@ -321,6 +325,92 @@ TEST_F(tail, dsacked__no_reduction)
 	ASSERT_EQ(0, peer_expect_none(&self->p));
 	EXPECT_EQ(repaired, XTCP_COUNTER("TlpRecovery"));
 	EXPECT_EQ(~0U, ssthresh(self->fd));
+}
+
+/*
+ * Ten segments, all of which arrive, but their ACK is late: the timeout
+ * (300 ms) resends the first.  first_tsval is the original's TSval.
+ */
+FIXTURE(spurious) {
+	struct xtcp_peer p;
+	int lfd, fd;
+	__u32 una, first_tsval;
+};
+
+FIXTURE_SETUP(spurious)
+{
+	struct peer_seg s;
+	int i;
+
+	self->lfd = -1;
+	self->fd = -1;
+	ASSERT_EQ(0, peer_setup(&self->p));
+	ASSERT_EQ(0, xtcp_sysctl_set("rto_init_ms", 300));
+	ASSERT_EQ(0, xtcp_sysctl_set("rto_min_ms", 300));
+	self->p.sack = true;
+	self->p.ts = true;
+	self->fd = peer_open_sender(&self->p, XPORT, PPORT, SEG, IW * SEG,
+				    &self->lfd);
+	ASSERT_LE(0, self->fd);
+	self->una = self->p.snd_nxt;
+	for (i = 0; i < IW; i++) {
+		ASSERT_EQ(0, peer_recv(&self->p, &s, PEER_REPLY_MS));
+		ASSERT_EQ(self->una + i * SEG, s.seq);
+		ASSERT_TRUE(s.ts);
+		if (!i)
+			self->first_tsval = s.tsval;
+	}
+	/*
+	 * The timeout: the first again, with a later TSval; a loss probe of
+	 * the last (tlp.c) comes before it.
+	 */
+	ASSERT_EQ(0, peer_recv(&self->p, &s, 3000));
+	if (s.seq == self->una + (IW - 1) * SEG)
+		ASSERT_EQ(0, peer_recv(&self->p, &s, 3000));
+	ASSERT_EQ(self->una, s.seq);
+	ASSERT_NE(self->first_tsval, s.tsval);
+}
+
+FIXTURE_TEARDOWN(spurious)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->lfd >= 0)
+		close(self->lfd);
+	peer_close(&self->p);
+}
+
+/* The peer ACKs everything, echoing @tsecr. */
+static int ack_all_echo(struct _test_data_spurious *self, __u32 tsecr)
+{
+	struct peer_seg a;
+
+	peer_seg_init(&self->p, &a, PEER_ACK, self->p.rcv_nxt,
+		      self->una + IW * SEG, NULL, 0);
+	a.tsecr = tsecr;
+	return peer_xmit(&self->p, &a, false);
+}
+
+/* The ACK echoes the original: Eifel undoes the timeout. */
+TEST_F(spurious, original_echoed__undone)
+{
+	long long undone = XTCP_COUNTER("SpuriousRtos");
+
+	ASSERT_EQ(0, ack_all_echo(self, self->first_tsval));
+	ASSERT_EQ(0, peer_expect_none(&self->p));
+	EXPECT_EQ(undone + 1, XTCP_COUNTER("SpuriousRtos"));
+	EXPECT_LE(IW, cwnd(self->fd));
+	EXPECT_EQ(~0U, ssthresh(self->fd));
+}
+
+/* The ACK echoes the resend: the timeout stands. */
+TEST_F(spurious, resend_echoed__kept)
+{
+	long long undone = XTCP_COUNTER("SpuriousRtos");
+
+	ASSERT_EQ(0, ack_all_echo(self, self->p.ts_recent));
+	EXPECT_EQ(undone, XTCP_COUNTER("SpuriousRtos"));
+	EXPECT_EQ(IW / 2, ssthresh(self->fd));
 }
 
 TEST_HARNESS_MAIN
