@@ -36,6 +36,8 @@ void xtcp_cong_init(struct sock *sk)
 	xs->ca_state = XTCP_CA_OPEN;
 	xs->undo_armed = 0;
 	xs->tlp_high_seq = 0;
+	xs->reordering = XTCP_DUPTHRESH;
+	xs->rack_reo_steps = 1;
 }
 
 /* RFC 6675's pipe: sent, neither SACKed nor lost, or resent. */

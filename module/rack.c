@@ -32,6 +32,42 @@ static bool xtcp_us_after(u32 a, u32 b)
 	return (s32)(a - b) > 0;
 }
 
+/* A segment was delivered @distance bytes below the highest delivered. */
+static void xtcp_rack_reordered(struct sock *sk, u32 distance)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 segs = DIV_ROUND_UP(distance, max_t(u32, xs->mss, 1));
+
+	if (!xs->rack_reordering)
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RACKREORDER);
+	xs->rack_reordering = 1;
+	if (segs > xs->reordering)
+		xs->reordering = min_t(u32, segs, XTCP_MAX_REORDERING);
+}
+
+/* A D-SACK: widen the reordering window, once per round trip. */
+void xtcp_rack_dsack(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->rack_reo_persist = 16;
+	if (time_before(jiffies, xs->rack_dsack_stamp +
+				 usecs_to_jiffies(xs->srtt_us)))
+		return;
+	xs->rack_dsack_stamp = jiffies;
+	if (xs->rack_reo_steps < U8_MAX)
+		xs->rack_reo_steps++;
+}
+
+/* A recovery began: 16 in a row without a D-SACK shrink the window back. */
+void xtcp_rack_recovery(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->rack_reo_persist && !--xs->rack_reo_persist)
+		xs->rack_reo_steps = 1;
+}
+
 /*
  * @skb was just delivered, ACKed or SACKed (RFC 8985 6.2 step 2).  A
  * resend delivered sooner than the minimum RTT after it went can only be
@@ -48,12 +84,8 @@ void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb, u32 now)
 			xs->rack_min_rtt_us = max(rtt, 1U);
 		/* Step 3: delivered below what was delivered before. */
 		if (xs->rack_fack_valid &&
-		    xtcp_before(cb->end_seq, xs->rack_fack)) {
-			if (!xs->rack_reordering)
-				XTCP_INC_STATS(sock_net(sk),
-					       XTCP_MIB_RACKREORDER);
-			xs->rack_reordering = 1;
-		}
+		    xtcp_before(cb->end_seq, xs->rack_fack))
+			xtcp_rack_reordered(sk, xs->rack_fack - cb->seq);
 	} else if (rtt < xs->rack_min_rtt_us) {
 		return;
 	}
@@ -76,7 +108,7 @@ static u32 xtcp_rack_reo_wnd(const struct xtcp_sock *xs)
 {
 	if (!xs->rack_reordering)
 		return 0;
-	return min(xs->rack_min_rtt_us / 4, xs->srtt_us);
+	return min(xs->rack_min_rtt_us / 4 * xs->rack_reo_steps, xs->srtt_us);
 }
 
 /*

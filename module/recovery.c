@@ -32,8 +32,6 @@
 
 #include "xtcp.h"
 
-#define XTCP_DUPTHRESH	3	/* RFC 5681 2, RFC 6675 2 */
-
 /*
  * Without SACK, a duplicate ACK counts one more segment out of the
  * network; at least one in flight is not (the hole).
@@ -72,7 +70,7 @@ static void xtcp_sack_detect_lost(struct sock *sk)
 
 	if (xs->sacked_out || xs->retrans_out)
 		xtcp_rack_detect_lost(sk);
-	if (xs->sacked_out < XTCP_DUPTHRESH)
+	if (xs->sacked_out < xs->reordering)
 		return;
 	skb_queue_reverse_walk(&sk->sk_write_queue, skb) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -81,7 +79,7 @@ static void xtcp_sack_detect_lost(struct sock *sk)
 			continue;
 		if (cb->sacked)
 			above++;
-		else if (above >= XTCP_DUPTHRESH)
+		else if (above >= xs->reordering)
 			xtcp_skb_mark_lost(sk, skb);
 	}
 }
@@ -118,6 +116,7 @@ static void xtcp_enter_recovery(struct sock *sk)
 	xs->recover_fs = max(xs->packets_out, 1U);
 	xs->snd_cwnd_cnt = 0;
 	xs->ca_state = XTCP_CA_RECOVERY;
+	xtcp_rack_recovery(sk);
 	XTCP_INC_STATS(sock_net(sk), xs->sack_ok ? XTCP_MIB_SACKRECOVERY :
 						   XTCP_MIB_RENORECOVERY);
 	xtcp_head_lost(sk);
@@ -247,7 +246,7 @@ void xtcp_recovery_on_ack(struct sock *sk, const struct xtcp_ack_sample *s)
 	default:
 		if (xs->sack_ok)
 			xtcp_sack_detect_lost(sk);
-		if (xs->lost_out || xs->sacked_out >= XTCP_DUPTHRESH) {
+		if (xs->lost_out || xs->sacked_out >= xs->reordering) {
 			xtcp_enter_recovery(sk);
 			xtcp_prr(sk, delivered);
 			break;
@@ -301,6 +300,7 @@ void xtcp_recovery_dsack(struct sock *sk, u32 start, u32 end)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 segs;
 
+	xtcp_rack_dsack(sk);
 	if (!xs->undo_armed || xtcp_before(start, xs->undo_marker) ||
 	    !xtcp_before(start, end))
 		return;

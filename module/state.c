@@ -416,7 +416,9 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 			xs->send_head = skb_queue_is_last(&sk->sk_write_queue,
 							  skb) ? NULL : skb->next;
 		xtcp_skb_acked(sk, skb);
-		xtcp_rack_delivered(sk, skb, now);
+		/* A SACKed one was delivered when it was SACKed. */
+		if (!cb->sacked)
+			xtcp_rack_delivered(sk, skb, now);
 		if (!(cb->flags & XTCP_FLAG_SYN)) {
 			acked++;
 			*delivered += !cb->sacked;

@@ -222,6 +222,10 @@ struct xtcp_sock {
 	u32	rack_rtt_us;	/* the round trip it took */
 	u32	rack_min_rtt_us;	/* the least round trip seen */
 	u32	rack_fack;	/* the highest end delivered */
+	u16	reordering;	/* DupThresh: how far the peer reorders */
+	u8	rack_reo_steps;	/* reordering window, in min RTT / 4 */
+	u8	rack_reo_persist;	/* recoveries before it shrinks back */
+	unsigned long rack_dsack_stamp;	/* jiffies of the last widening */
 	u8	rack_valid:1,
 		rack_fack_valid:1,
 		rack_reordering:1;	/* the peer has shown reordering */
@@ -573,6 +577,8 @@ void xtcp_cong_on_timeout(struct sock *sk, bool cut_ssthresh);
 int xtcp_ssthresh_shown(const struct xtcp_sock *xs);
 
 /* recovery.c: loss detection and fast recovery */
+#define XTCP_DUPTHRESH		3	/* RFC 5681 2, RFC 6675 2 */
+#define XTCP_MAX_REORDERING	300	/* as Linux's tcp_max_reordering */
 enum {
 	XTCP_CA_OPEN,		/* no loss suspected */
 	XTCP_CA_DISORDER,	/* SACKs or duplicate ACKs, no loss yet */
@@ -598,6 +604,8 @@ void xtcp_retransmit_lost(struct sock *sk);
 u32 xtcp_clock_us(void);
 void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb, u32 now);
 void xtcp_rack_detect_lost(struct sock *sk);
+void xtcp_rack_dsack(struct sock *sk);
+void xtcp_rack_recovery(struct sock *sk);
 
 /* tlp.c: tail loss probe */
 unsigned long xtcp_tlp_timeout(const struct sock *sk);
