@@ -8,9 +8,16 @@
  * segment that was delivered (ACKed or SACKed) and the round trip it
  * took; a segment sent before it, not delivered one round trip and a
  * reordering window after it was sent, is lost, whether it is an
- * original or a resend.  The reordering window is zero until the peer
- * shows reordering (a segment delivered below one delivered before),
- * then a quarter of the minimum RTT, at most SRTT (RFC 8985 6.2 step 4).
+ * original or a resend.
+ *
+ * The reordering window (RFC 8985 6.2 step 4) is a quarter of the least
+ * RTT seen, one more quarter for each round trip in which a D-SACK
+ * showed a resend needless, at most SRTT; 16 recoveries without a D-SACK
+ * shrink it back.  Until the peer has shown reordering (a segment
+ * delivered below one delivered before), it is zero once a loss is
+ * certain.  How far below the highest it was delivered also raises
+ * DupThresh for IsLost (recovery.c), up to 300 segments, as Linux's
+ * tp->reordering.
  *
  * Losses that RACK would find only later (inside the reordering window)
  * are left to the next ACK, the loss probe or the timeout: there is no
@@ -103,10 +110,14 @@ void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb, u32 now)
 	}
 }
 
-/* RFC 8985 6.2 step 4. */
+/*
+ * RFC 8985 6.2 step 4: until the peer has shown reordering, none is
+ * waited for once a loss is certain (in recovery, or DupThresh SACKed).
+ */
 static u32 xtcp_rack_reo_wnd(const struct xtcp_sock *xs)
 {
-	if (!xs->rack_reordering)
+	if (!xs->rack_reordering && (xs->ca_state >= XTCP_CA_RECOVERY ||
+				     xs->sacked_out >= xs->reordering))
 		return 0;
 	return min(xs->rack_min_rtt_us / 4 * xs->rack_reo_steps, xs->srtt_us);
 }
