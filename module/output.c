@@ -169,7 +169,8 @@ int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
 	if (!copy)
 		return -ENOBUFS;
 	cb->sent = jiffies;
-	cb->xmit_us = xtcp_clock_us();
+	cb->xmit_us = xtcp_sk(sk)->in_burst ? xtcp_sk(sk)->burst_us :
+					      xtcp_clock_us();
 	return xtcp_transmit(sk, copy, cb->seq, cb->flags);
 }
 
@@ -242,6 +243,13 @@ void xtcp_push(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb;
 
+	/*
+	 * One send time for the whole burst, as TCP's tcp_mstamp: RACK
+	 * (rack.c) then orders its segments by sequence, not by the
+	 * microseconds it took to emit them.
+	 */
+	xs->burst_us = xtcp_clock_us();
+	xs->in_burst = 1;
 	/* What is presumed lost goes before new data (RFC 6675 NextSeg). */
 	xtcp_retransmit_lost(sk);
 	while ((skb = xs->send_head)) {
@@ -279,6 +287,7 @@ void xtcp_push(struct sock *sk)
 		if (err)
 			break;
 	}
+	xs->in_burst = 0;
 	/* Retransmission, or probing a zero window (RFC 9293 3.8.6.1). */
 	if (!skb_queue_empty(&sk->sk_write_queue))
 		xtcp_arm_rtx(sk);

@@ -214,13 +214,31 @@ static bool xtcp_ts_recent_stale(const struct xtcp_sock *xs)
  * duplicate, to be dropped with an ACK, unless TS.Recent is stale or the
  * segment is a RST (those are judged by their sequence number alone).
  */
+/*
+ * A duplicate ACK overtaken by a later one is old, yet not a wrapped
+ * sequence: it is no text, at RCV.NXT, for SND.UNA, the window as it
+ * was, and older by less than an RTO.  Its SACK blocks are news: let it
+ * through PAWS, as Linux does (tcp_disordered_ack()).
+ */
+static bool xtcp_disordered_ack(const struct sock *sk,
+				const struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+
+	return (cb->flags & XTCP_FLAG_ACK) && cb->seq == cb->end_seq &&
+	       cb->seq == xs->rcv_nxt && cb->ack_seq == xs->snd_una &&
+	       cb->window == xs->snd_wnd &&
+	       xs->ts_recent - xs->rx_ts.tsval <= jiffies_to_msecs(xs->rto);
+}
+
 bool xtcp_paws_reject(struct sock *sk, const struct sk_buff *skb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	if (!xs->rx_ts.saw || (XTCP_SKB_CB(skb)->flags & XTCP_FLAG_RST) ||
 	    (s32)(xs->rx_ts.tsval - xs->ts_recent) >= 0 ||
-	    xtcp_ts_recent_stale(xs))
+	    xtcp_ts_recent_stale(xs) || xtcp_disordered_ack(sk, skb))
 		return false;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PAWSESTAB);
 	return true;

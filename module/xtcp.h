@@ -226,7 +226,9 @@ struct xtcp_sock {
 	u8	rack_reo_steps;	/* reordering window, in min RTT / 4 */
 	u8	rack_reo_persist;	/* recoveries before it shrinks back */
 	unsigned long rack_dsack_stamp;	/* jiffies of the last widening */
-	u8	rack_valid:1,
+	u32	burst_us;	/* send time of the burst xtcp_push() sends */
+	u8	in_burst:1,	/* ... while it sends it */
+		rack_valid:1,
 		rack_fack_valid:1,
 		rack_reordering:1;	/* the peer has shown reordering */
 	u32	high_seq;	/* RecoveryPoint: SND.NXT when it began */

@@ -349,8 +349,9 @@ FIXTURE_SETUP(spurious)
 	ASSERT_EQ(0, xtcp_sysctl_set("rto_min_ms", 300));
 	self->p.sack = true;
 	self->p.ts = true;
-	self->fd = peer_open_sender(&self->p, XPORT, PPORT, SEG, IW * SEG,
-				    &self->lfd);
+	/* Segments of SEG bytes beside the 12 of the option. */
+	self->fd = peer_open_sender(&self->p, XPORT, PPORT, SEG + 12,
+				    IW * SEG, &self->lfd);
 	ASSERT_LE(0, self->fd);
 	self->una = self->p.snd_nxt;
 	for (i = 0; i < IW; i++) {
