@@ -38,8 +38,8 @@ static struct sk_buff *xtcp_sent_next(struct sock *sk, struct sk_buff *skb)
 static u32 xtcp_sack_mark(struct sock *sk, u32 start, u32 end)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 newly = 0, now = xtcp_clock_us();
 	struct sk_buff *skb;
+	u32 newly = 0;
 
 	for (skb = xtcp_sent_next(sk, NULL); skb; skb = xtcp_sent_next(sk, skb)) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -52,7 +52,7 @@ static u32 xtcp_sack_mark(struct sock *sk, u32 start, u32 end)
 			cb->sacked = 1;
 			xs->sacked_out++;
 			newly++;
-			xtcp_rack_delivered(sk, skb, now);
+			xtcp_rack_delivered(sk, skb);
 			/* Neither lost nor in flight again any more. */
 			if (cb->lost) {
 				cb->lost = 0;

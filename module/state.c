@@ -398,9 +398,9 @@ bool xtcp_state_close(struct sock *sk)
 static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 acked = 0, now = xtcp_clock_us();
 	struct sk_buff *skb;
 	bool freed = false;
+	u32 acked = 0;
 
 	xtcp_rtt_ts_ack(sk);
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
@@ -418,7 +418,7 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 		xtcp_skb_acked(sk, skb);
 		/* A SACKed one was delivered when it was SACKed. */
 		if (!cb->sacked)
-			xtcp_rack_delivered(sk, skb, now);
+			xtcp_rack_delivered(sk, skb);
 		if (!(cb->flags & XTCP_FLAG_SYN)) {
 			acked++;
 			*delivered += !cb->sacked;
@@ -446,6 +446,7 @@ static void xtcp_ack_of_syn(struct sock *sk, u32 ack)
 {
 	u32 delivered = 0;
 
+	xtcp_rack_ack_clock(sk);
 	xtcp_clean_rtx_queue(sk, ack, &delivered);
 }
 
@@ -766,6 +767,7 @@ static bool xtcp_ack_synchronized(struct sock *sk, struct sk_buff *skb)
 		xtcp_send_challenge_ack(sk);
 		return false;
 	}
+	xtcp_rack_ack_clock(sk);
 	sample.dupack = xtcp_is_dupack(sk, skb);
 	if (xtcp_after(cb->ack_seq, xs->snd_una))
 		sample.acked = xtcp_clean_rtx_queue(sk, cb->ack_seq,

@@ -222,6 +222,7 @@ struct xtcp_sock {
 	u32	rack_rtt_us;	/* the round trip it took */
 	u32	rack_min_rtt_us;	/* the least round trip seen */
 	u32	rack_fack;	/* the highest end delivered */
+	u32	rack_now_us;	/* "now" for the ACK being processed */
 	u16	reordering;	/* DupThresh: how far the peer reorders */
 	u8	rack_reo_steps;	/* reordering window, in min RTT / 4 */
 	u8	rack_reo_persist;	/* recoveries before it shrinks back */
@@ -604,7 +605,8 @@ void xtcp_retransmit_lost(struct sock *sk);
 
 /* rack.c: time-based loss detection */
 u32 xtcp_clock_us(void);
-void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb, u32 now);
+void xtcp_rack_ack_clock(struct sock *sk);
+void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb);
 void xtcp_rack_detect_lost(struct sock *sk);
 void xtcp_rack_dsack(struct sock *sk);
 void xtcp_rack_recovery(struct sock *sk);
