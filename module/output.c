@@ -233,6 +233,30 @@ static bool xtcp_fits_window(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * One send time for a burst, as TCP's tcp_mstamp: RACK (rack.c) then
+ * orders its segments by sequence, not by the microseconds a slow host
+ * takes to emit them.  A burst is what xtcp_push() sends, or all that a
+ * sendmsg() call sends without sleeping.  Returns whether this call
+ * began it, and so must end it.
+ */
+bool xtcp_burst_begin(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->in_burst)
+		return false;
+	xs->burst_us = xtcp_clock_us();
+	xs->in_burst = 1;
+	return true;
+}
+
+void xtcp_burst_end(struct sock *sk, bool began)
+{
+	if (began)
+		xtcp_sk(sk)->in_burst = 0;
+}
+
+/*
  * Send the unsent part of the queue as far as the peer's window allows.
  * A segment that the local stack fails to send (no route, a full qdisc)
  * counts as sent and lost: the retransmission timer recovers it, and
@@ -241,15 +265,9 @@ static bool xtcp_fits_window(struct sock *sk, struct sk_buff *skb)
 void xtcp_push(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool burst = xtcp_burst_begin(sk);
 	struct sk_buff *skb;
 
-	/*
-	 * One send time for the whole burst, as TCP's tcp_mstamp: RACK
-	 * (rack.c) then orders its segments by sequence, not by the
-	 * microseconds it took to emit them.
-	 */
-	xs->burst_us = xtcp_clock_us();
-	xs->in_burst = 1;
 	/* What is presumed lost goes before new data (RFC 6675 NextSeg). */
 	xtcp_retransmit_lost(sk);
 	while ((skb = xs->send_head)) {
@@ -287,7 +305,7 @@ void xtcp_push(struct sock *sk)
 		if (err)
 			break;
 	}
-	xs->in_burst = 0;
+	xtcp_burst_end(sk, burst);
 	/* Retransmission, or probing a zero window (RFC 9293 3.8.6.1). */
 	if (!skb_queue_empty(&sk->sk_write_queue))
 		xtcp_arm_rtx(sk);

@@ -53,6 +53,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	int flags = msg->msg_flags;
 	unsigned int segs = 0;
 	size_t copied = 0;
+	bool burst = false;
 	long timeo;
 	int err = 0;
 
@@ -67,6 +68,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			goto out_err;
 	}
 
+	burst = xtcp_burst_begin(sk);
 	while (msg_data_left(msg)) {
 		struct xtcp_skb_cb *cb;
 		struct sk_buff *skb;
@@ -78,7 +80,10 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 
 		if (!sk_stream_memory_free(sk)) {
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			/* After a sleep, a new burst (output.c). */
+			xtcp_burst_end(sk, burst);
 			err = sk_stream_wait_memory(sk, &timeo);
+			burst = xtcp_burst_begin(sk);
 			if (err)
 				goto out_err;
 			continue;
@@ -116,10 +121,12 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		if (!(++segs % XTCP_BACKLOG_EVERY))
 			sk_flush_backlog(sk);
 	}
+	xtcp_burst_end(sk, burst);
 	release_sock(sk);
 	return copied;
 
 out_err:
+	xtcp_burst_end(sk, burst);
 	if (!copied)
 		err = sk_stream_error(sk, flags, err);
 	release_sock(sk);

@@ -524,6 +524,8 @@ int xtcp_send_syn(struct sock *sk, gfp_t gfp);
 void xtcp_send_ack(struct sock *sk);
 void xtcp_send_fin(struct sock *sk);
 void xtcp_push(struct sock *sk);
+bool xtcp_burst_begin(struct sock *sk);
+void xtcp_burst_end(struct sock *sk, bool began);
 void xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
 int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len);
 
