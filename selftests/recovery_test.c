@@ -213,12 +213,13 @@ TEST_F(recovery, partial_ack__next_hole_resent)
 
 	ASSERT_EQ(0, enter_recovery(self));
 	/*
-	 * The first arrives, the fifth was lost too.  PRR holds its resend
-	 * until more is delivered: the sixth to eighth, which with SACK make
-	 * it lost, and without are one more duplicate ACK.
+	 * The resent first arrives, and all after it but the fifth: with
+	 * SACK the fifth is lost at once (IsLost, RACK); without, the
+	 * partial ACK makes it lost and PRR lets it go on the next
+	 * duplicate ACK.  Nothing else is resent.
 	 */
-	ASSERT_EQ(0, ack_sack(self, 4 * SEG, 0, 0, 0, 0));
-	ASSERT_EQ(0, ack_sack(self, 4 * SEG, 5 * SEG, 8 * SEG, 0, 0));
+	ASSERT_EQ(0, ack_sack(self, 4 * SEG, 5 * SEG, (IW + 2) * SEG, 0, 0));
+	ASSERT_EQ(0, ack_sack(self, 4 * SEG, 5 * SEG, (IW + 2) * SEG, 0, 0));
 	ASSERT_EQ(0, expect_seg(self, 4 * SEG));
 	EXPECT_EQ(fast + 2, XTCP_COUNTER("FastRetrans"));
 }
