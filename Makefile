@@ -53,7 +53,7 @@ check: setup
 # and 2000 close races (XTCP_FUZZ_SEGMENTS, XTCP_RACE_ITERS to change it);
 # link_test moves 8M each way, not 64M: KASAN makes every byte dear, and
 # the tier looks for memory and lock faults, not speed (XTCP_LINK_BYTES).
-DEBUG_VM := VM_MEMORY=4G VM_TIMEOUT=$${VM_TIMEOUT:-3600} \
+DEBUG_VM := VM_MEMORY=4G VM_TIMEOUT=$${VM_TIMEOUT:-7200} \
 	XTCP_TEST_TIMEOUT=$${XTCP_TEST_TIMEOUT:-900} \
 	XTCP_LINK_BYTES=$${XTCP_LINK_BYTES:-8M}
 
