@@ -28,15 +28,13 @@
 
 #include "xtcp.h"
 
-/* The clock of send times: microseconds, wrapping every 71 minutes. */
+/*
+ * The clock of send times: microseconds, wrapping every 71 minutes, so
+ * compared modulo 2^32 as sequence numbers are (xtcp_after()).
+ */
 u32 xtcp_clock_us(void)
 {
 	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
-}
-
-static bool xtcp_us_after(u32 a, u32 b)
-{
-	return (s32)(a - b) > 0;
 }
 
 /* A segment was delivered @distance bytes below the highest delivered. */
@@ -110,7 +108,7 @@ void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb)
 		xs->rack_fack = cb->end_seq;
 		xs->rack_fack_valid = 1;
 	}
-	if (!xs->rack_valid || xtcp_us_after(cb->xmit_us, xs->rack_xmit_us) ||
+	if (!xs->rack_valid || xtcp_after(cb->xmit_us, xs->rack_xmit_us) ||
 	    (cb->xmit_us == xs->rack_xmit_us &&
 	     xtcp_after(cb->end_seq, xs->rack_end_seq))) {
 		xs->rack_xmit_us = cb->xmit_us;
@@ -154,7 +152,7 @@ void xtcp_rack_detect_lost(struct sock *sk)
 			break;
 		if (cb->sacked || (cb->lost && !cb->rexmit))
 			continue;
-		if (!xtcp_us_after(xs->rack_xmit_us, cb->xmit_us) &&
+		if (!xtcp_after(xs->rack_xmit_us, cb->xmit_us) &&
 		    !(xs->rack_xmit_us == cb->xmit_us &&
 		      xtcp_after(xs->rack_end_seq, cb->end_seq)))
 			continue;

@@ -42,8 +42,10 @@ static void xtcp_rtx_expired(struct sock *sk)
 		return;
 
 	if (xs->rtx_probe) {
-		/* The probe timeout: probe if one is still due, then the RTO. */
-		xs->rtx_probe = 0;
+		/*
+		 * The probe timeout: probe if one is still due, then the RTO
+		 * (the probe's xtcp_push() may have armed a probe again).
+		 */
 		if (head != xs->send_head && xtcp_tlp_timeout(sk))
 			xtcp_tlp_fire(sk);
 		xs->rtx_probe = 0;
