@@ -825,6 +825,13 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 
 	/* PAWS (RFC 7323 5.3 R1): an old duplicate, whatever its SEQ. */
 	if (xtcp_paws_reject(sk, skb)) {
+		/*
+		 * Often an original that its resend overtook: a D-SACK
+		 * tells the sender the resend was needless (RFC 2883), as
+		 * the out-of-window check below does.
+		 */
+		if (seg_len && xtcp_before(cb->seq, xs->rcv_nxt))
+			xtcp_sack_dup_below(sk, cb->seq, cb->end_seq);
 		xtcp_send_oow_ack(sk, skb);
 		goto drop;
 	}

@@ -11,8 +11,8 @@
  *   segment that began at or below the last ACK sent: not one beyond a
  *   hole, but the one that fills it.
  * - paws__*: RFC 7323 5.  A segment whose TSval is older than TS.Recent
- *   is dropped and answered with an ACK (PAWSEstab); a RST is not judged
- *   by its timestamp.
+ *   is dropped and answered with an ACK (PAWSEstab), with a D-SACK when
+ *   its text is below RCV.NXT; a RST is not judged by its timestamp.
  * - rtt__*: RFC 7323 4.  An ACK's TSecr gives the RTT sample (SRTT in
  *   XTCP_INFO), also for a segment that was retransmitted, where Karn's
  *   rule leaves a connection without timestamps with none.
@@ -363,6 +363,36 @@ TEST_F(ts, paws__old_segment_dropped)
 	ASSERT_EQ(0, expect_ack(p, &s));
 	EXPECT_EQ(200, peer_user_recv(self->fd, buf, sizeof(buf)));
 	EXPECT_EQ(paws + 2, XTCP_COUNTER("PAWSEstab"));
+}
+
+/*
+ * An original that its resend overtook fails PAWS; its text is below
+ * RCV.NXT, and the ACK D-SACKs it (RFC 2883), so the sender learns that
+ * the resend was needless.
+ */
+TEST_F(ts, paws__old_duplicate_dsacked)
+{
+	struct xtcp_peer *p = &self->p;
+	long long paws = XTCP_COUNTER("PAWSEstab");
+	struct peer_seg s;
+	__u32 base;
+
+	p->sack = true;
+	ASSERT_EQ(0, open_passive(self, true));
+	base = p->rcv_nxt;
+	ASSERT_EQ(0, send_data(p, 2000, 100));
+	ASSERT_EQ(0, expect_ack(p, &s));
+	EXPECT_EQ(0, s.num_sacks);
+
+	/* The original of those 100 bytes, sent before the resend. */
+	p->ts_val = 1990;
+	ASSERT_EQ(0, peer_send(p, PEER_ACK, base, p->snd_nxt, NULL, 100));
+	ASSERT_EQ(0, expect_ack(p, &s));
+	EXPECT_EQ(paws + 1, XTCP_COUNTER("PAWSEstab"));
+	ASSERT_EQ(1, s.num_sacks);
+	EXPECT_EQ(base, s.sacks[0][0]);
+	EXPECT_EQ(base + 100, s.sacks[0][1]);
+	EXPECT_EQ(0, expect_tsecr(&s, 2000));
 }
 
 /* A RST is judged by its SEQ alone (RFC 7323 5.2): an old TSval resets. */
