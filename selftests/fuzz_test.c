@@ -34,12 +34,15 @@
  * data.  total_segments checks the program's total.
  *
  * Environment: XTCP_FUZZ_SEGMENTS (default 200000, over the whole
- * program), XTCP_FUZZ_SEED (default fixed; printed by every test).  Every
+ * program), XTCP_FUZZ_SEED (default fixed; printed by every test),
+ * XTCP_FUZZ_WORKERS (default 2 when there are two CPUs: each state test
+ * splits its share between two workers, see fz_run_state()).  Every
  * test draws from its own generator, seeded from the seed and its name:
  * the same seed makes the same choices again (SEQ and ACK relative to the
  * ISS the kernel picks), and a failure names the batch and its frames.
  */
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 
 #include "xtcp_peer.h"
@@ -75,11 +78,13 @@
 struct fz_shared {
 	long	sent;
 	int	tests;
+	long	worker_sent;	/* the second worker's frames, this test */
 };
 
 static struct fz_shared *fz_shm;
 static long fz_total = FZ_SEGMENTS;
 static unsigned long long fz_seed = FZ_SEED;
+static int fz_workers;
 
 static void __attribute__((constructor)) fz_init(void)
 {
@@ -91,10 +96,14 @@ static void __attribute__((constructor)) fz_init(void)
 	s = getenv("XTCP_FUZZ_SEED");
 	if (s && *s)
 		fz_seed = strtoull(s, NULL, 0);
+	/* A worker per CPU, at most two (see fz_run_state()). */
+	s = getenv("XTCP_FUZZ_WORKERS");
+	fz_workers = s && *s ? atoi(s) : sysconf(_SC_NPROCESSORS_ONLN);
 	fz_shm = mmap(NULL, sizeof(*fz_shm), PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (fz_shm == MAP_FAILED)
 		fz_shm = NULL;
+	fz_workers = fz_workers > 1 && fz_shm ? 2 : 1;
 }
 
 /* ---- the fuzzer's state ------------------------------------------------- */
@@ -173,6 +182,7 @@ struct fz {
 	struct fz_count base;
 	bool based;		/* base is the count after the last batch */
 	bool queue;		/* queue frames for one sendmmsg() */
+	int worker;		/* 0, or 1 in the second worker */
 	unsigned int qn;	/* frames queued */
 	unsigned int flags_seen[64];	/* per combination, well-formed */
 };
@@ -1159,7 +1169,11 @@ static void fz_report(struct fz *f, const char *what)
 			what, f->t_build, f->t_send, f->t_check);
 	if (fz_shm) {
 		__atomic_add_fetch(&fz_shm->sent, f->sent, __ATOMIC_SEQ_CST);
-		__atomic_add_fetch(&fz_shm->tests, 1, __ATOMIC_SEQ_CST);
+		if (f->worker)
+			__atomic_store_n(&fz_shm->worker_sent, f->sent,
+					 __ATOMIC_SEQ_CST);
+		else
+			__atomic_add_fetch(&fz_shm->tests, 1, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -1175,24 +1189,27 @@ FIXTURE(fuzz) {
 	struct fz f;
 };
 
-FIXTURE_SETUP(fuzz)
+/*
+ * The fuzzer's world: pinned to @cpu (-1: the one it runs on), a network
+ * namespace, the veth pair and the peer (peer_setup()).  One CPU: a frame
+ * sent from a CPU waits in that CPU's backlog, so a barrier sent from
+ * another CPU could overtake frames still queued on the first.  Pinned,
+ * XTCP sees the frames in the order sent.
+ */
+static int fz_setup(struct fz *f, int cpu)
 {
-	struct fz *f = &self->f;
 	int size = 8 << 20;
 	cpu_set_t cpus;
 
-	/*
-	 * One CPU: a frame sent from a CPU waits in that CPU's backlog, so
-	 * a barrier sent from another CPU could overtake frames still queued
-	 * on the first.  Pinned, XTCP sees the frames in the order sent.
-	 */
 	CPU_ZERO(&cpus);
-	CPU_SET(sched_getcpu(), &cpus);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+	CPU_SET(cpu < 0 ? sched_getcpu() : cpu, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		return -1;
 
 	f->lfd = -1;
 	f->fd = -1;
-	ASSERT_EQ(0, peer_setup(&f->p));
+	if (peer_setup(&f->p))
+		return -1;
 	peer_quiet_timers();
 	xtcp_sysctl_set("msl_ms", FZ_MSL_MS);
 	/* Replies to a whole batch must fit. */
@@ -1203,15 +1220,27 @@ FIXTURE_SETUP(fuzz)
 	f->max_wnd = f->p.win;
 	f->next_port = FZ_PORT_LO;
 	f->t0 = xtcp_now_ms();
+	return 0;
+}
+
+FIXTURE_SETUP(fuzz)
+{
+	ASSERT_EQ(0, fz_setup(&self->f, -1));
+}
+
+/* Close what is open, the peer's connection with a RST. */
+static void fz_teardown(struct fz *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->lfd >= 0)
+		close(f->lfd);
+	peer_close(&f->p);
 }
 
 FIXTURE_TEARDOWN(fuzz)
 {
-	if (self->f.fd >= 0)
-		close(self->f.fd);
-	if (self->f.lfd >= 0)
-		close(self->f.lfd);
-	peer_close(&self->f.p);
+	fz_teardown(&self->f);
 }
 
 /*
@@ -1220,10 +1249,9 @@ FIXTURE_TEARDOWN(fuzz)
  * when a batch moved the connection out of @target, reset it and build
  * another.  0 when the share was sent.
  */
-static int fz_run_state(struct __test_metadata *_metadata, struct fz *f,
-			enum fz_target target, const char *name)
+static int fz_run_target(struct __test_metadata *_metadata, struct fz *f,
+			 enum fz_target target, const char *name, long share)
 {
-	long share = fz_share(FZ_W_STATE);
 	int batch = target == FZ_LISTEN ? FZ_LISTEN_BATCH : FZ_BATCH;
 	struct fz_frame fr;
 	long first;
@@ -1291,70 +1319,152 @@ static int fz_run_state(struct __test_metadata *_metadata, struct fz *f,
 	return 0;
 }
 
+/*
+ * A state fuzzer with its share split between two workers, one per CPU:
+ * under KASAN and lockdep the kernel's work per frame is what takes the
+ * time, and one worker keeps only one CPU busy.  The second is a child
+ * with a namespace, a veth pair and a peer of its own on the other CPU;
+ * its counters are its namespace's, so every check stays exact.  It
+ * draws from the generator of "NAME/2".  Returns what both sent, or -1.
+ */
+static long fz_run_state(struct __test_metadata *_metadata, struct fz *f,
+			 enum fz_target target, const char *name)
+{
+	long share = fz_share(FZ_W_STATE), mine = share;
+	char name2[64];
+	pid_t child = -1;
+	int status;
+
+	if (fz_workers > 1) {
+		mine = (share + 1) / 2;
+		fz_shm->worker_sent = 0;
+		child = fork();
+		if (child < 0)
+			return -1;
+		if (!child) {
+			close(f->p.fd);
+			memset(f, 0, sizeof(*f));
+			f->fd = -1;
+			f->lfd = -1;
+			f->p.fd = -1;
+			f->worker = 1;
+			snprintf(name2, sizeof(name2), "%s/2", name);
+			status = fz_setup(f, sched_getcpu() ? 0 : 1) ||
+				 fz_run_target(_metadata, f, target, name2,
+					       share - mine);
+			fz_teardown(f);
+			_exit(status ? 1 : 0);
+		}
+	}
+	if (fz_run_target(_metadata, f, target, name, mine))
+		mine = -1;
+	if (child < 0)
+		return mine;
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		TH_LOG("the second worker (%s/2) failed", name);
+		return -1;
+	}
+	return mine < 0 ? -1 : f->sent + fz_shm->worker_sent;
+}
+
 TEST_F_TIMEOUT(fuzz, listen, FZ_TIMEOUT)
 {
-	ASSERT_EQ(0, fz_run_state(_metadata, &self->f, FZ_LISTEN, "listen"));
-	EXPECT_LE(fz_share(FZ_W_STATE), self->f.sent);
+	long sent = fz_run_state(_metadata, &self->f, FZ_LISTEN,
+				  "listen");
+
+	ASSERT_LE(0, sent);
+	EXPECT_LE(fz_share(FZ_W_STATE), sent);
 }
 
 TEST_F_TIMEOUT(fuzz, syn_sent, FZ_TIMEOUT)
 {
-	ASSERT_EQ(0, fz_run_state(_metadata, &self->f, FZ_SYN_SENT, "syn_sent"));
-	EXPECT_LE(fz_share(FZ_W_STATE), self->f.sent);
+	long sent = fz_run_state(_metadata, &self->f, FZ_SYN_SENT,
+				  "syn_sent");
+
+	ASSERT_LE(0, sent);
+	EXPECT_LE(fz_share(FZ_W_STATE), sent);
 }
 
 TEST_F_TIMEOUT(fuzz, syn_rcvd, FZ_TIMEOUT)
 {
-	ASSERT_EQ(0, fz_run_state(_metadata, &self->f, FZ_SYN_RCVD, "syn_rcvd"));
-	EXPECT_LE(fz_share(FZ_W_STATE), self->f.sent);
+	long sent = fz_run_state(_metadata, &self->f, FZ_SYN_RCVD,
+				  "syn_rcvd");
+
+	ASSERT_LE(0, sent);
+	EXPECT_LE(fz_share(FZ_W_STATE), sent);
 }
 
 TEST_F_TIMEOUT(fuzz, syn_rcvd_simultaneous, FZ_TIMEOUT)
 {
-	ASSERT_EQ(0, fz_run_state(_metadata, &self->f, FZ_SYN_RCVD_SIM, "syn_rcvd_simultaneous"));
-	EXPECT_LE(fz_share(FZ_W_STATE), self->f.sent);
+	long sent = fz_run_state(_metadata, &self->f, FZ_SYN_RCVD_SIM,
+				  "syn_rcvd_simultaneous");
+
+	ASSERT_LE(0, sent);
+	EXPECT_LE(fz_share(FZ_W_STATE), sent);
 }
 
 TEST_F_TIMEOUT(fuzz, established, FZ_TIMEOUT)
 {
-	ASSERT_EQ(0, fz_run_state(_metadata, &self->f, FZ_ESTABLISHED, "established"));
-	EXPECT_LE(fz_share(FZ_W_STATE), self->f.sent);
+	long sent = fz_run_state(_metadata, &self->f, FZ_ESTABLISHED,
+				  "established");
+
+	ASSERT_LE(0, sent);
+	EXPECT_LE(fz_share(FZ_W_STATE), sent);
 }
 
 TEST_F_TIMEOUT(fuzz, fin_wait1, FZ_TIMEOUT)
 {
-	ASSERT_EQ(0, fz_run_state(_metadata, &self->f, FZ_FIN_WAIT1, "fin_wait1"));
-	EXPECT_LE(fz_share(FZ_W_STATE), self->f.sent);
+	long sent = fz_run_state(_metadata, &self->f, FZ_FIN_WAIT1,
+				  "fin_wait1");
+
+	ASSERT_LE(0, sent);
+	EXPECT_LE(fz_share(FZ_W_STATE), sent);
 }
 
 TEST_F_TIMEOUT(fuzz, fin_wait2, FZ_TIMEOUT)
 {
-	ASSERT_EQ(0, fz_run_state(_metadata, &self->f, FZ_FIN_WAIT2, "fin_wait2"));
-	EXPECT_LE(fz_share(FZ_W_STATE), self->f.sent);
+	long sent = fz_run_state(_metadata, &self->f, FZ_FIN_WAIT2,
+				  "fin_wait2");
+
+	ASSERT_LE(0, sent);
+	EXPECT_LE(fz_share(FZ_W_STATE), sent);
 }
 
 TEST_F_TIMEOUT(fuzz, close_wait, FZ_TIMEOUT)
 {
-	ASSERT_EQ(0, fz_run_state(_metadata, &self->f, FZ_CLOSE_WAIT, "close_wait"));
-	EXPECT_LE(fz_share(FZ_W_STATE), self->f.sent);
+	long sent = fz_run_state(_metadata, &self->f, FZ_CLOSE_WAIT,
+				  "close_wait");
+
+	ASSERT_LE(0, sent);
+	EXPECT_LE(fz_share(FZ_W_STATE), sent);
 }
 
 TEST_F_TIMEOUT(fuzz, last_ack, FZ_TIMEOUT)
 {
-	ASSERT_EQ(0, fz_run_state(_metadata, &self->f, FZ_LAST_ACK, "last_ack"));
-	EXPECT_LE(fz_share(FZ_W_STATE), self->f.sent);
+	long sent = fz_run_state(_metadata, &self->f, FZ_LAST_ACK,
+				  "last_ack");
+
+	ASSERT_LE(0, sent);
+	EXPECT_LE(fz_share(FZ_W_STATE), sent);
 }
 
 TEST_F_TIMEOUT(fuzz, closing, FZ_TIMEOUT)
 {
-	ASSERT_EQ(0, fz_run_state(_metadata, &self->f, FZ_CLOSING, "closing"));
-	EXPECT_LE(fz_share(FZ_W_STATE), self->f.sent);
+	long sent = fz_run_state(_metadata, &self->f, FZ_CLOSING,
+				  "closing");
+
+	ASSERT_LE(0, sent);
+	EXPECT_LE(fz_share(FZ_W_STATE), sent);
 }
 
 TEST_F_TIMEOUT(fuzz, time_wait, FZ_TIMEOUT)
 {
-	ASSERT_EQ(0, fz_run_state(_metadata, &self->f, FZ_TIME_WAIT, "time_wait"));
-	EXPECT_LE(fz_share(FZ_W_STATE), self->f.sent);
+	long sent = fz_run_state(_metadata, &self->f, FZ_TIME_WAIT,
+				  "time_wait");
+
+	ASSERT_LE(0, sent);
+	EXPECT_LE(fz_share(FZ_W_STATE), sent);
 }
 
 /* ---- ESTABLISHED survives what it must survive --------------------------- */
