@@ -1303,7 +1303,7 @@ static inline int peer_open_sender(struct xtcp_peer *p, int xport, int pport,
 				   int mss, size_t len, int *lfd)
 {
 	static char text[1 << 16];
-	int fd;
+	int fd, sndbuf = 1 << 20;
 
 	if (len > sizeof(text))
 		return -1;
@@ -1313,6 +1313,17 @@ static inline int peer_open_sender(struct xtcp_peer *p, int xport, int pport,
 	fd = peer_open_passive(p, xport, lfd);
 	if (fd < 0)
 		return -1;
+	/*
+	 * The text is queued at once, in segments of @mss that cost a page
+	 * each: the send buffer a connection starts with (net.xtcp.wmem,
+	 * grown for the initial window) would make send() wait for ACKs
+	 * that the script sends only later.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf))) {
+		peer_log("SO_SNDBUF: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
 	memset(text, 'x', len);
 	if (send(fd, text, len, 0) != (ssize_t)len) {
 		peer_log("send of %zu bytes: %s", len, strerror(errno));
