@@ -131,6 +131,8 @@ struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock,
 	 * send queue, not by each segment leaving the host.
 	 */
 	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
+	/* net.xtcp.rmem[1] and wmem[1], as TCP's tcp_init_sock(). */
+	xtcp_buf_init_sock(sk);
 
 	xs = xtcp_sk(sk);
 	xs->rto = msecs_to_jiffies(xtcp_pernet(net)->sysctl.rto_init_ms);

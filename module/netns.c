@@ -23,15 +23,18 @@ static int xtcp_max_retries = 255;
 static int xtcp_max_ms = 3600 * 1000;
 static int xtcp_max_delack_ms = 500;	/* RFC 1122 4.2.3.2: under 0.5 s */
 
-#define XTCP_SYSCTL(name, lo, hi) {					\
+/* @n ints, each in [*lo, *hi] (NULL: no bound). */
+#define XTCP_SYSCTL_N(name, n, lo, hi) {				\
 	.procname	= #name,					\
 	.data		= &xtcp_sysctl_defaults.name,			\
-	.maxlen		= sizeof(int),					\
+	.maxlen		= (n) * sizeof(int),				\
 	.mode		= 0644,						\
 	.proc_handler	= proc_dointvec_minmax,				\
 	.extra1		= lo,						\
 	.extra2		= hi,						\
 }
+
+#define XTCP_SYSCTL(name, lo, hi)	XTCP_SYSCTL_N(name, 1, lo, hi)
 
 /* Defaults for a new namespace; the sysctl template points into it. */
 static struct xtcp_sysctl xtcp_sysctl_defaults = {
@@ -51,6 +54,10 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.delayed_ack	= 1,
 	.delack_ms	= 40,		/* Linux's TCP_DELACK_MIN */
 	.timestamps	= 1,
+	.window_scaling	= 1,
+	/* Linux's net.ipv4.tcp_rmem and tcp_wmem. */
+	.rmem		= { 4096, 131072, 6291456 },
+	.wmem		= { 4096, 16384, 4194304 },
 };
 
 static struct ctl_table xtcp_sysctl_template[] = {
@@ -70,6 +77,10 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(delayed_ack, &xtcp_zero, &xtcp_one),
 	XTCP_SYSCTL(delack_ms, &xtcp_one, &xtcp_max_delack_ms),
 	XTCP_SYSCTL(timestamps, &xtcp_zero, &xtcp_one),
+	XTCP_SYSCTL(window_scaling, &xtcp_zero, &xtcp_one),
+	/* min default max, each at least 1, as tcp_rmem and tcp_wmem */
+	XTCP_SYSCTL_N(rmem, 3, &xtcp_one, NULL),
+	XTCP_SYSCTL_N(wmem, 3, &xtcp_one, NULL),
 	{ }
 };
 

@@ -9,9 +9,10 @@
  * red-black tree keyed by SEG.SEQ, trimmed on arrival so that no two
  * overlap, merged with their neighbours where the buffers allow, and
  * move to the receive queue as RCV.NXT reaches them.  The queue is bound
- * by the receive buffer; under pressure it gives up its highest segments
- * first, as Linux's tcp_prune_ofo_queue() does, because those are the
- * ones the sender will retransmit last.
+ * by the receive buffer, which first grows while autotuning lets it
+ * (bufauto.c, up to net.xtcp.rmem[2]); under pressure it gives up its
+ * highest segments first, as Linux's tcp_prune_ofo_queue() does, because
+ * those are the ones the sender will retransmit last.
  */
 
 #include <linux/rbtree.h>
@@ -44,9 +45,10 @@ static void xtcp_ofo_erase(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * Drop the highest segments until the memory of both queues fits the
- * receive buffer, or nothing above @keep (a sequence number) is left.
- * True if it fits.
+ * Make room for @extra bytes: grow the receive buffer if it may grow,
+ * else drop the highest segments until the memory of both queues fits
+ * it, or nothing above @keep (a sequence number) is left.  True if it
+ * fits.
  */
 static bool xtcp_ofo_prune(struct sock *sk, u32 keep, unsigned int extra)
 {
@@ -54,6 +56,9 @@ static bool xtcp_ofo_prune(struct sock *sk, u32 keep, unsigned int extra)
 	bool pruned = false;
 	struct rb_node *node;
 
+	/* A buffer that may still grow grows first (bufauto.c). */
+	if (xtcp_clamp_window(sk, extra))
+		return true;
 	while (atomic_read(&sk->sk_rmem_alloc) + extra >
 	       READ_ONCE(sk->sk_rcvbuf)) {
 		struct sk_buff *skb;

@@ -3,9 +3,12 @@
  * Segment options, written and parsed with TCP's kind numbers and
  * encoding, so that a capture of XTCP decodes as TCP option by option:
  * MSS (RFC 9293 3.2), SACK-permitted and SACK (RFC 2018, D-SACK RFC 2883),
- * timestamps (RFC 7323 3).  Options are padded with NOPs to 32-bit words
- * as Linux lays them out: MSS, then timestamps behind NOP, NOP (or behind
- * SACK-permitted on a SYN that has both), then SACK blocks.
+ * timestamps (RFC 7323 3) and window scale (RFC 7323 2).  Options are
+ * padded with NOPs to 32-bit words as Linux lays them out: MSS, then
+ * timestamps behind NOP, NOP (or behind SACK-permitted on a SYN that has
+ * both), then window scale behind one NOP, then SACK-permitted behind
+ * NOP, NOP if the timestamps did not carry it, then SACK blocks.  A SYN
+ * with all four takes 20 bytes.
  */
 
 #include <linux/skbuff.h>
@@ -26,6 +29,8 @@ unsigned int xtcp_options_len(const struct xtcp_out_options *o)
 		len += XTCPOLEN_TSTAMP_ALIGNED;	/* SACK-permitted in its NOPs */
 	else if (o->sack_perm)
 		len += 4;	/* NOP, NOP, SACK-permitted */
+	if (o->ws)
+		len += XTCPOLEN_WSCALE_ALIGNED;
 	if (o->num_sacks)
 		len += 4 + o->num_sacks * XTCPOLEN_SACK_PERBLOCK;
 	return len;
@@ -55,7 +60,14 @@ void xtcp_options_write(u8 *p, const struct xtcp_out_options *o)
 		put_unaligned_be32(o->tsval, p);
 		put_unaligned_be32(o->tsecr, p + 4);
 		p += 8;
-	} else if (o->sack_perm) {
+	}
+	if (o->ws) {
+		*p++ = XTCPOPT_NOP;
+		*p++ = XTCPOPT_WINDOW;
+		*p++ = XTCPOLEN_WINDOW;
+		*p++ = o->wscale;
+	}
+	if (o->sack_perm && !o->ts) {
 		*p++ = XTCPOPT_NOP;
 		*p++ = XTCPOPT_NOP;
 		*p++ = XTCPOPT_SACK_PERM;
@@ -107,6 +119,16 @@ void xtcp_options_parse(const struct sk_buff *skb, struct xtcp_in_options *o)
 			/* RFC 9293 3.7.1: only in a SYN. */
 			if (olen == XTCPOLEN_MSS && syn)
 				o->mss = get_unaligned_be16(opt + 2);
+			break;
+		case XTCPOPT_WINDOW:
+			/*
+			 * RFC 7323 2.2: only in a SYN.  2.3: a shift above 14
+			 * is taken as 14.
+			 */
+			if (olen == XTCPOLEN_WINDOW && syn) {
+				o->saw_ws = 1;
+				o->wscale = min_t(u8, opt[2], XTCP_MAX_WSCALE);
+			}
 			break;
 		case XTCPOPT_SACK_PERM:
 			if (olen == XTCPOLEN_SACK_PERM && syn)

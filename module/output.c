@@ -94,7 +94,7 @@ int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 	unsigned int payload = skb->len;
 	struct xtcp_out_options opts = {};
 	struct rtable *rt;
-	u32 win;
+	u16 win;
 
 	rt = xtcp_route(sk);
 	if (IS_ERR(rt)) {
@@ -108,6 +108,7 @@ int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 		opts.sack_perm = (flags & XTCP_FLAG_ACK) ? xs->sack_ok :
 			xtcp_pernet(sock_net(sk))->sysctl.sack;
 		xtcp_ts_syn_options(sk, &opts, flags);
+		xtcp_ws_syn_options(sk, &opts, flags);
 	} else {
 		xtcp_ts_options(sk, &opts, flags);
 	}
@@ -127,7 +128,7 @@ int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 					 XTCPOLEN_SACK_BASE - 2);
 		xtcp_sack_fill(sk, &opts, room / XTCPOLEN_SACK_PERBLOCK);
 	}
-	win = xtcp_select_window(sk, true);
+	win = xtcp_select_window(sk, flags & XTCP_FLAG_SYN);
 	/* Data and FIN carry the ACK too: none is owed after this. */
 	if (flags & XTCP_FLAG_ACK)
 		xtcp_delack_sent(sk);

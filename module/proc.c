@@ -4,7 +4,8 @@
  *   xtcp       one line per socket, byte-compatible with /proc/net/tcp, so
  *              ss and netstat read it (PROC_NET_TCP=/proc/net/xtcp ss -tan);
  *   xtcp_ext   one line per socket with what that format cannot carry: the
- *              state's name and the RFC 9293 sequence variables;
+ *              state's name, the RFC 9293 sequence variables, the window
+ *              scale shifts (RFC 7323) and the buffer sizes;
  *   xtcp_snmp  RFC 4022 counters and the state transition counts, in the
  *              "Prefix: names" / "Prefix: values" shape of /proc/net/snmp.
  */
@@ -196,11 +197,12 @@ static int xtcp_ext_show(struct seq_file *seq, void *v)
 	int state;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_printf(seq, "%-21s %-21s %-11s %10s %10s %10s %10s %10s %10s %10s %5s %8s %8s %6s %7s %5s %8s\n",
+		seq_printf(seq, "%-21s %-21s %-11s %10s %10s %10s %10s %10s %10s %10s %5s %8s %8s %6s %7s %5s %8s %6s %6s %8s %8s\n",
 			   "local", "remote", "state", "iss", "snd_una",
 			   "snd_nxt", "snd_wnd", "irs", "rcv_nxt", "rcv_wnd",
 			   "mss", "srtt_us", "rttvar", "rto_ms", "retrans",
-			   "cwnd", "ssthresh");
+			   "cwnd", "ssthresh", "snd_ws", "rcv_ws", "rcvbuf",
+			   "sndbuf");
 		return 0;
 	}
 	if (xtcp_seq_gone(v, &state))
@@ -209,12 +211,15 @@ static int xtcp_ext_show(struct seq_file *seq, void *v)
 		 ntohs(inet->inet_sport));
 	snprintf(remote, sizeof(remote), "%pI4:%u", &inet->inet_daddr,
 		 ntohs(inet->inet_dport));
-	seq_printf(seq, "%-21s %-21s %-11s %10u %10u %10u %10u %10u %10u %10u %5u %8u %8u %6u %7u %5u %8d\n",
+	seq_printf(seq, "%-21s %-21s %-11s %10u %10u %10u %10u %10u %10u %10u %5u %8u %8u %6u %7u %5u %8d %6u %6u %8d %8d\n",
 		   local, remote, xtcp_state_name(state),
 		   xs->iss, xs->snd_una, xs->snd_nxt, xs->snd_wnd, xs->irs,
 		   xs->rcv_nxt, xs->rcv_wnd, xs->mss, xs->srtt_us,
 		   xs->rttvar_us, jiffies_to_msecs(xs->rto),
-		   xs->total_retrans, xs->snd_cwnd, xtcp_ssthresh_shown(xs));
+		   xs->total_retrans, xs->snd_cwnd, xtcp_ssthresh_shown(xs),
+		   xs->snd_wscale, xs->rcv_wscale,
+		   READ_ONCE(xs->inet.sk.sk_rcvbuf),
+		   READ_ONCE(xs->inet.sk.sk_sndbuf));
 	return 0;
 }
 

@@ -1,35 +1,86 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * XTCP receive window: the window a segment advertises, and when a
- * reader draining the receive queue announces that it opened.  The right
- * edge never moves left (RFC 9293 3.8.6, no shrinking of the window), and
- * the window reopens only in steps worth a segment (RFC 9293 3.8.6.2.2,
- * the receiver side of silly window avoidance).
+ * XTCP receive window: the window a segment advertises, its scale, and
+ * when a reader draining the receive queue announces that it opened.
+ * The right edge never moves left (RFC 9293 3.8.6, no shrinking of the
+ * window), and the window reopens only in steps worth a segment (RFC 9293
+ * 3.8.6.2.2, the receiver side of silly window avoidance).
+ *
+ * Window scale (RFC 7323 2): a SYN offers a shift when net.xtcp.
+ * window_scaling says so, a SYN,ACK only in answer to a SYN that offered
+ * one; when both did, SEG.WND of every later segment counts in units of
+ * 2^shift, each direction with its own shift (at most 14).  The window
+ * field of a SYN is never scaled.  A scaled window is rounded up, so that
+ * the right edge the peer computes never moves left (2.4).  Our shift is
+ * the least at which 65535 units cover the largest buffer the socket may
+ * come to have: net.xtcp.rmem[2] (autotuning, bufauto.c), net.core.
+ * rmem_max (a later SO_RCVBUF), or the SO_RCVBUF the user fixed, as
+ * Linux's tcp_select_initial_window() chooses it.
  */
 #include <net/sock.h>
 
 #include "xtcp.h"
 
+/* The largest window a segment can announce: 65535 units of our scale. */
+u32 xtcp_max_window(const struct xtcp_sock *xs)
+{
+	return XTCP_MAX_WINDOW << xs->rcv_wscale;
+}
+
+/* The shift our SYN or SYN,ACK announces for the socket's buffer. */
+static u8 xtcp_choose_wscale(const struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	u32 space = max(READ_ONCE(sk->sk_rcvbuf), 0);
+	u8 shift = 0;
+
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
+		space = max_t(u32, space, READ_ONCE(xn->sysctl.rmem[2]));
+		space = max_t(u32, space, READ_ONCE(sysctl_rmem_max));
+	}
+	while (shift < XTCP_MAX_WSCALE && space > XTCP_MAX_WINDOW << shift)
+		shift++;
+	return shift;
+}
+
 /*
- * The window to advertise: half the free receive buffer (the rest covers
- * skb overhead), never moving the right edge left (RFC 9293 3.8.6).
+ * The window to advertise, in bytes: half the free receive buffer (the
+ * rest covers skb overhead), never moving the right edge left (RFC 9293
+ * 3.8.6), rounded up to the unit the segment counts in (RFC 7323 2.4),
+ * at most what the field can say.  @syn: the unscaled field of a SYN.
  */
-u32 xtcp_select_window(struct sock *sk, bool update)
+static u32 xtcp_window(struct sock *sk, bool syn)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	int space = READ_ONCE(sk->sk_rcvbuf) -
 		    atomic_read(&sk->sk_rmem_alloc);
 	u32 win = space > 0 ? space / 2 : 0;
-	u32 cur = xtcp_rcv_wnd_left(xs);
+	u32 unit = syn ? 1 : 1U << xs->rcv_wscale;
 
-	win = min(win, XTCP_MAX_WINDOW);
-	if (win < cur)
-		win = cur;
-	if (update) {
-		xs->rcv_wnd = win;
-		xs->rcv_wup = xs->rcv_nxt;
-	}
-	return win;
+	win = max(win, xtcp_rcv_wnd_left(xs));
+	win = ALIGN(win, unit);
+	return min(win, syn ? XTCP_MAX_WINDOW : xtcp_max_window(xs));
+}
+
+/* The window the next (non-SYN) segment would advertise, in bytes. */
+u32 xtcp_offer_window(struct sock *sk)
+{
+	return xtcp_window(sk, false);
+}
+
+/*
+ * The window field of a segment being sent: RCV.WND is set to what it
+ * says, from RCV.NXT on (RCV.WUP), and SEG.WND is RCV.WND scaled, but
+ * in a SYN or SYN,ACK.
+ */
+u16 xtcp_select_window(struct sock *sk, bool syn)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 win = xtcp_window(sk, syn);
+
+	xs->rcv_wnd = win;
+	xs->rcv_wup = xs->rcv_nxt;
+	return syn ? win : win >> xs->rcv_wscale;
 }
 
 /*
@@ -45,10 +96,56 @@ void xtcp_rcv_space_update(struct sock *sk)
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return;
 	cur = xtcp_rcv_wnd_left(xs);
-	win = xtcp_select_window(sk, false);
+	win = xtcp_offer_window(sk);
 	/* The peer sends at most half our largest window at a time. */
-	step = min3(READ_ONCE(sk->sk_rcvbuf) / 2, (int)xs->mss,
-		    (int)XTCP_MAX_WINDOW / 2);
+	step = min3((u32)READ_ONCE(sk->sk_rcvbuf) / 2, (u32)xs->mss,
+		    xtcp_max_window(xs) / 2);
 	if (win >= cur + step && !xtcp_delack_update_waits(sk, cur, win))
 		xtcp_send_ack(sk);
+}
+
+/*
+ * The window scale option of a SYN (@flags without ACK: offered if the
+ * sysctl says so, with the shift for the socket's buffer) or a SYN,ACK
+ * (only back to a SYN that offered one, RFC 7323 2.2).
+ */
+void xtcp_ws_syn_options(struct sock *sk, struct xtcp_out_options *o,
+			 u8 flags)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!(flags & XTCP_FLAG_ACK)) {
+		xs->ws_syn_sent = !!READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.window_scaling);
+		xs->rcv_wscale = xs->ws_syn_sent ? xtcp_choose_wscale(sk) : 0;
+		if (!xs->ws_syn_sent)
+			return;
+	} else if (!xs->wscale_ok) {
+		return;
+	}
+	o->ws = 1;
+	o->wscale = xs->rcv_wscale;
+}
+
+/*
+ * The peer's SYN or SYN,ACK: scaling is on, both ways, if it carried the
+ * option and we offer it (a SYN_SENT socket offered it in its SYN or not;
+ * a new child answers as the sysctl says).  Else neither side scales.
+ */
+void xtcp_ws_take_syn(struct sock *sk, const struct xtcp_in_options *o)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool syn_sent = sk->sk_state == XTCP_SYN_SENT;
+	bool offer = syn_sent ? xs->ws_syn_sent :
+		     READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.window_scaling);
+
+	xs->wscale_ok = offer && o->saw_ws;
+	if (!xs->wscale_ok) {
+		xs->snd_wscale = 0;
+		xs->rcv_wscale = 0;
+		return;
+	}
+	xs->snd_wscale = o->wscale;
+	/* An active open keeps the shift its SYN announced. */
+	if (!syn_sent)
+		xs->rcv_wscale = xtcp_choose_wscale(sk);
 }

@@ -466,8 +466,15 @@ static void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	info->xtcpi_srtt_us = xs->srtt_us;
 	info->xtcpi_rttvar_us = xs->rttvar_us;
 	info->xtcpi_options = (xs->ts_ok ? XTCPI_OPT_TIMESTAMPS : 0) |
-			      (xs->sack_ok ? XTCPI_OPT_SACK : 0);
+			      (xs->sack_ok ? XTCPI_OPT_SACK : 0) |
+			      (xs->wscale_ok ? XTCPI_OPT_WSCALE : 0);
 	info->xtcpi_ts_recent = xs->ts_recent;
+	info->xtcpi_snd_wscale = xs->snd_wscale;
+	info->xtcpi_rcv_wscale = xs->rcv_wscale;
+	info->xtcpi_rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	info->xtcpi_sndbuf = READ_ONCE(sk->sk_sndbuf);
+	info->xtcpi_rcv_space = xs->rcvq_space;
+	info->xtcpi_rcv_rtt_us = xs->rcv_rtt_us;
 }
 
 int xtcp_getsockopt(struct socket *sock, int level, int optname,

@@ -437,7 +437,8 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 		sk_stop_timer(sk, &xs->rtx_timer);
 	else
 		xtcp_rearm_rtx(sk);
-	sk->sk_write_space(sk);
+	/* Room for the writer, and maybe a larger send buffer (bufauto.c). */
+	xtcp_new_space(sk);
 	return acked;
 }
 
@@ -479,7 +480,10 @@ static void xtcp_update_window(struct sock *sk, const struct xtcp_skb_cb *cb)
 	}
 }
 
-/* The options of the peer's SYN: its MSS, whether both do SACK and TS. */
+/*
+ * The options of the peer's SYN: its MSS, whether both do SACK, TS and
+ * window scale.
+ */
 static void xtcp_take_syn_options(struct sock *sk, const struct sk_buff *skb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -491,6 +495,7 @@ static void xtcp_take_syn_options(struct sock *sk, const struct sk_buff *skb)
 	xs->sack_ok = o.sack_perm &&
 		      xtcp_pernet(sock_net(sk))->sysctl.sack;
 	xtcp_ts_take_syn(sk, &o);
+	xtcp_ws_take_syn(sk, &o);
 	xtcp_init_mss(sk);
 }
 
@@ -659,6 +664,7 @@ static void xtcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 		xtcp_ack_of_syn(sk, cb->ack_seq);
 		xtcp_set_state(sk, XTCP_ESTABLISHED);
 		xtcp_send_ack(sk);
+		xtcp_buf_established(sk);
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 		xtcp_push(sk);
@@ -741,6 +747,7 @@ static bool xtcp_ack_syn_recv(struct sock *sk, struct sk_buff *skb)
 	xs->snd_wl2 = cb->ack_seq;
 	xtcp_ack_of_syn(sk, cb->ack_seq);
 	xtcp_set_state(sk, XTCP_ESTABLISHED);
+	xtcp_buf_established(sk);
 	if (xs->passive) {
 		xtcp_child_established(sk);
 	} else {
@@ -963,6 +970,9 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		queued = text.queued;
 		/* At once, or delayed (RFC 9293 3.8.6.3, delack.c). */
 		ack_now = xtcp_delack_rcv(sk, &text, seg_len);
+		/* The receiver's RTT, for autotuning (bufauto.c). */
+		if (text.queued && !text.out_of_order)
+			xtcp_rcv_rtt_measure(sk, seg_len);
 		/* RFC 5681 4.2: a hole, or its filling, is told at once. */
 		if (text.out_of_order || text.filled_hole)
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DUPACKSSENT);
@@ -996,6 +1006,15 @@ drop:
  */
 int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	/*
+	 * RFC 7323 2.3: SEG.WND of all but a SYN counts in units of the
+	 * peer's shift; 0 until both SYNs agreed on scaling.
+	 */
+	if (!(cb->flags & XTCP_FLAG_SYN))
+		cb->window <<= xtcp_sk(sk)->snd_wscale;
+
 	switch (sk->sk_state) {
 	case XTCP_CLOSE:
 		/* Closed after the lookup found it: as if no socket. */

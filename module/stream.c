@@ -245,6 +245,9 @@ int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		xtcp_rcv_space_update(sk);
 		sk_wait_data(sk, &timeo, NULL);
 	}
+	/* Autotuning first: a larger buffer opens the window further. */
+	if (copied && !(flags & MSG_PEEK))
+		xtcp_rcv_space_adjust(sk);
 	xtcp_rcv_space_update(sk);
 out:
 	release_sock(sk);

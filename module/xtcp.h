@@ -46,6 +46,10 @@ struct xtcphdr {
 #define XTCPOPT_NOP		1
 #define XTCPOPT_MSS		2
 #define XTCPOLEN_MSS		4
+#define XTCPOPT_WINDOW		3	/* RFC 7323 2: window scale */
+#define XTCPOLEN_WINDOW		3
+#define XTCPOLEN_WSCALE_ALIGNED	4	/* NOP, kind 3: on a SYN */
+#define XTCP_MAX_WSCALE		14	/* RFC 7323 2.3 */
 #define XTCPOPT_SACK_PERM	4	/* RFC 2018 */
 #define XTCPOLEN_SACK_PERM	2
 #define XTCPOPT_SACK		5
@@ -66,7 +70,9 @@ struct xtcp_sack_block {
 struct xtcp_out_options {
 	u16	mss;		/* 0: none */
 	u8	sack_perm:1,
-		ts:1;		/* a timestamps option, RFC 7323 */
+		ts:1,		/* a timestamps option, RFC 7323 */
+		ws:1;		/* a window scale option, RFC 7323 */
+	u8	wscale;		/* its shift, when ws */
 	u8	num_sacks;
 	u32	tsval;		/* TSval and TSecr, when ts */
 	u32	tsecr;
@@ -77,7 +83,9 @@ struct xtcp_out_options {
 struct xtcp_in_options {
 	u16	mss;		/* 0: none */
 	u8	sack_perm:1,
-		saw_ts:1;	/* a timestamps option: tsval, tsecr */
+		saw_ts:1,	/* a timestamps option: tsval, tsecr */
+		saw_ws:1;	/* a window scale option: wscale */
+	u8	wscale;		/* its shift, at most XTCP_MAX_WSCALE */
 	u8	num_sacks;
 	const u8 *sack;		/* the blocks, in the segment, unaligned */
 	u32	tsval;
@@ -187,7 +195,11 @@ struct xtcp_sock {
 		sack_ok:1,	/* both ends sent SACK-permitted */
 		dsack_pending:1;	/* dsack goes with the next ACK */
 	u8	ts_ok:1,	/* both ends sent timestamps on SYN */
-		ts_syn_sent:1;	/* our SYN offered them */
+		ts_syn_sent:1,	/* our SYN offered them */
+		wscale_ok:1,	/* both ends sent window scale on SYN */
+		ws_syn_sent:1;	/* our SYN offered it */
+	u8	snd_wscale;	/* SND.WND = SEG.WND << this (RFC 7323 2.3) */
+	u8	rcv_wscale;	/* our SEG.WND = RCV.WND >> this */
 
 	u32	rto;		/* retransmission timeout, jiffies */
 	u32	srtt_us;	/* SRTT, RFC 6298; 0 before the first sample */
@@ -261,6 +273,14 @@ struct xtcp_sock {
 	struct timer_list rtx_timer;	/* retransmission and SYN retries */
 	struct timer_list tw_timer;	/* TIME_WAIT and orphan FIN_WAIT2 */
 	unsigned long	deferred;
+
+	/* Buffer autotuning (bufauto.c). */
+	u32	rcvq_space;	/* bytes the reader took in the last RTT */
+	u32	rcvq_seq;	/* copied_seq when that measure began */
+	u32	rcvq_time_us;	/* ... and its time, xtcp_clock_us() */
+	u32	rcv_rtt_us;	/* the receiver's RTT estimate, 0: none */
+	u32	rcv_rtt_seq;	/* RCV.NXT that ends a window's measure */
+	u32	rcv_rtt_time_us;	/* ... begun then, 0: none running */
 
 	/* Delayed ACK (delack.c). */
 	struct timer_list delack_timer;
@@ -416,6 +436,9 @@ struct xtcp_sysctl {
 	int	delayed_ack;	/* delay ACKs of in-order text (RFC 9293 3.8.6.3) */
 	int	delack_ms;	/* ... by at most this long */
 	int	timestamps;	/* offer timestamps (RFC 7323) */
+	int	window_scaling;	/* offer window scale (RFC 7323) */
+	int	rmem[3];	/* receive buffer: min, default, max */
+	int	wmem[3];	/* send buffer: min, default, max */
 };
 
 /* Per network namespace state. */
@@ -667,9 +690,22 @@ bool xtcp_delack_update_waits(const struct sock *sk, u32 cur, u32 win);
 void xtcp_delack_sent(struct sock *sk);
 void xtcp_delack_expired(struct sock *sk);
 
-/* rcvwnd.c: the receive window */
-u32 xtcp_select_window(struct sock *sk, bool update);
+/* rcvwnd.c: the receive window, and its scale (RFC 7323 2) */
+u32 xtcp_max_window(const struct xtcp_sock *xs);
+u32 xtcp_offer_window(struct sock *sk);
+u16 xtcp_select_window(struct sock *sk, bool syn);
 void xtcp_rcv_space_update(struct sock *sk);
+void xtcp_ws_syn_options(struct sock *sk, struct xtcp_out_options *o,
+			 u8 flags);
+void xtcp_ws_take_syn(struct sock *sk, const struct xtcp_in_options *o);
+
+/* bufauto.c: buffer autotuning */
+void xtcp_buf_init_sock(struct sock *sk);
+void xtcp_buf_established(struct sock *sk);
+void xtcp_rcv_rtt_measure(struct sock *sk, u32 seg_len);
+void xtcp_rcv_space_adjust(struct sock *sk);
+bool xtcp_clamp_window(struct sock *sk, unsigned int extra);
+void xtcp_new_space(struct sock *sk);
 
 /* timer.c */
 void xtcp_init_timers(struct sock *sk);

@@ -15,7 +15,9 @@
  *
  * "At once" is proven with a barrier (peer_barrier()): the ACK comes
  * before XTCP's answer to a probe sent right after the segment.  "Not at
- * once" is the other order.
+ * once" is the other order.  Queued text narrows the window (half the
+ * free receive buffer), so a read that empties the queue may announce
+ * the wider window at once (rcvwnd.c): read_all_then_update() takes it.
  *
  * XTCP's socket is on 10.0.0.1:XPORT, the peer on 10.0.0.2:PPORT.
  * Offsets count bytes from the first byte the peer sends.
@@ -40,6 +42,7 @@ FIXTURE(delack) {
 	int fd;		/* the accepted connection */
 	__u32 base;	/* SEQ of offset 0 */
 	unsigned int off;	/* the next offset the peer sends */
+	__u16 win;	/* the window of the last ACK check_ack() took */
 };
 
 FIXTURE_SETUP(delack)
@@ -99,6 +102,7 @@ static int check_ack(struct _test_data_delack *self,
 		peer_log("the ACK carries %u bytes", s->len);
 		return -1;
 	}
+	self->win = s->win;
 	return 0;
 }
 
@@ -197,6 +201,40 @@ static int read_bytes(int fd, size_t len)
 	return 0;
 }
 
+/*
+ * The user reads all @len bytes of the queue.  The window the text had
+ * narrowed (half the free buffer, rcvwnd.c) opens again, and XTCP may say
+ * so at once: a bare ACK of what it has, with a wider window, and
+ * nothing else, before the barrier's RST.
+ */
+static int read_all_then_update(struct _test_data_delack *self, size_t len)
+{
+	__u16 win = self->win;
+	struct peer_seg s;
+	__u32 mark;
+	int r;
+
+	if (read_bytes(self->fd, len))
+		return -1;
+	mark = peer_barrier_send(&self->p);
+	if (!mark)
+		return -1;
+	r = peer_barrier_wait(&self->p, &s, mark, PEER_REPLY_MS);
+	if (r == 1) {
+		if (check_ack(self, &s, self->off))
+			return -1;
+		if (s.win <= win) {
+			peer_log("an ACK of window %u after %u: no update",
+				 s.win, win);
+			return -1;
+		}
+		r = peer_barrier_wait(&self->p, &s, mark, PEER_REPLY_MS);
+	}
+	if (r)
+		peer_log("no barrier RST after the read");
+	return r ? -1 : 0;
+}
+
 TEST_F(delack, quickack__first_segments__then_delayed)
 {
 	long long delayed = XTCP_COUNTER("DelayedACKs");
@@ -221,7 +259,7 @@ TEST_F(delack, quickack__first_segments__then_delayed)
 	ASSERT_EQ(0, ack_between(self, self->off, t0, DELACK_MS - SLOP_MS,
 				 DELACK_MS + LATE_MS));
 	EXPECT_EQ(delayed + 2, XTCP_COUNTER("DelayedACKs"));
-	EXPECT_EQ(0, read_bytes(self->fd, self->off));
+	EXPECT_EQ(0, read_all_then_update(self, self->off));
 	EXPECT_EQ(0, peer_expect_none(&self->p));
 }
 
@@ -283,7 +321,7 @@ TEST_F(delack, delack__off__every_segment_at_once)
 	ASSERT_EQ(0, send_next(self, FULL));
 	ASSERT_EQ(0, ack_at_once(self, self->off));
 	EXPECT_EQ(delayed, XTCP_COUNTER("DelayedACKs"));
-	EXPECT_EQ(0, read_bytes(self->fd, self->off));
+	EXPECT_EQ(0, read_all_then_update(self, self->off));
 	EXPECT_EQ(0, peer_expect_none(&self->p));
 }
 
@@ -346,7 +384,7 @@ TEST_F(delack, delack__piggyback__data_carries_ack)
 	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
 	ASSERT_EQ(0, open_conn(self));
 	ASSERT_EQ(0, quick_phase(self));
-	ASSERT_EQ(0, read_bytes(self->fd, self->off));
+	ASSERT_EQ(0, read_all_then_update(self, self->off));
 	delayed = XTCP_COUNTER("DelayedACKs");
 
 	/* A request; its ACK waits, and the answer carries it. */

@@ -461,19 +461,23 @@ TEST_F(ofo, sack_perm__sysctl)
 {
 	struct peer_seg s;
 
-	/* SACK-permitted in its own NOP, NOP word: no timestamps beside. */
+	/*
+	 * SACK-permitted in its own NOP, NOP word: no timestamps beside;
+	 * MSS, NOP, window scale before it.
+	 */
 	ASSERT_EQ(0, xtcp_sysctl_set("timestamps", 0));
 	ASSERT_EQ(0, connect_syn(&self->p, XPORT, PPORT, &s));
 	EXPECT_EQ(PEER_SYN, s.flags);
 	EXPECT_TRUE(s.sack_perm);
-	EXPECT_EQ(8, s.optlen);
+	EXPECT_TRUE(s.ws);
+	EXPECT_EQ(12, s.optlen);
 	EXPECT_EQ(0, peer_check_syn_options(&s));
 
 	ASSERT_EQ(0, xtcp_sysctl_set("sack", 0));
 	ASSERT_EQ(0, connect_syn(&self->p, XPORT + 1, PPORT + 1, &s));
 	EXPECT_EQ(PEER_SYN, s.flags);
 	EXPECT_FALSE(s.sack_perm);
-	EXPECT_EQ(4, s.optlen);
+	EXPECT_EQ(8, s.optlen);
 	EXPECT_EQ(0, peer_check_syn_options(&s));
 }
 

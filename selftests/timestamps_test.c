@@ -254,7 +254,8 @@ TEST_F(ts, negotiate__sysctl_off)
 	ASSERT_EQ(0, xtcp_sysctl_set("timestamps", 0));
 	ASSERT_EQ(0, connect_syn(self, &s));
 	EXPECT_FALSE(s.ts);
-	EXPECT_EQ(4 + 4, s.optlen);	/* MSS, NOP, NOP, SACK-permitted */
+	/* MSS; NOP, window scale; NOP, NOP, SACK-permitted */
+	EXPECT_EQ(4 + 4 + 4, s.optlen);
 	close(self->fd);
 	self->fd = -1;
 

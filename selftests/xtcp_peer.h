@@ -27,6 +27,13 @@
  * and peer_check() wants one on every segment from XTCP but a RST, where
  * without p->ts_ok it wants none.
  *
+ * Window scale (RFC 7323 2): the peer's SYN offers shift p->wscale only
+ * when p->ws is set.  When XTCP's SYN or SYN,ACK carried the option too,
+ * p->ws_ok is set and p->xwscale is XTCP's shift: p->rcv_wnd is then
+ * the window of XTCP's last segment in bytes (SEG.WND << p->xwscale), and
+ * the peer's own p->win goes on the wire as it is, to be read by XTCP in
+ * units of 2^p->wscale.
+ *
  * Everything here is static inline: each *_test.c is built on its own.
  */
 #ifndef _XTCP_PEER_H
@@ -87,6 +94,8 @@ struct peer_seg {
 	__u32	sacks[4][2];
 	bool	ts;		/* timestamps option (RFC 7323) */
 	bool	ts_want;	/* received: the connection has timestamps */
+	bool	ws;		/* window scale option (RFC 7323 2) */
+	__u8	wscale;		/* ... its shift */
 	__u32	tsval;
 	__u32	tsecr;
 	unsigned int optlen;	/* bytes of options in the header */
@@ -115,6 +124,10 @@ struct xtcp_peer {
 	bool	sack;		/* the peer's SYN offers SACK-permitted */
 	bool	ts;		/* the peer's SYN offers timestamps */
 	bool	ts_ok;		/* both SYNs had them: every segment has */
+	bool	ws;		/* the peer's SYN offers window scale */
+	__u8	wscale;		/* ... with this shift */
+	bool	ws_ok;		/* both SYNs had it: windows are scaled */
+	__u8	xwscale;	/* XTCP's shift, when ws_ok */
 	__u32	ts_val;		/* TSval the peer sends */
 	__u32	ts_recent;	/* XTCP's latest TSval, the peer's TSecr */
 	__u16	ip_id;
@@ -125,7 +138,7 @@ struct xtcp_peer {
 	__u32	snd_una;	/* XTCP's SND.UNA, as the peer acknowledged */
 	__u32	snd_nxt;	/* XTCP's SND.NXT: all XTCP has sent */
 	__u32	rcv_nxt;	/* XTCP's RCV.NXT: the peer's next SEQ */
-	__u32	rcv_wnd;	/* window in XTCP's last segment */
+	__u32	rcv_wnd;	/* window in XTCP's last segment, bytes */
 };
 
 static inline void peer_log(const char *fmt, ...)
@@ -163,13 +176,15 @@ static inline const char *peer_flags_str(__u8 flags, char *buf, size_t size)
 static inline const char *peer_seg_str(const struct peer_seg *s, char *buf,
 				       size_t size)
 {
-	char f[48];
+	char f[48], ws[16] = "";
 
+	if (s->ws)
+		snprintf(ws, sizeof(ws), " WS %u", s->wscale);
 	snprintf(buf, size,
-		 "%u->%u <SEQ=%u><ACK=%u><CTL=%s> win %u len %u mss %u optlen %u%s%s",
+		 "%u->%u <SEQ=%u><ACK=%u><CTL=%s> win %u len %u mss %u optlen %u%s%s%s",
 		 s->sport, s->dport, s->seq, s->ack,
 		 peer_flags_str(s->flags, f, sizeof(f)), s->win, s->len,
-		 s->mss, s->optlen, s->ts ? " TS" : "",
+		 s->mss, s->optlen, s->ts ? " TS" : "", ws,
 		 s->csum_ok ? "" : " BAD CHECKSUM");
 	return buf;
 }
@@ -508,6 +523,7 @@ static inline int peer_xmit(struct xtcp_peer *p, const struct peer_seg *s,
 	unsigned char *th = ip + PEER_IP_LEN;
 	unsigned int optlen = (s->mss ? 4 : 0) +
 			      (s->ts ? 12 : s->sack_perm ? 4 : 0) +
+			      (s->ws ? 4 : 0) +
 			      (s->num_sacks ? 4 + 8 * s->num_sacks : 0);
 	unsigned int hlen = PEER_HDR_LEN + optlen;
 	unsigned char *opt = th + PEER_HDR_LEN;
@@ -557,7 +573,15 @@ static inline int peer_xmit(struct xtcp_peer *p, const struct peer_seg *s,
 		peer_put32(opt + 4, s->tsval);
 		peer_put32(opt + 8, s->tsecr);
 		opt += 12;
-	} else if (s->sack_perm) {
+	}
+	if (s->ws) {
+		opt[0] = 1;
+		opt[1] = 3;	/* kind window scale */
+		opt[2] = 3;
+		opt[3] = s->wscale;
+		opt += 4;
+	}
+	if (s->sack_perm && !s->ts) {
 		opt[0] = 1;
 		opt[1] = 1;
 		opt[2] = 4;	/* kind SACK-permitted */
@@ -604,6 +628,8 @@ static inline void peer_seg_init(const struct xtcp_peer *p,
 	if (flags & PEER_SYN) {
 		s->mss = p->mss;
 		s->sack_perm = p->sack;
+		s->ws = p->ws;
+		s->wscale = p->wscale;
 	}
 	/* RFC 7323 3.2: on the SYNs if offered, then on all but a RST. */
 	if ((flags & PEER_SYN) ? p->ts : p->ts_ok && !(flags & PEER_RST)) {
@@ -716,6 +742,10 @@ static inline int peer_parse(const struct xtcp_peer *p,
 			s->mss = peer_get16(opt + i + 2);
 		if (opt[i] == 4 && opt[i + 1] == 2)
 			s->sack_perm = true;
+		if (opt[i] == 3 && opt[i + 1] == 3) {
+			s->ws = true;
+			s->wscale = opt[i + 2];
+		}
 		if (opt[i] == 8 && opt[i + 1] == 10) {
 			s->ts = true;
 			s->tsval = peer_get32(opt + i + 2);
@@ -779,12 +809,18 @@ static inline void peer_learn(struct xtcp_peer *p, const struct peer_seg *s)
 	/* Timestamps are on if both SYNs carried them (RFC 7323 3.2). */
 	if (s->flags & PEER_SYN)
 		p->ts_ok = p->ts && s->ts;
+	/* So is window scale (RFC 7323 2.2); a SYN's window is unscaled. */
+	if (s->flags & PEER_SYN) {
+		p->ws_ok = p->ws && s->ws;
+		p->xwscale = p->ws_ok ? s->wscale : 0;
+	}
 	if (s->ts && (p->ts_ok || (s->flags & PEER_SYN)))
 		p->ts_recent = s->tsval;
 	if ((__s32)(end - p->snd_nxt) > 0)
 		p->snd_nxt = end;
 	if (s->flags & PEER_ACK)
-		p->rcv_wnd = s->win;
+		p->rcv_wnd = (s->flags & PEER_SYN) ? s->win :
+			     (__u32)s->win << p->xwscale;
 }
 
 /*
@@ -1012,16 +1048,20 @@ static inline int peer_listener(struct xtcp_peer *p, int port)
 /*
  * XTCP's SYN options: MSS, then SACK-permitted in NOP, NOP, kind 4, or
  * timestamps in NOP, NOP, kind 8 (SACK-permitted in place of the NOPs
- * when it has both, as Linux lays them out); TSecr 0 on a SYN.
+ * when it has both, as Linux lays them out); TSecr 0 on a SYN; window
+ * scale in NOP, kind 3, with a shift of at most 14 (RFC 7323 2.3), if
+ * any: whether it must be there is for the caller to check.
  */
 static inline int peer_check_syn_options(const struct peer_seg *s)
 {
-	if (s->optlen != 4 + (s->ts ? 12 : s->sack_perm ? 4 : 0) ||
-	    s->mss != PEER_XTCP_MSS ||
+	if (s->optlen != 4 + (s->ts ? 12 : s->sack_perm ? 4 : 0) +
+			 (s->ws ? 4 : 0) ||
+	    s->mss != PEER_XTCP_MSS || (s->ws && s->wscale > 14) ||
 	    (s->ts && !(s->flags & PEER_ACK) && s->tsecr)) {
-		peer_log("SYN options: %u bytes, MSS %u%s%s TSecr %u; expected MSS %u",
+		peer_log("SYN options: %u bytes, MSS %u%s%s TSecr %u%s%u; expected MSS %u",
 			 s->optlen, s->mss, s->sack_perm ? ", SACK-permitted" : "",
-			 s->ts ? ", TS" : "", s->tsecr, PEER_XTCP_MSS);
+			 s->ts ? ", TS" : "", s->tsecr, s->ws ? ", WS " : "",
+			 s->ws ? s->wscale : 0, PEER_XTCP_MSS);
 		return -1;
 	}
 	return 0;
@@ -1263,7 +1303,7 @@ static inline int peer_open_sender(struct xtcp_peer *p, int xport, int pport,
 				   int mss, size_t len, int *lfd)
 {
 	static char text[1 << 16];
-	int fd;
+	int fd, sndbuf = 1 << 20;
 
 	if (len > sizeof(text))
 		return -1;
@@ -1273,6 +1313,17 @@ static inline int peer_open_sender(struct xtcp_peer *p, int xport, int pport,
 	fd = peer_open_passive(p, xport, lfd);
 	if (fd < 0)
 		return -1;
+	/*
+	 * The text is queued at once, in segments of @mss that cost a page
+	 * each: the send buffer a connection starts with (net.xtcp.wmem,
+	 * grown for the initial window) would make send() wait for ACKs
+	 * that the script sends only later.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf))) {
+		peer_log("SO_SNDBUF: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
 	memset(text, 'x', len);
 	if (send(fd, text, len, 0) != (ssize_t)len) {
 		peer_log("send of %zu bytes: %s", len, strerror(errno));

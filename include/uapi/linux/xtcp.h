@@ -99,10 +99,19 @@ struct xtcp_info {
 	__u32	xtcpi_rttvar_us;	/* RTTVAR (RFC 6298) */
 	__u32	xtcpi_options;		/* XTCPI_OPT_* the handshake agreed */
 	__u32	xtcpi_ts_recent;	/* TS.Recent (RFC 7323 4.3) */
+	/* Appended: a shorter struct from an older header still works. */
+	__u8	xtcpi_snd_wscale;	/* the peer's window shift (RFC 7323 2) */
+	__u8	xtcpi_rcv_wscale;	/* ours; both 0 without XTCPI_OPT_WSCALE */
+	__u8	xtcpi_pad2[2];
+	__u32	xtcpi_rcvbuf;		/* SO_RCVBUF now (autotuning grows it) */
+	__u32	xtcpi_sndbuf;		/* SO_SNDBUF now */
+	__u32	xtcpi_rcv_space;	/* bytes read in the last measured RTT */
+	__u32	xtcpi_rcv_rtt_us;	/* the receiver's RTT estimate, 0: none */
 };
 
 /* xtcpi_options bits, as TCP_INFO's tcpi_options. */
 #define XTCPI_OPT_TIMESTAMPS	1	/* RFC 7323 timestamps */
 #define XTCPI_OPT_SACK		2	/* RFC 2018 SACK */
+#define XTCPI_OPT_WSCALE	4	/* RFC 7323 window scale */
 
 #endif /* _UAPI_LINUX_XTCP_H */
