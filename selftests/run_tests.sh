@@ -6,16 +6,16 @@
 #   tools/vm/run-vm.sh selftests/run_tests.sh     (what "make check" does)
 #
 # It loads ./xtcp.ko, checks that every arc of the state machine document
-# has a test, runs every selftests/*_test program (sorted), each in
-# selftests/ as its cwd, in its own session and bounded by a timeout,
-# unloads the module and checks the kernel log.  Each test case the
-# kselftest harness reports counts; so do "load", "arcs", "unload",
-# "dmesg-clean: PROGRAM" (the kernel log while PROGRAM ran, cut out by
-# markers written to /dev/kmsg before and after it) and "dmesg-clean" (the
-# rest of the run's log: load and unload).  After each program it asks
-# kmemleak, when the kernel has it.  The last line printed is "N passed,
-# N failed" (", N skipped" when some were skipped); the exit status is
-# non-zero on any failure.
+# has a test, runs every selftests/*_test program (sorted; those that
+# unload the module first), each in selftests/ as its cwd, in its own
+# session and bounded by a timeout, unloads the module and checks the
+# kernel log.  Each test case the kselftest harness reports counts; so do
+# "load", "arcs", "unload", "dmesg-clean: PROGRAM" (the kernel log while
+# PROGRAM ran, cut out by markers written to /dev/kmsg before and after
+# it) and "dmesg-clean" (the rest of the run's log: load and unload).
+# After each program it asks kmemleak, when the kernel has it.  The last
+# line printed is "N passed, N failed" (", N skipped" when some were
+# skipped); the exit status is non-zero on any failure.
 #
 # What fails, beyond a failed test case: no test program at all; a
 # program that reports no result (even if it exits 0), fewer results than
@@ -116,9 +116,10 @@ fi
 # "kmemleak: WHAT".  Objects younger than 5 s are not reported, hence the
 # wait; the second scan reports what the first one saw unreferenced.
 kmemleak_check() {
-	local what=$1 report
+	local what=$1 report start
 
 	[ -w "$KMEMLEAK" ] || return 0
+	start=$SECONDS
 	sleep "$KMEMLEAK_WAIT"
 	if ! { echo scan >"$KMEMLEAK" && echo scan >"$KMEMLEAK"; } 2>/dev/null ||
 	   ! report=$(cat "$KMEMLEAK" 2>&1); then
@@ -130,6 +131,7 @@ kmemleak_check() {
 		xt_result fail "kmemleak: $what" "see .vm/logs/kmemleak-$what.log"
 		echo clear >"$KMEMLEAK"
 	fi
+	echo "# ==== kmemleak: $((SECONDS - start))s"
 }
 
 # dmesg_check NAME LOGFILE: the lines of the kernel log in LOGFILE that
@@ -275,10 +277,17 @@ if [ -n "${XTCP_TESTS:-}" ]; then
 		tests+=("$t")
 	done
 else
-	for f in "$TESTDIR"/*_test; do
-		if [ -f "$f" ] && [ -x "$f" ]; then
-			tests+=("${f##*/}")
-		fi
+	# Programs that unload the module first, while no orphan of another
+	# program holds it (see unpinned); then the rest, sorted.
+	for first in 1 0; do
+		for f in "$TESTDIR"/*_test; do
+			[ -f "$f" ] && [ -x "$f" ] || continue
+			unloads=$(xt_setting "$SETTINGS" "${f##*/}.unloads")
+			if { [ "$first" = 1 ] && [ "$unloads" = 1 ]; } ||
+			   { [ "$first" = 0 ] && [ "$unloads" != 1 ]; }; then
+				tests+=("${f##*/}")
+			fi
+		done
 	done
 fi
 if [ "${#tests[@]}" -eq 0 ]; then
@@ -364,11 +373,14 @@ done
 
 # ---- unload ---------------------------------------------------------------
 unload() {
-	local out
+	local out start=$SECONDS
 
 	# Sockets that the tests closed may still hold the module briefly
 	# (on a lockdep kernel until they end: see unpinned).
 	unpinned "$UNPIN_BOUND"
+	if [ $((SECONDS - start)) -gt 0 ]; then
+		echo "# ==== waited $((SECONDS - start))s for the module's sockets to end"
+	fi
 	for _ in $(seq 1 20); do
 		if out=$(rmmod xtcp 2>&1); then
 			xt_result pass unload
