@@ -51,11 +51,11 @@ check: setup
 # the stock kernel ("make check" does).
 # The debug kernel runs every program at full scale: 200,000 fuzz frames
 # and 2000 close races (XTCP_FUZZ_SEGMENTS, XTCP_RACE_ITERS to change it);
-# link_test moves 8M each way, not 64M: KASAN makes every byte dear, and
+# link_test moves 2M each way, not 64M: KASAN makes every byte dear, and
 # the tier looks for memory and lock faults, not speed (XTCP_LINK_BYTES).
 DEBUG_VM := VM_MEMORY=4G VM_TIMEOUT=$${VM_TIMEOUT:-7200} \
 	XTCP_TEST_TIMEOUT=$${XTCP_TEST_TIMEOUT:-900} \
-	XTCP_LINK_BYTES=$${XTCP_LINK_BYTES:-8M}
+	XTCP_LINK_BYTES=$${XTCP_LINK_BYTES:-2M}
 
 check-debug: setup
 	$(MAKE) tools selftests

@@ -49,7 +49,7 @@ fi
 
 jobs=${XTCP_DEBUG_KERNEL_JOBS:-$(($(nproc) + 1))}
 say "building $srcpkg $srcver with tools/vm/debug.config (key $key, -j$jobs);"
-say "this takes about 30 minutes on 2 idle cores (an hour or more beside test VMs), once"
+say "this takes about 20 minutes on 2 idle cores (much longer beside test VMs), once"
 start=$SECONDS
 rm -rf "${CACHE:?}/$key"
 mkdir -p "$CACHE/$key"
