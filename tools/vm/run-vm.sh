@@ -20,6 +20,7 @@
 #   VM_MEMORY   guest memory (default 2G)
 #   VM_KVM      auto (default), 0 or 1: use KVM when it is usable
 #   VM_APPEND   extra kernel command line
+#   VM_SLUB_DEBUG  slub_debug= flags (default FZPU); empty: none
 #   VM_KERNEL   boot this kernel image instead of Debian's (make check-debug)
 #   VM_CONSOLE_LINES  how many console lines to show when the VM dies
 #   VM_BOOT_TRIES  boots when the guest never starts CMD (default 2)
@@ -42,12 +43,14 @@ VM_CPUS=${VM_CPUS:-2}
 VM_MEMORY=${VM_MEMORY:-2G}
 VM_KVM=${VM_KVM:-auto}
 
-# slub_debug: poison, red zones and sanity checks on every slab.
+# slub_debug: poison, red zones and sanity checks on every slab (the
+# debug kernel's KASAN catches what they do, at the access itself).
 # oops=panic, panic=-1: an oops panics, a panic reboots at once, and qemu
 # (run with -no-reboot by vng) exits instead of rebooting.  A soft lockup
 # or a task hung in D state (120 s) panics too, rather than running into
 # VM_TIMEOUT.  loglevel=7 puts warnings and oopses on the console log.
-CMDLINE="slub_debug=FZPU oops=panic panic=-1 softlockup_panic=1 hung_task_panic=1 loglevel=7"
+VM_SLUB_DEBUG=${VM_SLUB_DEBUG-FZPU}
+CMDLINE="${VM_SLUB_DEBUG:+slub_debug=$VM_SLUB_DEBUG }oops=panic panic=-1 softlockup_panic=1 hung_task_panic=1 loglevel=7"
 
 msg() { echo "run-vm: $*" >&2; }
 die() { msg "error: $*"; exit 125; }
