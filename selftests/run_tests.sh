@@ -53,6 +53,8 @@
 #   XTCP_KMEMLEAK_WAIT=5        seconds to wait before a kmemleak scan (it
 #                               does not report objects younger than 5 s)
 #   XTCP_STRICT=0               skip, not fail, on a missing precondition
+#   XTCP_JOBS=2                 run the PROGRAM.parallel=1 programs in a
+#                               second lane, beside the others
 # Tests get XTCP_ROOT (the repo root) and XTCP_STRICT in their environment.
 set -uo pipefail
 export LC_ALL=C
@@ -161,28 +163,43 @@ kmemleak_check() {
 	kmemleak_result "$1"
 }
 
-# kmemleak_start WHAT, kmemleak_finish: the check after a program runs
-# while the next program starts (kmemleak_finish first waits for the one
-# before): a scan is what its kernel thread does every 10 minutes while
-# the machine works, and the check's minute would otherwise be added to
-# every program.  An object the next program leaked in its first moments
-# could be named after the one before; the report's allocation traces say
-# whose it is.
+# kmemleak_after PROGRAM: PROGRAM ended; a check after it runs while the
+# next programs run: a scan is what kmemleak's own thread does every 10
+# minutes while the machine works, and its half minute would otherwise be
+# added to every program.  One check runs at a time; the programs that end
+# while it runs are checked together by the next ("a_test+b_test").  An
+# object a running program leaked in its first moments could be named
+# after one that ended; the report's allocation traces say whose it is.
+# kmemleak_ended takes the running check's result (when its process ends)
+# and starts the next; kmemleak_drain waits for every check.
 KMEMLEAK_PID=
 KMEMLEAK_WHAT=
-kmemleak_start() {
+KMEMLEAK_PENDING=
+kmemleak_after() {
 	[ -w "$KMEMLEAK" ] || return 0
-	kmemleak_finish
-	KMEMLEAK_WHAT=$1
-	kmemleak_job "$1" &
+	KMEMLEAK_PENDING+=${KMEMLEAK_PENDING:++}$1
+	[ -n "$KMEMLEAK_PID" ] || kmemleak_next
+}
+
+kmemleak_next() {
+	[ -n "$KMEMLEAK_PENDING" ] || return 0
+	KMEMLEAK_WHAT=$KMEMLEAK_PENDING
+	KMEMLEAK_PENDING=
+	kmemleak_job "$KMEMLEAK_WHAT" &
 	KMEMLEAK_PID=$!
 }
 
-kmemleak_finish() {
-	[ -n "$KMEMLEAK_PID" ] || return 0
+kmemleak_ended() {
 	wait "$KMEMLEAK_PID"
 	KMEMLEAK_PID=
 	kmemleak_result "$KMEMLEAK_WHAT"
+	kmemleak_next
+}
+
+kmemleak_drain() {
+	while [ -n "$KMEMLEAK_PID" ]; do
+		kmemleak_ended
+	done
 }
 
 # dmesg_check NAME LOGFILE: the lines of the kernel log in LOGFILE that
@@ -352,25 +369,17 @@ if command -v stdbuf >/dev/null 2>&1; then
 	STDBUF=(stdbuf -oL -eL)
 fi
 
-# run_one TEST LOG: run selftests/TEST with its output in LOG, shown as it
-# comes; return its exit status.  The program runs in a session of its own,
-# so that whatever it leaves behind (the harness puts each test case in its
-# own process group) is killed after it, and a straggler holding its stdout
-# cannot stall the run.
-run_one() {
-	local t=$1 log=$2 pid tailpid rc
-
-	(cd "$TESTDIR" && exec setsid timeout -k 10 "$TIMEOUT" \
-		"${STDBUF[@]}" "./$t") </dev/null >"$log" 2>&1 &
-	pid=$!
-	tail -n +1 -s 0.2 -f --pid="$pid" "$log" &
-	tailpid=$!
-	wait "$pid"
-	rc=$?
-	pkill -KILL -s "$pid" 2>/dev/null
-	wait "$tailpid" 2>/dev/null
-	return "$rc"
-}
+# Two lanes (XTCP_JOBS=2): two programs run at once when one of them is
+# marked "PROGRAM.parallel=1" in settings (it runs in namespaces of its own
+# and asserts nothing another program changes); a program that unloads
+# the module, or is marked "PROGRAM.alone=1", runs alone.  Each free lane takes the first program in the
+# order that it may run beside the other lane's.  Under TCG a debug
+# kernel's VM otherwise keeps one of its two CPUs idle most of the time.
+# The first lane's output is shown as it comes, the second's when its
+# program ends.  A kernel log line while two programs ran is in both their
+# slices.  With one lane (the default) every program runs alone, in order.
+JOBS=${XTCP_JOBS:-1}
+queue=("${tests[@]}")
 
 # unpinned BOUND: wait up to BOUND seconds until nothing holds the module.
 # On a lockdep kernel every socket pins the module that named its lock
@@ -388,11 +397,20 @@ unpinned() {
 }
 UNPIN_BOUND=${XTCP_UNPIN_BOUND:-600}
 
-for t in "${tests[@]}"; do
-	log=$LOGDIR/$t.log
+# Per lane (main, side): the program running, its pid, start time, bound,
+# and the tail that shows its output.
+declare -A lane_test=() lane_pid=() lane_start=() lane_tail=() lane_bound=()
+
+# start_one LANE TEST: start selftests/TEST in LANE, in a session of its
+# own, so that whatever it leaves behind (the harness puts each test case
+# in its own process group) is killed after it, and a straggler holding
+# its stdout cannot stall the run.  1 if TEST is not a program.
+start_one() {
+	local lane=$1 t=$2 log=$LOGDIR/$2.log start
+
 	if [ ! -f "$TESTDIR/$t" ] || [ ! -x "$TESTDIR/$t" ]; then
 		xt_result fail "$t" "no such test program selftests/$t"
-		continue
+		return 1
 	fi
 	# A program that unloads the module starts with it free: the orphans
 	# of the programs before it have ended (see unpinned).
@@ -406,23 +424,106 @@ for t in "${tests[@]}"; do
 		fi
 	fi
 	test_timeout "$t"
-	echo "# ==== selftests/$t (bound ${TIMEOUT}s)"
+	if [ "$lane" = main ]; then
+		echo "# ==== selftests/$t (bound ${TIMEOUT}s)"
+	else
+		echo "# ==== selftests/$t (bound ${TIMEOUT}s, in the second lane)"
+	fi
 	xt_kmsg_mark "$PMARK begin [$t]"
-	start=$SECONDS
-	run_one "$t" "$log"
-	rc=$?
-	echo "# ==== selftests/$t: exit status $rc, $((SECONDS - start))s"
+	(cd "$TESTDIR" && exec setsid timeout -k 10 "$TIMEOUT" \
+		"${STDBUF[@]}" "./$t") </dev/null >"$log" 2>&1 &
+	lane_pid[$lane]=$!
+	lane_test[$lane]=$t
+	lane_start[$lane]=$SECONDS
+	lane_tail[$lane]=
+	if [ "$lane" = main ]; then
+		tail -n +1 -s 0.2 -f --pid="${lane_pid[$lane]}" "$log" &
+		lane_tail[$lane]=$!
+	fi
+	lane_bound[$lane]=$TIMEOUT
+	return 0
+}
+
+# end_one LANE RC: the program of LANE ended with RC: its results, its
+# slice of the kernel log, and a kmemleak check after it.
+end_one() {
+	local lane=$1 rc=$2 t=${lane_test[$1]} log=$LOGDIR/${lane_test[$1]}.log
+
+	pkill -KILL -s "${lane_pid[$lane]}" 2>/dev/null
+	if [ -n "${lane_tail[$lane]}" ]; then
+		wait "${lane_tail[$lane]}" 2>/dev/null
+	else
+		cat "$log"
+	fi
+	echo "# ==== selftests/$t: exit status $rc, $((SECONDS - ${lane_start[$lane]}))s"
 	# The module's references after it: user sockets it left open.
 	if [ -r /sys/module/xtcp/refcnt ]; then
 		echo "# ==== xtcp refcnt $(cat /sys/module/xtcp/refcnt)"
 	fi
-	xt_count_tap "$t" "$log" "$rc" "$TIMEOUT"
-	kmemleak_finish
+	xt_count_tap "$t" "$log" "$rc" "${lane_bound[$lane]}"
 	xt_kmsg_mark "$PMARK end [$t]"
 	program_log_check "$t"
-	kmemleak_start "$t"
+	kmemleak_after "$t"
+	unset "lane_pid[$lane]"
+	lane_test[$lane]=
+}
+
+# may_run T OTHER: may T start while OTHER (a program, or nothing) runs?
+may_run() {
+	local t=$1 other=$2 p
+
+	[ -z "$other" ] && return 0
+	[ "$JOBS" -gt 1 ] || return 1
+	for p in "$t" "$other"; do
+		[ "$(xt_setting "$SETTINGS" "$p.unloads")" != 1 ] &&
+			[ "$(xt_setting "$SETTINGS" "$p.alone")" != 1 ] || return 1
+	done
+	[ "$(xt_setting "$SETTINGS" "$t.parallel")" = 1 ] ||
+		[ "$(xt_setting "$SETTINGS" "$other.parallel")" = 1 ]
+}
+
+# fill LANE OTHER: start in LANE, if it is free, the first program of the
+# queue that may run beside OTHER's; beside a parallel one, the first that
+# is not parallel, if any: the parallel ones are kept for the others to
+# run beside.
+fill() {
+	local lane=$1 other=${lane_test[$2]:-} i t pick=
+
+	[ -z "${lane_pid[$lane]:-}" ] || return 0
+	for i in "${!queue[@]}"; do
+		t=${queue[$i]}
+		may_run "$t" "$other" || continue
+		[ -n "$pick" ] || pick=$i
+		if [ -n "$other" ] &&
+		   [ "$(xt_setting "$SETTINGS" "$t.parallel")" != 1 ]; then
+			pick=$i
+			break
+		fi
+	done
+	[ -n "$pick" ] || return 0
+	t=${queue[$pick]}
+	unset "queue[$pick]"
+	queue=("${queue[@]}")
+	start_one "$lane" "$t" || fill "$lane" "$2"
+}
+
+while :; do
+	fill main side
+	fill side main
+	[ "${#lane_pid[@]}" -gt 0 ] || break
+	wait -n -p ended "${lane_pid[@]}" $KMEMLEAK_PID
+	rc=$?
+	if [ "$ended" = "$KMEMLEAK_PID" ]; then
+		kmemleak_ended
+		continue
+	fi
+	for lane in "${!lane_pid[@]}"; do
+		if [ "${lane_pid[$lane]}" = "$ended" ]; then
+			end_one "$lane" "$rc"
+		fi
+	done
 done
-kmemleak_finish
+kmemleak_drain
 
 # ---- unload ---------------------------------------------------------------
 unload() {
