@@ -64,6 +64,20 @@ void xtcp_rack_dsack(struct sock *sk)
 		xs->rack_reo_steps++;
 }
 
+/*
+ * An ACK showed that a segment presumed lost was only late (recovery.c,
+ * Eifel): reordering, and a wider window, as a D-SACK would.
+ */
+void xtcp_rack_late_original(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xs->rack_reordering)
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RACKREORDER);
+	xs->rack_reordering = 1;
+	xtcp_rack_dsack(sk);
+}
+
 /* A recovery began: 16 in a row without a D-SACK shrink the window back. */
 void xtcp_rack_recovery(struct sock *sk)
 {

@@ -102,6 +102,8 @@ static void xtcp_undo_init(struct xtcp_sock *xs, bool loss)
 	xs->undo_retrans = 0;
 	xs->undo_armed = 1;
 	xs->undo_loss = loss;
+	/* What the episode resends carries at least this TSval. */
+	xs->undo_tsval = xtcp_ts_now(xs);
 }
 
 static void xtcp_enter_recovery(struct sock *sk)
@@ -180,7 +182,10 @@ static void xtcp_end_episode(struct sock *sk)
 	xtcp_try_undo(sk);
 }
 
-/* RFC 3522 3.2: does the first ACK after the timeout answer the original? */
+/*
+ * RFC 3522 3.2: does this ACK answer a segment sent before the episode
+ * began (the original), not one of its resends?
+ */
 static bool xtcp_eifel_spurious(const struct xtcp_sock *xs)
 {
 	return xs->ts_ok && xs->rx_ts.saw && xs->rx_ts.tsecr &&
@@ -198,6 +203,30 @@ static void xtcp_undo_timeout(struct sock *sk)
 	xs->undo_armed = 0;
 	xs->ca_state = XTCP_CA_OPEN;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SPURIOUSRTOS);
+}
+
+/*
+ * Fast recovery was needless (RFC 3522 with SACK or NewReno, Linux's
+ * tcp_try_undo_partial()): the ACK of the hole echoes the original's
+ * TSval, which was only late, and no resend is left in flight.  The
+ * window comes back, the presumed losses are unmarked, and the peer has
+ * shown reordering that RACK must wait for.
+ */
+static bool xtcp_try_undo_eifel(struct sock *sk, u32 acked)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!acked || !xs->undo_armed || xs->retrans_out ||
+	    !xtcp_eifel_spurious(xs))
+		return false;
+	xs->snd_cwnd = max(xs->snd_cwnd, xs->prior_cwnd);
+	xs->snd_ssthresh = max(xs->snd_ssthresh, xs->prior_ssthresh);
+	xtcp_unmark_lost(sk);
+	xs->undo_armed = 0;
+	xs->ca_state = xs->sacked_out ? XTCP_CA_DISORDER : XTCP_CA_OPEN;
+	xtcp_rack_late_original(sk);
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_EIFELUNDO);
+	return true;
 }
 
 /* What one acceptable ACK told the sender, after the scoreboard took it. */
@@ -233,6 +262,8 @@ void xtcp_recovery_on_ack(struct sock *sk, const struct xtcp_ack_sample *s)
 		xtcp_cong_on_ack(sk, s->acked);
 		break;
 	case XTCP_CA_RECOVERY:
+		if (xtcp_try_undo_eifel(sk, s->acked))
+			break;
 		if (!xtcp_before(xs->snd_una, xs->high_seq)) {
 			xtcp_end_episode(sk);
 			break;
@@ -281,8 +312,6 @@ void xtcp_recovery_on_timeout(struct sock *sk)
 		  (xs->ca_state == XTCP_CA_LOSS && !xs->retries);
 	if (episode) {
 		xtcp_undo_init(xs, true);
-		/* The resend that follows carries at least this TSval. */
-		xs->undo_tsval = xtcp_ts_now(xs);
 		xs->eifel_pending = xs->ts_ok;
 	}
 	xtcp_cong_on_timeout(sk, episode);

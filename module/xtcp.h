@@ -249,7 +249,7 @@ struct xtcp_sock {
 	u32	prior_ssthresh;	/* for undo */
 	u32	undo_marker;	/* SND.UNA when it began */
 	u32	undo_retrans;	/* resends not yet reported needless */
-	u32	undo_tsval;	/* TSval when the timeout resent */
+	u32	undo_tsval;	/* TSval when it began: its resends are later */
 	u32	prr_delivered;	/* RFC 6937: delivered since it began */
 	u32	prr_out;	/* ... and sent */
 	u32	recover_fs;	/* ... RecoverFS, in segments */
@@ -392,6 +392,7 @@ enum {
 	XTCP_MIB_RACKREORDER,	/* connections that saw reordering */
 	XTCP_MIB_LOSTRETRANSMIT,	/* resends found lost (RACK) */
 	XTCP_MIB_SPURIOUSRTOS,	/* timeouts Eifel found needless */
+	XTCP_MIB_EIFELUNDO,	/* fast recoveries Eifel found needless */
 	XTCP_MIB_DELAYEDACKS,	/* ACKs the delayed-ACK timer sent */
 	XTCP_MIB_PAWSESTAB,	/* segments PAWS rejected (RFC 7323 5) */
 	XTCP_MIB_MAX
@@ -634,6 +635,7 @@ void xtcp_rack_ack_clock(struct sock *sk);
 void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb);
 void xtcp_rack_detect_lost(struct sock *sk);
 void xtcp_rack_dsack(struct sock *sk);
+void xtcp_rack_late_original(struct sock *sk);
 void xtcp_rack_recovery(struct sock *sk);
 
 /* tlp.c: tail loss probe */

@@ -15,7 +15,9 @@
  * - reno__*: RFC 5681 3.2, RFC 6582.  Without SACK, the third duplicate
  *   ACK resends the oldest segment; a partial ACK resends the next one.
  * - undo__*: RFC 2883, RFC 3708.  A D-SACK that reports the resent
- *   segment as a duplicate undoes the window reduction.
+ *   segment as a duplicate undoes the window reduction; so does, with
+ *   timestamps (the sack_ts variant), an ACK of the hole that echoes a
+ *   TSval sent before the recovery began (RFC 3522).
  * - tail__*: RFC 8985 7.  The last segment of a flight is lost: no
  *   duplicate ACK comes, and the probe timeout (about two round trips,
  *   plus 200 ms for a lone segment) resends it long before the RTO.
@@ -42,14 +44,17 @@ FIXTURE(recovery) {
 	int lfd;	/* listener */
 	int fd;		/* the accepted connection */
 	__u32 una;	/* XTCP's SND.UNA before the text */
+	__u32 flight_tsval;	/* with timestamps: the first flight's last */
 };
 
 FIXTURE_VARIANT(recovery) {
 	bool sack;	/* the peer offers SACK-permitted */
+	bool ts;	/* ... and timestamps */
 };
 
 FIXTURE_VARIANT_ADD(recovery, sack) { .sack = true };
 FIXTURE_VARIANT_ADD(recovery, reno) { .sack = false };
+FIXTURE_VARIANT_ADD(recovery, sack_ts) { .sack = true, .ts = true };
 
 FIXTURE_SETUP(recovery)
 {
@@ -58,12 +63,16 @@ FIXTURE_SETUP(recovery)
 	ASSERT_EQ(0, peer_setup(&self->p));
 	ASSERT_EQ(0, peer_quiet_timers());
 	self->p.sack = variant->sack;
-	self->fd = peer_open_sender(&self->p, XPORT, PPORT, SEG, TOTAL,
+	self->p.ts = variant->ts;
+	/* Segments of SEG bytes beside the 12 of the option. */
+	self->fd = peer_open_sender(&self->p, XPORT, PPORT,
+				    SEG + (variant->ts ? 12 : 0), TOTAL,
 				    &self->lfd);
 	ASSERT_LE(0, self->fd);
 	self->una = self->p.snd_nxt;
 	ASSERT_EQ(0, peer_expect_run(&self->p, self->una, IW, SEG));
 	ASSERT_EQ(0, peer_expect_none(&self->p));
+	self->flight_tsval = self->p.ts_recent;
 }
 
 FIXTURE_TEARDOWN(recovery)
@@ -243,6 +252,31 @@ TEST_F(recovery, undo__dsack_restores_the_window)
 	} else {
 		EXPECT_EQ(undo, XTCP_COUNTER("DSackUndo"));
 		EXPECT_EQ(IW / 2, cwnd(self->fd));
+	}
+}
+
+/*
+ * The first segment was only late: the ACK of everything echoes the first
+ * flight's TSval.  With timestamps that undoes the recovery (EifelUndo);
+ * without them nothing tells the original from the resend.
+ */
+TEST_F(recovery, undo__original_echoed)
+{
+	long long undo = XTCP_COUNTER("EifelUndo");
+	struct peer_seg a;
+
+	ASSERT_EQ(0, enter_recovery(self));
+	peer_seg_init(&self->p, &a, PEER_ACK, self->p.rcv_nxt,
+		      self->una + (IW + 2) * SEG, NULL, 0);
+	a.tsecr = self->flight_tsval;
+	ASSERT_EQ(0, peer_xmit(&self->p, &a, false));
+	if (variant->ts) {
+		EXPECT_EQ(undo + 1, XTCP_COUNTER("EifelUndo"));
+		EXPECT_LE(IW, cwnd(self->fd));
+		EXPECT_EQ(~0U, ssthresh(self->fd));
+	} else {
+		EXPECT_EQ(undo, XTCP_COUNTER("EifelUndo"));
+		EXPECT_EQ(IW / 2, ssthresh(self->fd));
 	}
 }
 
