@@ -152,6 +152,14 @@ static void xtcp_prr(struct sock *sk, u32 delivered)
 	xs->snd_cwnd = pipe + max_t(s64, sndcnt, 0);
 }
 
+/* The window before the episode comes back; it is over for undo. */
+static void xtcp_undo_window(struct xtcp_sock *xs)
+{
+	xs->snd_cwnd = max(xs->snd_cwnd, xs->prior_cwnd);
+	xs->snd_ssthresh = max(xs->snd_ssthresh, xs->prior_ssthresh);
+	xs->undo_armed = 0;
+}
+
 /*
  * Every resend of the episode was reported needless: the window before
  * it comes back (RFC 3708's response).  Late D-SACKs may come after the
@@ -163,11 +171,9 @@ static bool xtcp_try_undo(struct sock *sk)
 
 	if (!xs->undo_armed || xs->undo_retrans)
 		return false;
-	xs->snd_cwnd = max(xs->snd_cwnd, xs->prior_cwnd);
-	xs->snd_ssthresh = max(xs->snd_ssthresh, xs->prior_ssthresh);
+	xtcp_undo_window(xs);
 	XTCP_INC_STATS(sock_net(sk), xs->undo_loss ? XTCP_MIB_LOSSUNDO :
 						     XTCP_MIB_DSACKUNDO);
-	xs->undo_armed = 0;
 	return true;
 }
 
@@ -197,10 +203,8 @@ static void xtcp_undo_timeout(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	xs->snd_cwnd = max(xs->snd_cwnd, xs->prior_cwnd);
-	xs->snd_ssthresh = max(xs->snd_ssthresh, xs->prior_ssthresh);
+	xtcp_undo_window(xs);
 	xtcp_unmark_lost(sk);
-	xs->undo_armed = 0;
 	xs->ca_state = XTCP_CA_OPEN;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SPURIOUSRTOS);
 }
@@ -219,10 +223,8 @@ static bool xtcp_try_undo_eifel(struct sock *sk, u32 acked)
 	if (!acked || !xs->undo_armed || xs->retrans_out ||
 	    !xtcp_eifel_spurious(xs))
 		return false;
-	xs->snd_cwnd = max(xs->snd_cwnd, xs->prior_cwnd);
-	xs->snd_ssthresh = max(xs->snd_ssthresh, xs->prior_ssthresh);
+	xtcp_undo_window(xs);
 	xtcp_unmark_lost(sk);
-	xs->undo_armed = 0;
 	xs->ca_state = xs->sacked_out ? XTCP_CA_DISORDER : XTCP_CA_OPEN;
 	xtcp_rack_late_original(sk);
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_EIFELUNDO);
