@@ -372,14 +372,26 @@ fi
 # Two lanes (XTCP_JOBS=2): two programs run at once when one of them is
 # marked "PROGRAM.parallel=1" in settings (it runs in namespaces of its own
 # and asserts nothing another program changes); a program that unloads
-# the module, or is marked "PROGRAM.alone=1", runs alone.  Each free lane takes the first program in the
-# order that it may run beside the other lane's.  Under TCG a debug
-# kernel's VM otherwise keeps one of its two CPUs idle most of the time.
+# the module, or is marked "PROGRAM.alone=1", runs alone (see fill for
+# which program a free lane takes).  Under TCG a debug kernel's VM
+# otherwise keeps one of its two CPUs idle most of the time.
 # The first lane's output is shown as it comes, the second's when its
 # program ends.  A kernel log line while two programs ran is in both their
 # slices.  With one lane (the default) every program runs alone, in order.
 JOBS=${XTCP_JOBS:-1}
 queue=("${tests[@]}")
+# Each program's kind, read from settings once: "alone", "parallel" or
+# empty.  A process start costs half a second on the debug kernel, and
+# the lanes ask for every queued program at every start.
+declare -A kind=()
+for t in "${tests[@]}"; do
+	if [ "$(xt_setting "$SETTINGS" "$t.unloads")" = 1 ] ||
+	   [ "$(xt_setting "$SETTINGS" "$t.alone")" = 1 ]; then
+		kind[$t]=alone
+	elif [ "$(xt_setting "$SETTINGS" "$t.parallel")" = 1 ]; then
+		kind[$t]=parallel
+	fi
+done
 
 # unpinned BOUND: wait up to BOUND seconds until nothing holds the module.
 # On a lockdep kernel every socket pins the module that named its lock
@@ -470,16 +482,15 @@ end_one() {
 
 # may_run T OTHER: may T start while OTHER (a program, or nothing) runs?
 may_run() {
-	local t=$1 other=$2 p
+	local t=$1 other=$2
 
 	[ -z "$other" ] && return 0
 	[ "$JOBS" -gt 1 ] || return 1
-	for p in "$t" "$other"; do
-		[ "$(xt_setting "$SETTINGS" "$p.unloads")" != 1 ] &&
-			[ "$(xt_setting "$SETTINGS" "$p.alone")" != 1 ] || return 1
-	done
-	[ "$(xt_setting "$SETTINGS" "$t.parallel")" = 1 ] ||
-		[ "$(xt_setting "$SETTINGS" "$other.parallel")" = 1 ]
+	if [ "${kind[$t]:-}" = parallel ]; then
+		[ "${kind[$other]:-}" != alone ]
+	else
+		[ "${kind[$other]:-}" = parallel ] && [ "${kind[$t]:-}" != alone ]
+	fi
 }
 
 # fill LANE OTHER: start in LANE, if it is free, the first program of the
@@ -494,8 +505,7 @@ fill() {
 		t=${queue[$i]}
 		may_run "$t" "$other" || continue
 		[ -n "$pick" ] || pick=$i
-		if [ -n "$other" ] &&
-		   [ "$(xt_setting "$SETTINGS" "$t.parallel")" != 1 ]; then
+		if [ -n "$other" ] && [ "${kind[$t]:-}" != parallel ]; then
 			pick=$i
 			break
 		fi
