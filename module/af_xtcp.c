@@ -26,8 +26,8 @@ MODULE_PARM_DESC(ipproto, "IP protocol number on the wire (default 253)");
  * list to empty before the slab and the code go away, and names what it
  * waits for.
  */
-static LIST_HEAD(xtcp_all_socks);
-static DEFINE_SPINLOCK(xtcp_all_lock);
+LIST_HEAD(xtcp_all_socks);
+DEFINE_SPINLOCK(xtcp_all_lock);
 static unsigned long xtcp_nr_socks;
 
 /* How long unload waits for the last sockets, and how often it says so. */
@@ -222,6 +222,7 @@ static int __init xtcp_init(void)
 		goto out_protocol;
 	}
 
+	xtcp_debugfs_init();
 	pr_info("xtcp: registered family %d, IP protocol %d\n",
 		xtcp_family, xtcp_ipproto);
 	return 0;
@@ -304,6 +305,7 @@ static void xtcp_wait_socks(void)
 
 static void __exit xtcp_exit(void)
 {
+	xtcp_debugfs_exit();
 	/* No new sockets, no new segments. */
 	sock_unregister(xtcp_family);
 	inet_del_protocol(&xtcp_protocol, xtcp_ipproto);

@@ -721,6 +721,14 @@ void xtcp_arm_time_wait(struct sock *sk, unsigned long timeout);
 int xtcp_proc_init_net(struct net *net);
 void xtcp_proc_exit_net(struct net *net);
 
+/* af_xtcp.c: every socket of the module, for unload and debugfs.c */
+extern struct list_head xtcp_all_socks;
+extern spinlock_t xtcp_all_lock;
+
+/* debugfs.c */
+void xtcp_debugfs_init(void);
+void xtcp_debugfs_exit(void);
+
 /* netns.c */
 int xtcp_netns_register(void);
 void xtcp_netns_unregister(void);

@@ -2,17 +2,19 @@
 /*
  * What XTCP shows of itself: /proc/net/xtcp in the format of
  * /proc/net/tcp (so ss reads it), /proc/net/xtcp_ext, the transition
- * counts in /proc/net/xtcp_snmp, the xtcp:xtcp_set_state tracepoint, and
- * the per-namespace view.
+ * counts in /proc/net/xtcp_snmp, the xtcp:xtcp_set_state tracepoint, the
+ * per-namespace view, and debugfs's list of every namespace's sockets.
  */
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "xtcp_util.h"
 #include "kselftest_harness.h"
 
 #define TRACEFS "/sys/kernel/tracing"
+#define DEBUGFS "/sys/kernel/debug"
 
 /* A connected pair on loopback; returns the accepted fd. */
 static int connect_pair(int *lfd, int *cfd, int *lport)
@@ -226,6 +228,101 @@ TEST(namespace_sees_only_its_own_sockets)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* The inode of the calling process's network namespace. */
+static unsigned long net_inode(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
+}
+
+/*
+ * Which of the lines in @want (each a whole line's start) debugfs's socket
+ * list has: a bit each.  Line by line: after the stress programs it holds
+ * thousands of TIME_WAIT sockets.
+ */
+static int debugfs_has(char want[][128], int n)
+{
+	FILE *f = fopen(DEBUGFS "/xtcp/sockets", "r");
+	char line[256];
+	int i, found = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		for (i = 0; i < n; i++)
+			if (!strncmp(line, want[i], strlen(want[i])))
+				found |= 1 << i;
+	fclose(f);
+	return found;
+}
+
+/*
+ * debugfs lists the sockets of every namespace (what keeps rmmod waiting):
+ * a listener in a namespace of its own and a connection in ours, each with
+ * its namespace, addresses, state and owner.
+ */
+TEST(debugfs_lists_every_namespace)
+{
+	int ready[2], done[2], status, port = 0, lfd, cfd, afd, lport, cport;
+	unsigned long ns[2] = { net_inode(), 0 };
+	char want[4][128];
+	char c = 0;
+	pid_t pid;
+
+	if (access(DEBUGFS "/xtcp", F_OK))
+		mount("debugfs", DEBUGFS, "debugfs", 0, NULL);
+	ASSERT_EQ(0, access(DEBUGFS "/xtcp/sockets", R_OK));
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(done));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		unsigned long inum;
+		int fd;
+
+		if (unshare(CLONE_NEWNET) || system("ip link set lo up"))
+			_exit(1);
+		fd = xtcp_listener(&port);
+		inum = net_inode();
+		if (fd < 0 || !inum)
+			_exit(2);
+		if (write(ready[1], &port, sizeof(port)) != sizeof(port) ||
+		    write(ready[1], &inum, sizeof(inum)) != sizeof(inum))
+			_exit(3);
+		if (read(done[0], &c, 1) != 1)
+			_exit(4);
+		_exit(0);
+	}
+	ASSERT_EQ(sizeof(port), read(ready[0], &port, sizeof(port)));
+	ASSERT_EQ(sizeof(ns[1]), read(ready[0], &ns[1], sizeof(ns[1])));
+	ASSERT_NE(0, ns[0]);
+	ASSERT_NE(ns[0], ns[1]);
+	afd = connect_pair(&lfd, &cfd, &lport);
+	ASSERT_LE(0, afd);
+	cport = xtcp_local_port(cfd);
+
+	snprintf(want[0], sizeof(want[0]),
+		 "%lu 127.0.0.1:%d 0.0.0.0:0 LISTEN open ", ns[1], port);
+	snprintf(want[1], sizeof(want[1]),
+		 "%lu 127.0.0.1:%d 0.0.0.0:0 LISTEN open ", ns[0], lport);
+	snprintf(want[2], sizeof(want[2]),
+		 "%lu 127.0.0.1:%d 127.0.0.1:%d ESTABLISHED open ", ns[0],
+		 cport, lport);
+	snprintf(want[3], sizeof(want[3]),
+		 "%lu 127.0.0.1:%d 127.0.0.1:%d ESTABLISHED open ", ns[0],
+		 lport, cport);
+	EXPECT_EQ(0xf, debugfs_has(want, 4));
+
+	ASSERT_EQ(1, write(done[1], &c, 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(afd);
+	close(cfd);
+	close(lfd);
 }
 
 TEST_HARNESS_MAIN

@@ -399,13 +399,28 @@ done
 # included: rmmod is refused until the last one ends.  On other kernels
 # only open sockets hold it.  0 if the module is free (or not loaded).
 unpinned() {
-	local end=$((SECONDS + $1)) ref
+	local start=$SECONDS ref shown=
 
 	while ref=$(cat /sys/module/xtcp/refcnt 2>/dev/null) && [ "$ref" != 0 ]; do
-		[ "$SECONDS" -lt "$end" ] || return 1
+		[ "$SECONDS" -lt $((start + $1)) ] || return 1
+		# Once, what holds it (the module's debugfs list, every
+		# namespace) and which timer ends each.
+		if [ -z "$shown" ] && [ "$SECONDS" -ge $((start + 5)) ]; then
+			holders
+			shown=1
+		fi
 		sleep 1
 	done
 	return 0
+}
+
+# holders: the module's sockets, the first 40 of them.
+holders() {
+	local f=/sys/kernel/debug/xtcp/sockets
+
+	[ -r "$f" ] || return 0
+	echo "# ==== the module's sockets ($(($(wc -l <"$f") - 1)) in all):"
+	head -n 41 "$f" | sed 's/^/# /'
 }
 UNPIN_BOUND=${XTCP_UNPIN_BOUND:-600}
 

@@ -657,17 +657,49 @@ static inline int peer_send(struct xtcp_peer *p, __u8 flags, __u32 seq,
 	return peer_xmit(p, &s, false);
 }
 
+/*
+ * RCV.NXT of the connection under test as XTCP itself has it, from
+ * /proc/net/xtcp_ext: the script's own copy is stale when a test ends
+ * halfway (a FIN the peer sent but did not count, data not yet ACKed).
+ * 0 with *rcv_nxt set; -1 if the connection is gone or in TIME_WAIT.
+ */
+static inline int peer_xtcp_rcv_nxt(const struct xtcp_peer *p, __u32 *rcv_nxt)
+{
+	char local[32], remote[32], want[2][32], state[16], line[512];
+	FILE *f = fopen("/proc/net/xtcp_ext", "r");
+	int found = -1;
+	unsigned int v;
+
+	if (!f)
+		return -1;
+	snprintf(want[0], sizeof(want[0]), "%s:%u", PEER_XTCP_IP, p->xport);
+	snprintf(want[1], sizeof(want[1]), "%s:%u", PEER_IP, p->port);
+	while (found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%31s %31s %15s %*u %*u %*u %*u %*u %u",
+			   local, remote, state, &v) == 4 &&
+		    !strcmp(local, want[0]) && !strcmp(remote, want[1]) &&
+		    strcmp(state, "TIME_WAIT")) {
+			*rcv_nxt = v;
+			found = 0;
+		}
+	fclose(f);
+	return found;
+}
+
 static inline void peer_close(struct xtcp_peer *p)
 {
+	__u32 rcv_nxt;
+
 	/*
-	 * Reset the connection first (SEG.SEQ = RCV.NXT as the peer knows
-	 * it): an orphan left behind would retransmit into the void for
-	 * minutes, and on a lockdep kernel keep the module loaded
-	 * (xtcp_socks_pin_module()).  TIME_WAIT ignores it (RFC 1337).
+	 * Reset the connection first, with the exact RCV.NXT an RST needs
+	 * (RFC 5961 3.2): an orphan left behind would retransmit into the
+	 * void for ten minutes (RTO 5 s, peer_quiet_timers(), doubling up
+	 * to 120 s), and on a lockdep kernel keep the module loaded.
+	 * TIME_WAIT ignores RSTs (RFC 1337) and ends in 2 MSL.
 	 */
 	if (p->fd >= 0) {
-		if (p->port && p->xport)
-			peer_send(p, PEER_RST, p->rcv_nxt, 0, NULL, 0);
+		if (p->port && p->xport && !peer_xtcp_rcv_nxt(p, &rcv_nxt))
+			peer_send(p, PEER_RST, rcv_nxt, 0, NULL, 0);
 		close(p->fd);
 	}
 	p->fd = -1;
