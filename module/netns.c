@@ -51,6 +51,7 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.invalid_ratelimit_ms = 500,	/* as net.ipv4.tcp_invalid_ratelimit */
 	.orphan_retries	= 8,
 	.sack		= 1,
+	.recovery	= XTCP_RECOVERY_RACK,
 	.delayed_ack	= 1,
 	.delack_ms	= 40,		/* Linux's TCP_DELACK_MIN */
 	.timestamps	= 1,
@@ -74,6 +75,7 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(invalid_ratelimit_ms, &xtcp_zero, &xtcp_max_ms),
 	XTCP_SYSCTL(orphan_retries, &xtcp_one, &xtcp_max_retries),
 	XTCP_SYSCTL(sack, &xtcp_zero, &xtcp_one),
+	XTCP_SYSCTL(recovery, &xtcp_zero, &xtcp_one),
 	XTCP_SYSCTL(delayed_ack, &xtcp_zero, &xtcp_one),
 	XTCP_SYSCTL(delack_ms, &xtcp_one, &xtcp_max_delack_ms),
 	XTCP_SYSCTL(timestamps, &xtcp_zero, &xtcp_one),

@@ -281,6 +281,7 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_TLPRECOVERY]		= "TlpRecovery",
 	[XTCP_MIB_RACKREORDER]		= "RackReorder",
 	[XTCP_MIB_LOSTRETRANSMIT]	= "LostRetransmit",
+	[XTCP_MIB_RACKREOTIMEOUTS]	= "RackReoTimeouts",
 	[XTCP_MIB_SPURIOUSRTOS]		= "SpuriousRtos",
 	[XTCP_MIB_EIFELUNDO]		= "EifelUndo",
 	[XTCP_MIB_DELAYEDACKS]		= "DelayedACKs",

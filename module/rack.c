@@ -19,9 +19,10 @@
  * DupThresh for IsLost (recovery.c), up to 300 segments, as Linux's
  * tp->reordering.
  *
- * Losses that RACK would find only later (inside the reordering window)
- * are left to the next ACK, the loss probe or the timeout: there is no
- * reordering timer of its own.
+ * A segment not yet overdue when an ACK looks arms the reordering timer
+ * (RFC 8985 6.3) for when the last of them will be, so that a loss
+ * inside the reordering window with no ACK after it does not wait for
+ * the loss probe or the RTO.
  */
 
 #include <linux/ktime.h>
@@ -148,15 +149,20 @@ static u32 xtcp_rack_reo_wnd(const struct xtcp_sock *xs)
  * RFC 8985 6.2 step 5: every segment in flight sent before the most
  * recently delivered one, and not delivered a round trip and the
  * reordering window after it was sent, is lost.  A lost resend is
- * counted (LostRetransmit) and may go again.
+ * counted (LostRetransmit) and may go again.  If some are not overdue
+ * yet, the reordering timer waits for the last of them: one timeout
+ * then finds them all (as Linux's tcp_rack_detect_loss()).
  */
 void xtcp_rack_detect_lost(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 now = xs->rack_now_us, wait;
+	u32 now = xs->rack_now_us, wait, reo_us = 0;
 	struct sk_buff *skb;
+	s32 remaining;
 
-	if (!xs->rack_valid || !xs->sack_ok)
+	if (!xs->rack_valid || !xs->sack_ok ||
+	    !(READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.recovery) &
+	      XTCP_RECOVERY_RACK))
 		return;
 	wait = xs->rack_rtt_us + xtcp_rack_reo_wnd(xs);
 	skb_queue_walk(&sk->sk_write_queue, skb) {
@@ -170,8 +176,11 @@ void xtcp_rack_detect_lost(struct sock *sk)
 		    !(xs->rack_xmit_us == cb->xmit_us &&
 		      xtcp_after(xs->rack_end_seq, cb->end_seq)))
 			continue;
-		if ((s32)(now - cb->xmit_us - wait) < 0)
+		remaining = cb->xmit_us + wait - now;
+		if (remaining > 0) {
+			reo_us = max_t(u32, reo_us, remaining);
 			continue;
+		}
 		if (cb->rexmit) {
 			xtcp_skb_rexmit_lost(sk, skb);
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LOSTRETRANSMIT);
@@ -179,4 +188,6 @@ void xtcp_rack_detect_lost(struct sock *sk)
 			xtcp_skb_mark_lost(sk, skb);
 		}
 	}
+	if (reo_us)
+		xtcp_arm_reo(sk, reo_us);
 }

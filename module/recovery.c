@@ -292,6 +292,30 @@ void xtcp_recovery_on_ack(struct sock *sk, const struct xtcp_ack_sample *s)
 }
 
 /*
+ * RACK's reordering timer fired (RFC 8985 6.3): what it gave a reordering
+ * window is overdue now.  Losses found start a recovery, as the ACK that
+ * armed it would have, and go out at once; the RTO restarts after.
+ */
+void xtcp_recovery_on_reo_timeout(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 lost = xs->lost_out;
+
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RACKREOTIMEOUTS);
+	xtcp_rack_ack_clock(sk);
+	xtcp_rack_detect_lost(sk);
+	if (xs->lost_out != lost) {
+		if (xs->ca_state < XTCP_CA_RECOVERY) {
+			xtcp_enter_recovery(sk);
+			xtcp_prr(sk, 0);
+		}
+		xtcp_push(sk);
+	}
+	if (!xs->rtx_reo)
+		xtcp_rearm_rtx(sk);
+}
+
+/*
  * The retransmission timer fired.  A timeout in the open state, or after
  * one that made progress, starts an episode and cuts SSTHRESH; during
  * recovery, or backed off, it goes on with the one already cut.  Every

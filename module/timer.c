@@ -41,6 +41,11 @@ static void xtcp_rtx_expired(struct sock *sk)
 	    sk->sk_state == XTCP_LISTEN || sk->sk_state == XTCP_TIME_WAIT)
 		return;
 
+	if (xs->rtx_reo) {
+		xs->rtx_reo = 0;
+		xtcp_recovery_on_reo_timeout(sk);
+		return;
+	}
 	if (xs->rtx_probe) {
 		/*
 		 * The probe timeout: probe if one is still due, then the RTO
@@ -199,7 +204,22 @@ void xtcp_rearm_rtx(struct sock *sk)
 	unsigned long pto = xtcp_tlp_timeout(sk);
 
 	xs->rtx_probe = !!pto;
+	xs->rtx_reo = 0;
 	sk_reset_timer(sk, &xs->rtx_timer, jiffies + (pto ?: xs->rto));
+}
+
+/*
+ * RACK's reordering timeout, @us from now, in place of the probe or the
+ * RTO; the RTO restarts when it has run (RFC 8985 6.3).  One jiffy more:
+ * a timer may fire up to a jiffy early, before the segment is overdue.
+ */
+void xtcp_arm_reo(struct sock *sk, u32 us)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->rtx_probe = 0;
+	xs->rtx_reo = 1;
+	sk_reset_timer(sk, &xs->rtx_timer, jiffies + usecs_to_jiffies(us) + 1);
 }
 
 void xtcp_arm_rtx(struct sock *sk)

@@ -224,6 +224,7 @@ struct xtcp_sock {
 		undo_loss:1,	/* ... and it began with a timeout */
 		eifel_pending:1,	/* the timeout's first ACK is to come */
 		rtx_probe:1,	/* rtx_timer is the probe timeout (tlp.c) */
+		rtx_reo:1,	/* ... RACK's reordering timeout (rack.c) */
 		tlp_retrans:1;	/* the probe out was a resend */
 	u32	tlp_high_seq;	/* SND.NXT after the probe, 0 if none */
 	u32	tlp_ssthresh;	/* SSTHRESH if the probe repairs a loss */
@@ -391,6 +392,7 @@ enum {
 	XTCP_MIB_TLPRECOVERY,	/* ... that repaired a loss */
 	XTCP_MIB_RACKREORDER,	/* connections that saw reordering */
 	XTCP_MIB_LOSTRETRANSMIT,	/* resends found lost (RACK) */
+	XTCP_MIB_RACKREOTIMEOUTS,	/* RACK reordering timeouts */
 	XTCP_MIB_SPURIOUSRTOS,	/* timeouts Eifel found needless */
 	XTCP_MIB_EIFELUNDO,	/* fast recoveries Eifel found needless */
 	XTCP_MIB_DELAYEDACKS,	/* ACKs the delayed-ACK timer sent */
@@ -419,6 +421,9 @@ struct xtcp_hbucket {
 	spinlock_t		lock;	/* writers of chain */
 };
 
+/* net.xtcp.recovery, as Linux's net.ipv4.tcp_recovery */
+#define XTCP_RECOVERY_RACK	0x1	/* RACK loss detection and its timer */
+
 /* Policy knobs, per namespace: net.xtcp.* */
 struct xtcp_sysctl {
 	int	msl_ms;		/* TIME_WAIT lasts 2 * MSL */
@@ -434,6 +439,7 @@ struct xtcp_sysctl {
 	int	invalid_ratelimit_ms;	/* per socket, OOW and challenge ACKs */
 	int	orphan_retries;	/* an orphan gives up sooner */
 	int	sack;		/* offer SACK-permitted (RFC 2018) */
+	int	recovery;	/* XTCP_RECOVERY_* bits, as tcp_recovery */
 	int	delayed_ack;	/* delay ACKs of in-order text (RFC 9293 3.8.6.3) */
 	int	delack_ms;	/* ... by at most this long */
 	int	timestamps;	/* offer timestamps (RFC 7323) */
@@ -628,6 +634,7 @@ void xtcp_recovery_on_timeout(struct sock *sk);
 void xtcp_recovery_dsack(struct sock *sk, u32 start, u32 end);
 void xtcp_recovery_sent(struct sock *sk, bool resent);
 void xtcp_retransmit_lost(struct sock *sk);
+void xtcp_recovery_on_reo_timeout(struct sock *sk);
 
 /* rack.c: time-based loss detection */
 u32 xtcp_clock_us(void);
@@ -713,6 +720,7 @@ void xtcp_new_space(struct sock *sk);
 void xtcp_init_timers(struct sock *sk);
 void xtcp_stop_timers(struct sock *sk);
 void xtcp_arm_rtx(struct sock *sk);
+void xtcp_arm_reo(struct sock *sk, u32 us);
 void xtcp_rearm_rtx(struct sock *sk);
 void xtcp_release_cb(struct sock *sk);
 void xtcp_arm_time_wait(struct sock *sk, unsigned long timeout);

@@ -9,6 +9,11 @@
  * Before the third duplicate ACK, each of the first two lets one new
  * segment out (Limited Transmit, RFC 3042): it left the network.
  *
+ * The recovery fixture turns RACK off (net.xtcp.recovery=0): its
+ * reordering timer would make the hole lost a few milliseconds after
+ * the first SACK, in the middle of the script, where these tests count
+ * duplicate ACKs.  The reo fixture keeps it and tests it.
+ *
  * - sack__*: RFC 6675.  Three SACKed segments above the hole make it
  *   lost: it goes again at once; recovery ends when RecoveryPoint is
  *   ACKed, with SND.CWND = SSTHRESH.
@@ -21,6 +26,11 @@
  * - tail__*: RFC 8985 7.  The last segment of a flight is lost: no
  *   duplicate ACK comes, and the probe timeout (about two round trips,
  *   plus 200 ms for a lone segment) resends it long before the RTO.
+ *
+ * - reo__*: RFC 8985 6.3.  One segment SACKed above a hole, and no ACK
+ *   after it: RACK's reordering timer makes the hole lost a reordering
+ *   window later, long before the RTO (no loss probe: that is for the
+ *   open state).
  *
  * - spurious__*: RFC 3522, RFC 4015.  With timestamps, the first ACK
  *   after a timeout that echoes the original's TSval shows the timeout
@@ -62,6 +72,7 @@ FIXTURE_SETUP(recovery)
 	self->fd = -1;
 	ASSERT_EQ(0, peer_setup(&self->p));
 	ASSERT_EQ(0, peer_quiet_timers());
+	ASSERT_EQ(0, xtcp_sysctl_set("recovery", 0));
 	self->p.sack = variant->sack;
 	self->p.ts = variant->ts;
 	/* Segments of SEG bytes beside the 12 of the option. */
@@ -124,22 +135,27 @@ static int dupacks(struct _test_data_recovery *self, int from, int upto)
 	return 0;
 }
 
-/* The next segment XTCP sends starts at @off and is a full one. */
-static int expect_seg(struct _test_data_recovery *self, unsigned int off)
+/* The next segment XTCP sends is a full one at @off bytes past @una. */
+static int expect_at(struct xtcp_peer *p, __u32 una, unsigned int off)
 {
 	struct peer_seg s;
 
-	if (peer_recv(&self->p, &s, PEER_REPLY_MS)) {
+	if (peer_recv(p, &s, PEER_REPLY_MS)) {
 		peer_log("no segment at offset %u within %d ms", off,
 			 PEER_REPLY_MS);
 		return -1;
 	}
-	if (s.seq != self->una + off || s.len != SEG) {
+	if (s.seq != una + off || s.len != SEG) {
 		peer_log("SEQ %u len %u, expected offset %u (SEQ %u)", s.seq,
-			 s.len, off, self->una + off);
+			 s.len, off, una + off);
 		return -1;
 	}
 	return 0;
+}
+
+static int expect_seg(struct _test_data_recovery *self, unsigned int off)
+{
+	return expect_at(&self->p, self->una, off);
 }
 
 /*
@@ -223,7 +239,7 @@ TEST_F(recovery, partial_ack__next_hole_resent)
 	ASSERT_EQ(0, enter_recovery(self));
 	/*
 	 * The resent first arrives, and all after it but the fifth: with
-	 * SACK the fifth is lost at once (IsLost, RACK); without, the
+	 * SACK the fifth is lost at once (IsLost); without, the
 	 * partial ACK makes it lost and PRR lets it go on the next
 	 * duplicate ACK.  Nothing else is resent.
 	 */
@@ -278,6 +294,65 @@ TEST_F(recovery, undo__original_echoed)
 		EXPECT_EQ(undo, XTCP_COUNTER("EifelUndo"));
 		EXPECT_EQ(IW / 2, ssthresh(self->fd));
 	}
+}
+
+/* A first flight of IW segments, nothing ACKed yet, with SACK. */
+FIXTURE(reo) {
+	struct xtcp_peer p;
+	int lfd, fd;
+	__u32 una;
+};
+
+FIXTURE_SETUP(reo)
+{
+	self->lfd = -1;
+	self->fd = -1;
+	ASSERT_EQ(0, peer_setup(&self->p));
+	ASSERT_EQ(0, peer_quiet_timers());
+	self->p.sack = true;
+	self->fd = peer_open_sender(&self->p, XPORT, PPORT, SEG, TOTAL,
+				    &self->lfd);
+	ASSERT_LE(0, self->fd);
+	self->una = self->p.snd_nxt;
+	ASSERT_EQ(0, peer_expect_run(&self->p, self->una, IW, SEG));
+}
+
+FIXTURE_TEARDOWN(reo)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->lfd >= 0)
+		close(self->lfd);
+	peer_close(&self->p);
+}
+
+/*
+ * The second segment arrives, not the first, and then nothing: one SACKed
+ * segment is not DupThresh, but RACK's timer marks the first lost a
+ * reordering window after the second was delivered, and recovery resends
+ * it, where before only the 5 s RTO would have.
+ */
+TEST_F(reo, lone_sack__hole_resent_by_timer)
+{
+	long long reo = XTCP_COUNTER("RackReoTimeouts");
+	long long fast = XTCP_COUNTER("FastRetrans");
+	long long rec = XTCP_COUNTER("SackRecovery");
+	struct xtcp_peer *p = &self->p;
+	struct peer_seg a;
+
+	peer_seg_init(p, &a, PEER_ACK, p->rcv_nxt, self->una, NULL, 0);
+	a.sacks[0][0] = self->una + SEG;
+	a.sacks[0][1] = self->una + 2 * SEG;
+	a.num_sacks = 1;
+	ASSERT_EQ(0, peer_xmit(p, &a, false));
+	/* Limited Transmit: one new segment at once. */
+	ASSERT_EQ(0, expect_at(p, self->una, IW * SEG));
+	/* Then, with no ACK in between, the hole. */
+	ASSERT_EQ(0, expect_at(p, self->una, 0));
+	EXPECT_EQ(reo + 1, XTCP_COUNTER("RackReoTimeouts"));
+	EXPECT_EQ(rec + 1, XTCP_COUNTER("SackRecovery"));
+	EXPECT_EQ(fast + 1, XTCP_COUNTER("FastRetrans"));
+	ASSERT_EQ(0, peer_expect_none(p));
 }
 
 /* A flight of four segments whose last is lost, the first three ACKed. */
