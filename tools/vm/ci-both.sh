@@ -8,8 +8,8 @@
 #
 # A fresh machine has no debug kernel: it is built (tools/vm/debug-kernel.sh)
 # at the lowest CPU priority while "make check" runs; "make check" keeps
-# the CPU it needs.  .ci/run runs only "make check" until this fits well
-# inside CI's hour: Documentation/testing.rst has the times.
+# the CPU it needs.  .ci/run runs this; Documentation/testing.rst has the
+# times.
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 exec </dev/null
 
