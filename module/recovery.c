@@ -311,8 +311,8 @@ void xtcp_recovery_on_reo_timeout(struct sock *sk)
 		}
 		xtcp_push(sk);
 	}
-	if (!xs->rtx_reo)
-		xtcp_rearm_rtx(sk);
+	/* Unless it armed itself again, or the resends armed the RTO. */
+	xtcp_arm_rtx(sk);
 }
 
 /*
