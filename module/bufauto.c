@@ -80,7 +80,7 @@ void xtcp_buf_established(struct sock *sk)
 	xs->rcvq_space = max(min_t(u32, xs->rcv_wnd,
 				   XTCP_RCVQ_INIT_SEGS * (u32)xs->mss), 1U);
 	xs->rcvq_seq = xs->copied_seq;
-	xs->rcvq_time_us = xtcp_clock_us();
+	xs->rcvq_time_us = xtcp_now_us(xs);
 	xs->rcv_rtt_us = 0;
 	xs->rcv_rtt_time_us = 0;
 	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
@@ -123,7 +123,7 @@ void xtcp_rcv_rtt_measure(struct sock *sk, u32 seg_len)
 		xtcp_rcv_rtt_update(xs, max(delta, 1) * USEC_PER_MSEC, false);
 		return;
 	}
-	now = xtcp_clock_us();
+	now = xtcp_now_us(xs);
 	if (xs->rcv_rtt_time_us) {
 		if (xtcp_before(xs->rcv_nxt, xs->rcv_rtt_seq))
 			return;
@@ -144,7 +144,7 @@ void xtcp_rcv_space_adjust(struct sock *sk)
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 rtt = xs->rcv_rtt_us ? : xs->srtt_us;
-	u32 now = xtcp_clock_us();
+	u32 now = xtcp_now_us(xs);
 	u32 copied, space;
 
 	if (!rtt || now - xs->rcvq_time_us < rtt)

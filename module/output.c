@@ -170,8 +170,7 @@ int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
 	if (!copy)
 		return -ENOBUFS;
 	cb->sent = jiffies;
-	cb->xmit_us = xtcp_sk(sk)->in_burst ? xtcp_sk(sk)->burst_us :
-					      xtcp_clock_us();
+	cb->xmit_us = xtcp_now_us(xtcp_sk(sk));
 	return xtcp_transmit(sk, copy, cb->seq, cb->flags);
 }
 
@@ -234,30 +233,6 @@ static bool xtcp_fits_window(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * One send time for a burst, as TCP's tcp_mstamp: RACK (rack.c) then
- * orders its segments by sequence, not by the microseconds a slow host
- * takes to emit them.  A burst is what xtcp_push() sends, or all that a
- * sendmsg() call sends without sleeping.  Returns whether this call
- * began it, and so must end it.
- */
-bool xtcp_burst_begin(struct sock *sk)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-
-	if (xs->in_burst)
-		return false;
-	xs->burst_us = xtcp_clock_us();
-	xs->in_burst = 1;
-	return true;
-}
-
-void xtcp_burst_end(struct sock *sk, bool began)
-{
-	if (began)
-		xtcp_sk(sk)->in_burst = 0;
-}
-
-/*
  * Send the unsent part of the queue as far as the peer's window allows.
  * A segment that the local stack fails to send (no route, a full qdisc)
  * counts as sent and lost: the retransmission timer recovers it, and
@@ -266,7 +241,7 @@ void xtcp_burst_end(struct sock *sk, bool began)
 void xtcp_push(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	bool burst = xtcp_burst_begin(sk);
+	bool held = xtcp_clock_hold(sk);
 	struct sk_buff *skb;
 
 	/* What is presumed lost goes before new data (RFC 6675 NextSeg). */
@@ -306,7 +281,7 @@ void xtcp_push(struct sock *sk)
 		if (err)
 			break;
 	}
-	xtcp_burst_end(sk, burst);
+	xtcp_clock_release(sk, held);
 	/* Retransmission, or probing a zero window (RFC 9293 3.8.6.1). */
 	if (!skb_queue_empty(&sk->sk_write_queue))
 		xtcp_arm_rtx(sk);

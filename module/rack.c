@@ -29,15 +29,6 @@
 
 #include "xtcp.h"
 
-/*
- * The clock of send times: microseconds, wrapping every 71 minutes, so
- * compared modulo 2^32 as sequence numbers are (xtcp_after()).
- */
-u32 xtcp_clock_us(void)
-{
-	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
-}
-
 /* A segment was delivered @distance bytes below the highest delivered. */
 static void xtcp_rack_reordered(struct sock *sk, u32 distance)
 {
@@ -89,16 +80,6 @@ void xtcp_rack_recovery(struct sock *sk)
 }
 
 /*
- * An ACK is being processed: one "now" for its deliveries and for the
- * loss detection after them, as TCP's tcp_mstamp, or the time spent in
- * between would count against the reordering window.
- */
-void xtcp_rack_ack_clock(struct sock *sk)
-{
-	xtcp_sk(sk)->rack_now_us = xtcp_clock_us();
-}
-
-/*
  * @skb was just delivered, ACKed or SACKed (RFC 8985 6.2 step 2).  A
  * resend delivered sooner than the minimum RTT after it went can only be
  * the ACK of the original: it tells nothing of when what was sent.
@@ -107,7 +88,7 @@ void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 rtt = xs->rack_now_us - cb->xmit_us;
+	u32 rtt = xtcp_now_us(xs) - cb->xmit_us;
 
 	if (!cb->retransmitted) {
 		if (!xs->rack_min_rtt_us || rtt < xs->rack_min_rtt_us)
@@ -156,7 +137,7 @@ static u32 xtcp_rack_reo_wnd(const struct xtcp_sock *xs)
 void xtcp_rack_detect_lost(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 now = xs->rack_now_us, wait, reo_us = 0;
+	u32 now = xtcp_now_us(xs), wait, reo_us = 0;
 	struct sk_buff *skb;
 	s32 remaining;
 

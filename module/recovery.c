@@ -302,7 +302,6 @@ void xtcp_recovery_on_reo_timeout(struct sock *sk)
 	u32 lost = xs->lost_out;
 
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RACKREOTIMEOUTS);
-	xtcp_rack_ack_clock(sk);
 	xtcp_rack_detect_lost(sk);
 	if (xs->lost_out != lost) {
 		if (xs->ca_state < XTCP_CA_RECOVERY) {

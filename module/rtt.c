@@ -33,7 +33,7 @@
 /* The timestamp clock, in milliseconds. */
 static u32 xtcp_ts_clock(const struct xtcp_sock *xs)
 {
-	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC) + xs->ts_offset;
+	return (u32)div_u64(xtcp_now_ns(xs), NSEC_PER_MSEC) + xs->ts_offset;
 }
 
 /* TSval of a segment sent now; 0 without timestamps. */

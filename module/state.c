@@ -447,7 +447,6 @@ static void xtcp_ack_of_syn(struct sock *sk, u32 ack)
 {
 	u32 delivered = 0;
 
-	xtcp_rack_ack_clock(sk);
 	xtcp_clean_rtx_queue(sk, ack, &delivered);
 }
 
@@ -774,7 +773,6 @@ static bool xtcp_ack_synchronized(struct sock *sk, struct sk_buff *skb)
 		xtcp_send_challenge_ack(sk);
 		return false;
 	}
-	xtcp_rack_ack_clock(sk);
 	sample.dupack = xtcp_is_dupack(sk, skb);
 	if (xtcp_after(cb->ack_seq, xs->snd_una))
 		sample.acked = xtcp_clean_rtx_queue(sk, cb->ack_seq,
@@ -1007,6 +1005,8 @@ drop:
 int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	bool held = xtcp_clock_start(sk);
+	int ret = 0;
 
 	/*
 	 * RFC 7323 2.3: SEG.WND of all but a SYN counts in units of the
@@ -1027,10 +1027,13 @@ int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb)
 		xtcp_rcv_syn_sent(sk, skb);
 		break;
 	default:
-		return xtcp_rcv_synchronized(sk, skb);
+		ret = xtcp_rcv_synchronized(sk, skb);
+		goto out;
 	}
 	kfree_skb(skb);
-	return 0;
+out:
+	xtcp_clock_release(sk, held);
+	return ret;
 }
 
 /* proto.backlog_rcv: no relookup from process context, drop instead. */

@@ -53,7 +53,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	int flags = msg->msg_flags;
 	unsigned int segs = 0;
 	size_t copied = 0;
-	bool burst = false;
+	bool held = false;
 	long timeo;
 	int err = 0;
 
@@ -68,7 +68,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			goto out_err;
 	}
 
-	burst = xtcp_burst_begin(sk);
+	held = xtcp_clock_hold(sk);
 	while (msg_data_left(msg)) {
 		struct xtcp_skb_cb *cb;
 		struct sk_buff *skb;
@@ -80,10 +80,10 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 
 		if (!sk_stream_memory_free(sk)) {
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-			/* After a sleep, a new burst (output.c). */
-			xtcp_burst_end(sk, burst);
+			/* After a sleep, a new reading (clock.c). */
+			xtcp_clock_release(sk, held);
 			err = sk_stream_wait_memory(sk, &timeo);
-			burst = xtcp_burst_begin(sk);
+			held = xtcp_clock_hold(sk);
 			if (err)
 				goto out_err;
 			continue;
@@ -121,12 +121,12 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		if (!(++segs % XTCP_BACKLOG_EVERY))
 			sk_flush_backlog(sk);
 	}
-	xtcp_burst_end(sk, burst);
+	xtcp_clock_release(sk, held);
 	release_sock(sk);
 	return copied;
 
 out_err:
-	xtcp_burst_end(sk, burst);
+	xtcp_clock_release(sk, held);
 	if (!copied)
 		err = sk_stream_error(sk, flags, err);
 	release_sock(sk);

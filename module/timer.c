@@ -112,6 +112,15 @@ static void xtcp_tw_expired(struct sock *sk)
 		xtcp_done(sk);
 }
 
+/* A timer's work is an event of its own (clock.c). */
+static void xtcp_timer_fire(struct sock *sk, void (*fn)(struct sock *sk))
+{
+	bool held = xtcp_clock_start(sk);
+
+	fn(sk);
+	xtcp_clock_release(sk, held);
+}
+
 /* Run @fn now, or defer it to release_sock() if a process owns @sk. */
 static void xtcp_timer_run(struct sock *sk, int bit,
 			   void (*fn)(struct sock *sk))
@@ -122,7 +131,7 @@ static void xtcp_timer_run(struct sock *sk, int bit,
 		if (!test_and_set_bit(bit, &xtcp_sk(sk)->deferred))
 			sock_hold(sk);
 	} else {
-		fn(sk);
+		xtcp_timer_fire(sk, fn);
 	}
 	bh_unlock_sock(sk);
 	sock_put(sk);	/* the armed timer's reference */
@@ -155,15 +164,15 @@ void xtcp_release_cb(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	if (test_and_clear_bit(XTCP_RTX_DEFERRED, &xs->deferred)) {
-		xtcp_rtx_expired(sk);
+		xtcp_timer_fire(sk, xtcp_rtx_expired);
 		__sock_put(sk);
 	}
 	if (test_and_clear_bit(XTCP_TW_DEFERRED, &xs->deferred)) {
-		xtcp_tw_expired(sk);
+		xtcp_timer_fire(sk, xtcp_tw_expired);
 		__sock_put(sk);
 	}
 	if (test_and_clear_bit(XTCP_DELACK_DEFERRED, &xs->deferred)) {
-		xtcp_delack_expired(sk);
+		xtcp_timer_fire(sk, xtcp_delack_expired);
 		__sock_put(sk);
 	}
 }

@@ -125,7 +125,7 @@ struct xtcp_skb_cb {
 	u32	ack_seq;
 	u32	window;
 	u32	sent;		/* jiffies of the last transmission */
-	u32	xmit_us;	/* ... and its time, xtcp_clock_us() */
+	u32	xmit_us;	/* ... and its time, xtcp_now_us() */
 	u16	copied;		/* bytes of payload already read */
 	u8	flags;
 	u8	retransmitted;
@@ -235,13 +235,12 @@ struct xtcp_sock {
 	u32	rack_rtt_us;	/* the round trip it took */
 	u32	rack_min_rtt_us;	/* the least round trip seen */
 	u32	rack_fack;	/* the highest end delivered */
-	u32	rack_now_us;	/* "now" for the ACK being processed */
 	u16	reordering;	/* DupThresh: how far the peer reorders */
 	u8	rack_reo_steps;	/* reordering window, in min RTT / 4 */
 	u8	rack_reo_persist;	/* recoveries before it shrinks back */
 	unsigned long rack_dsack_stamp;	/* jiffies of the last widening */
-	u32	burst_us;	/* send time of the burst xtcp_push() sends */
-	u8	in_burst:1,	/* ... while it sends it */
+	u64	clock_ns;	/* the clock at this event's start (clock.c) */
+	u8	clock_held:1,	/* ... while the event lasts */
 		rack_valid:1,
 		rack_fack_valid:1,
 		rack_reordering:1;	/* the peer has shown reordering */
@@ -278,7 +277,7 @@ struct xtcp_sock {
 	/* Buffer autotuning (bufauto.c). */
 	u32	rcvq_space;	/* bytes the reader took in the last RTT */
 	u32	rcvq_seq;	/* copied_seq when that measure began */
-	u32	rcvq_time_us;	/* ... and its time, xtcp_clock_us() */
+	u32	rcvq_time_us;	/* ... and its time, xtcp_now_us() */
 	u32	rcv_rtt_us;	/* the receiver's RTT estimate, 0: none */
 	u32	rcv_rtt_seq;	/* RCV.NXT that ends a window's measure */
 	u32	rcv_rtt_time_us;	/* ... begun then, 0: none running */
@@ -554,8 +553,6 @@ int xtcp_send_syn(struct sock *sk, gfp_t gfp);
 void xtcp_send_ack(struct sock *sk);
 void xtcp_send_fin(struct sock *sk);
 void xtcp_push(struct sock *sk);
-bool xtcp_burst_begin(struct sock *sk);
-void xtcp_burst_end(struct sock *sk, bool began);
 void xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
 int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len);
 
@@ -636,9 +633,14 @@ void xtcp_recovery_sent(struct sock *sk, bool resent);
 void xtcp_retransmit_lost(struct sock *sk);
 void xtcp_recovery_on_reo_timeout(struct sock *sk);
 
+/* clock.c: one reading of the clock per event */
+bool xtcp_clock_start(struct sock *sk);
+bool xtcp_clock_hold(struct sock *sk);
+void xtcp_clock_release(struct sock *sk, bool began);
+u64 xtcp_now_ns(const struct xtcp_sock *xs);
+u32 xtcp_now_us(const struct xtcp_sock *xs);
+
 /* rack.c: time-based loss detection */
-u32 xtcp_clock_us(void);
-void xtcp_rack_ack_clock(struct sock *sk);
 void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb);
 void xtcp_rack_detect_lost(struct sock *sk);
 void xtcp_rack_dsack(struct sock *sk);
