@@ -116,6 +116,7 @@ void xtcp_delack_sent(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
+	xs->ack_now = 0;
 	if (!xs->ack_pending)
 		return;
 	xs->ack_pending = 0;

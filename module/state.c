@@ -934,7 +934,6 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		}
 		break;
 	}
-	xtcp_push(sk);
 
 	/* Seventh: segment text. */
 	if (skb->len && (sk->sk_shutdown & RCV_SHUTDOWN) &&
@@ -968,6 +967,14 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		queued = text.queued;
 		/* At once, or delayed (RFC 9293 3.8.6.3, delack.c). */
 		ack_now = xtcp_delack_rcv(sk, &text, seg_len);
+		/*
+		 * A duplicate ACK goes alone (RFC 5681 2), as does a D-SACK:
+		 * a full segment of ours has no room for their blocks.
+		 */
+		if (ack_now && (text.out_of_order || xs->dsack_pending)) {
+			xtcp_send_ack(sk);
+			ack_now = false;
+		}
 		/* The receiver's RTT, for autotuning (bufauto.c). */
 		if (text.queued && !text.out_of_order)
 			xtcp_rcv_rtt_measure(sk, seg_len);
@@ -987,7 +994,15 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		ack_now = true;
 	}
 
-	if (ack_now)
+	/*
+	 * Our data goes after the text is queued, so that it carries the
+	 * ACK of that text (TCP's tcp_data_snd_check() before its
+	 * tcp_ack_snd_check()); an ACK owed at once goes alone only if
+	 * no data of ours took it.
+	 */
+	xs->ack_now = ack_now;
+	xtcp_push(sk);
+	if (xs->ack_now)
 		xtcp_send_ack(sk);
 	if (queued && !sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);

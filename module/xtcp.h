@@ -286,7 +286,8 @@ struct xtcp_sock {
 	struct timer_list delack_timer;
 	u16	rcv_mss;	/* the peer's full segment, as we saw it */
 	u8	ack_quick;	/* in-order segments still ACKed at once */
-	u8	ack_pending:1;	/* text is unacknowledged, the timer runs */
+	u8	ack_pending:1,	/* text is unacknowledged, the timer runs */
+		ack_now:1;	/* ... and its ACK is owed at once */
 
 	/* Lookup tables, see hash.c. */
 	struct hlist_nulls_node hash_node;	/* established or listen */

@@ -11,7 +11,9 @@
  *   net.xtcp.delayed_ack = 0 every segment is ACKed at once; text beyond
  *   a hole, the segment that fills it, and a FIN are ACKed at once
  *   (RFC 5681 4.2); our own data carries the pending ACK, and so does
- *   our FIN; an abort stops the timer.
+ *   our FIN; data that a segment's ACK releases carries the ACK of that
+ *   segment's own text, with no bare ACK after it; an abort stops the
+ *   timer.
  *
  * "At once" is proven with a barrier (peer_barrier()): the ACK comes
  * before XTCP's answer to a probe sent right after the segment.  "Not at
@@ -402,6 +404,45 @@ TEST_F(delack, delack__piggyback__data_carries_ack)
 	 */
 	EXPECT_EQ(0, nothing_within(self, 500 + LATE_MS));
 	EXPECT_EQ(delayed, XTCP_COUNTER("DelayedACKs"));
+}
+
+/*
+ * Data of ours that a segment's ACK releases goes after the segment's
+ * text is queued, and so carries its ACK: one segment, where a bare ACK
+ * would follow the data if the data went first.
+ */
+TEST_F(delack, delack__released_data__carries_the_ack)
+{
+	char msg[SEG] = { 0 };
+	struct peer_seg s;
+
+	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
+	ASSERT_EQ(0, open_conn(self));
+	ASSERT_EQ(0, quick_phase(self));
+	ASSERT_EQ(0, read_all_then_update(self, self->off));
+
+	/* The peer's window closes: our text waits in the queue. */
+	self->p.win = 0;
+	ASSERT_EQ(0, send_at(self, self->off, 0, 0));
+	ASSERT_EQ(SEG, send(self->fd, msg, SEG, 0));
+	ASSERT_EQ(0, nothing_at_once(self));
+
+	/* One full segment: its ACK waits. */
+	ASSERT_EQ(0, send_next(self, FULL));
+	ASSERT_EQ(0, nothing_at_once(self));
+
+	/*
+	 * The second is owed an ACK at once, and opens the window: our
+	 * text goes, acknowledging both, and nothing else.
+	 */
+	self->p.win = PEER_DEF_WIN;
+	ASSERT_EQ(0, send_next(self, FULL));
+	ASSERT_EQ(0, peer_recv(&self->p, &s, PEER_REPLY_MS));
+	ASSERT_EQ(0, peer_check(&s, PEER_ACK | PEER_PSH,
+				self->p.snd_nxt - SEG, self->base + self->off));
+	ASSERT_EQ(SEG, s.len);
+	EXPECT_EQ(0, nothing_at_once(self));
+	EXPECT_EQ(0, read_bytes(self->fd, 2 * FULL));
 }
 
 TEST_F(delack, delack__abort__stops_the_timer)
