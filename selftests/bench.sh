@@ -13,7 +13,8 @@
 #   BENCH_RUNS    throughput runs per stack, the median is kept (default 3)
 #   BENCH_CONNS   sequential short connections for the rate (default 200)
 #   BENCH_LINK_BYTES  bytes each way per link run (default 16M)
-#   BENCH_LINK_RUNS   link runs per stack and profile, median (default 1)
+#   BENCH_LINK_RUNS   link runs per stack and profile, median and range
+#                 (default 1); the stacks take turns run by run
 #   BENCH_LINK    link profiles, link_test variant names (default
 #                 "loss_1_percent loss_5_percent reorder_25_percent")
 set -uo pipefail
@@ -99,12 +100,12 @@ for stack in xtcp tcp; do
 	wait "$server_pid" 2>/dev/null
 done
 
-# Goodput in MB/s of one link_test run: FAMILY (xtcp or inet), PROFILE.
-# Not hashed (XTCP_LINK_VERIFY=0): under TCG SHA-256 would be what is
-# measured.  A run that did not finish within the variant's limit prints
-# the goodput until it was given up, marked with a "*".
+# Goodput in MB/s of one link_test run: FAMILY (xtcp or inet), PROFILE,
+# RUN.  Not hashed (XTCP_LINK_VERIFY=0): under TCG SHA-256 would be what
+# is measured.  A run that did not finish within the variant's limit
+# prints the goodput until it was given up, marked with a "*".
 link_goodput() {
-	local fam=$1 prof=$2 log=$OUT/link-$1-$2.log g
+	local fam=$1 prof=$2 log=$OUT/link-$1-$2-$3.log g
 
 	XTCP_LINK_FAMILY=$fam XTCP_LINK_ONLY=$prof XTCP_LINK_VERIFY=0 \
 		XTCP_LINK_BYTES=$LINK_BYTES "$LINK_TEST" >"$log" 2>&1
@@ -117,21 +118,29 @@ link_goodput() {
 	fi
 }
 
-# Median of $LINK_RUNS link runs ("*" kept if the median run failed).
-link_median() {
-	local i runs=()
-
-	for i in $(seq 1 "$LINK_RUNS"); do
-		runs+=("$(link_goodput "$1" "$2")") || exit 1
-	done
-	printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(((LINK_RUNS + 1) / 2))p"
+# "median min max" of the runs given ("*" kept on a run that failed).
+link_stats() {
+	printf '%s\n' "$@" | sort -n | awk -v n=$# '
+		NR == 1 { min = $0 }
+		NR == int((n + 1) / 2) { med = $0 }
+		{ max = $0 }
+		END { print med, min, max }'
 }
 
+# The two stacks take turns, run by run, so that a change in the host's
+# load (TCG) falls on both alike.  Every run is kept in link-runs.txt.
 declare -A link
+: >"$OUT/link-runs.txt"
 for prof in $LINK_PROFILES; do
-	for fam in xtcp inet; do
-		link[$fam.$prof]=$(link_median "$fam" "$prof") || exit 1
+	declare -a runs_xtcp=() runs_inet=()
+	for i in $(seq 1 "$LINK_RUNS"); do
+		runs_xtcp+=("$(link_goodput xtcp "$prof" "$i")") || exit 1
+		runs_inet+=("$(link_goodput inet "$prof" "$i")") || exit 1
+		echo "$prof run $i: xtcp ${runs_xtcp[-1]} inet ${runs_inet[-1]}" \
+			>>"$OUT/link-runs.txt"
 	done
+	link[xtcp.$prof]=$(link_stats "${runs_xtcp[@]}")
+	link[inet.$prof]=$(link_stats "${runs_inet[@]}")
 done
 
 mem_x=$(objsize XTCP)
@@ -150,10 +159,14 @@ fi
 
 printf '\n%-34s %12s %12s %10s\n' "goodput, MB/s (veth + netem)" XTCP TCP XTCP/TCP
 for prof in $LINK_PROFILES; do
-	x=${link[xtcp.$prof]}
-	t=${link[inet.$prof]}
+	read -r x xmin xmax <<<"${link[xtcp.$prof]}"
+	read -r t tmin tmax <<<"${link[inet.$prof]}"
 	printf '%-34s %12s %12s %10s\n' "$prof ($LINK_BYTES each way)" \
 		"$x" "$t" "$(ratio "${x%\*}" "${t%\*}")"
+	if [ "$LINK_RUNS" -gt 1 ]; then
+		printf '%-34s %12s %12s\n' "  range of $LINK_RUNS runs" \
+			"${xmin%\*}-${xmax%\*}" "${tmin%\*}-${tmax%\*}"
+	fi
 done
 if [[ "${link[*]}" == *"*"* ]]; then
 	echo "* did not finish within link_test's limit: goodput until it gave up"
