@@ -9,14 +9,17 @@
  *   TIME_WAIT    T  -> L    (a client that closed first; the server has
  *                            closed too and is gone)
  *
- * Each test checks that the table (or the count) lists exactly the sockets
- * the options select, with the right state names, addresses, ports and
- * queues; that -e adds the right timer, UID and inode; and that bad usage
- * fails with a message and status 2.  (The module not loaded is checked by
- * params_test, which unloads it.)
+ * Each test checks that the table (or the summary) lists exactly the
+ * sockets the options and the filter select, with the right state names,
+ * addresses, ports and queues; that -i, -o, -e and -p add the right
+ * variables, timers, UID, inode and owner; that -N looks inside a named
+ * namespace; and that bad usage fails with a message and status 2.  (The
+ * module not loaded is checked by params_test, which unloads it.)
  */
 #include <limits.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <linux/sockios.h>
@@ -44,13 +47,13 @@ static int run_tool(const char *args, char *out, size_t size)
 	return xtcp_sh_output(cmd, out, size);
 }
 
-/* One line of the table. */
+/* One line of the table; what follows the peer in @rest. */
 struct row {
 	char state[16];
 	long recvq, sendq;
 	char local[64], peer[64];
-	char timer[16], when[32];	/* -e only */
-	unsigned long uid, inode;
+	char rest[256];
+	char info[512];		/* -i: the next line, which starts with a tab */
 	int fields;
 };
 
@@ -60,26 +63,38 @@ struct row {
  */
 static int parse_table(char *out, const char *header, struct row *rows)
 {
-	char *save, *line = strtok_r(out, "\n", &save);
+	char *save = NULL, *line;
+	bool want_header = header;
 	int n = 0;
 
-	if (!line || strncmp(line, "State", 5) || !strstr(line, header))
-		return -1;
-	while ((line = strtok_r(NULL, "\n", &save))) {
+	for (line = strtok_r(out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		struct row *r = &rows[n];
 
-		if (n == MAX_ROWS)
+		if (want_header) {
+			if (strncmp(line, "State", 5) || !strstr(line, header))
+				return -1;
+			want_header = false;
+			continue;
+		}
+		if (line[0] == '\t') {
+			if (!n)
+				return -1;
+			snprintf(rows[n - 1].info, sizeof(r->info), "%s",
+				 line + 1);
+			continue;
+		}
+		if (n == MAX_ROWS || !strncmp(line, "State", 5))
 			return -1;
 		memset(r, 0, sizeof(*r));
-		r->fields = sscanf(line, "%15s %ld %ld %63s %63s %15s %31s %lu %lu",
+		r->fields = sscanf(line, "%15s %ld %ld %63s %63s %255[^\n]",
 				   r->state, &r->recvq, &r->sendq, r->local,
-				   r->peer, r->timer, r->when, &r->uid,
-				   &r->inode);
+				   r->peer, r->rest);
 		if (r->fields < 5)
 			return -1;
 		n++;
 	}
-	return n;
+	return want_header ? -1 : n;
 }
 
 static const struct row *find_row(const struct row *rows, int n,
@@ -196,18 +211,15 @@ static const struct row *row(struct _test_data_stat *self, int n,
 	return find_row(self->rows, n, state, local, peer);
 }
 
-TEST_F(stat, table__every_socket)
+TEST_F(stat, table__default_hides_listeners)
 {
 	const struct row *r;
 	int n;
 
 	n = table(_metadata, self, "", BASIC_HEADER);
-	ASSERT_EQ(4, n);
+	ASSERT_EQ(3, n);
+	EXPECT_EQ(NULL, row(self, n, "LISTEN", self->l, "0.0.0.0:*"));
 
-	r = row(self, n, "LISTEN", self->l, "0.0.0.0:*");
-	ASSERT_NE(NULL, r);
-	EXPECT_EQ(0, r->recvq);
-	EXPECT_EQ(0, r->sendq);
 	r = row(self, n, "ESTABLISHED", self->c, self->l);
 	ASSERT_NE(NULL, r);
 	EXPECT_EQ(0, r->recvq);
@@ -220,117 +232,373 @@ TEST_F(stat, table__every_socket)
 	ASSERT_NE(NULL, r);
 	EXPECT_EQ(0, r->recvq);
 	EXPECT_EQ(0, r->sendq);
-	/* Exactly 5 columns without -e. */
+	/* Exactly 5 columns without -e, -o, -p. */
 	EXPECT_EQ(5, r->fields);
 }
 
-/* -n and -a change nothing: numeric and all are the defaults. */
-TEST_F(stat, table__n_and_a_are_defaults)
+TEST_F(stat, table__all_listening_no_header)
 {
-	char plain[sizeof(self->out)];
-
-	ASSERT_EQ(0, run_tool("", plain, sizeof(plain)));
-	ASSERT_EQ(0, run_tool("-n", self->out, sizeof(self->out)));
-	EXPECT_STREQ(plain, self->out);
-	ASSERT_EQ(0, run_tool("-a --numeric", self->out, sizeof(self->out)));
-	EXPECT_STREQ(plain, self->out);
-	/* -f - reads the same file from standard input. */
-	ASSERT_EQ(0, run_tool("-f - < /proc/net/xtcp", self->out,
-			      sizeof(self->out)));
-	EXPECT_STREQ(plain, self->out);
-}
-
-TEST_F(stat, filter__state)
-{
-	static const char *const time_wait[] = {
-		"-s time_wait", "-s TIME-WAIT", "--state=Time_Wait",
-	};
-	unsigned int i;
+	const struct row *r;
 	int n;
 
-	for (i = 0; i < ARRAY_SIZE(time_wait); i++) {
-		n = table(_metadata, self, time_wait[i], BASIC_HEADER);
-		ASSERT_EQ(1, n);
-		EXPECT_NE(NULL, row(self, n, "TIME_WAIT", self->t, self->l));
-	}
-
-	n = table(_metadata, self, "-s established", BASIC_HEADER);
-	ASSERT_EQ(2, n);
-	EXPECT_NE(NULL, row(self, n, "ESTABLISHED", self->c, self->l));
-	EXPECT_NE(NULL, row(self, n, "ESTABLISHED", self->l, self->c));
-
-	/* -s adds up. */
-	n = table(_metadata, self, "-s LISTEN -s time-wait", BASIC_HEADER);
-	ASSERT_EQ(2, n);
-	EXPECT_NE(NULL, row(self, n, "LISTEN", self->l, "0.0.0.0:*"));
-	EXPECT_NE(NULL, row(self, n, "TIME_WAIT", self->t, self->l));
-
-	/* A state nobody is in: the header alone. */
-	EXPECT_EQ(0, table(_metadata, self, "-s syn_recv", BASIC_HEADER));
-	EXPECT_EQ(0, table(_metadata, self, "-s CLOSE_WAIT", BASIC_HEADER));
-}
-
-TEST_F(stat, filter__listening)
-{
-	int n;
+	n = table(_metadata, self, "-a", BASIC_HEADER);
+	ASSERT_EQ(4, n);
+	r = row(self, n, "LISTEN", self->l, "0.0.0.0:*");
+	ASSERT_NE(NULL, r);
+	EXPECT_EQ(0, r->recvq);
 
 	n = table(_metadata, self, "-l", BASIC_HEADER);
 	ASSERT_EQ(1, n);
 	EXPECT_NE(NULL, row(self, n, "LISTEN", self->l, "0.0.0.0:*"));
-
-	n = table(_metadata, self, "--listening -s established",
-		  BASIC_HEADER);
-	EXPECT_EQ(3, n);
-
-	/* -a overrides -l. */
+	/* -a wins over -l. */
 	EXPECT_EQ(4, table(_metadata, self, "-l -a", BASIC_HEADER));
+
+	/* -H: the same rows, no header. */
+	n = table(_metadata, self, "-aH", NULL);
+	ASSERT_EQ(4, n);
+	EXPECT_NE(NULL, row(self, n, "LISTEN", self->l, "0.0.0.0:*"));
+	EXPECT_EQ(1, table(_metadata, self, "--no-header -l", NULL));
 }
 
-TEST_F(stat, extended__timer_uid_inode)
+/* -f - reads the same file from standard input. */
+TEST_F(stat, table__file_from_stdin)
+{
+	char plain[sizeof(self->out)];
+
+	ASSERT_EQ(0, run_tool("-a", plain, sizeof(plain)));
+	ASSERT_EQ(0, run_tool("-a -f - < /proc/net/xtcp", self->out,
+			      sizeof(self->out)));
+	EXPECT_STREQ(plain, self->out);
+}
+
+/* Ports are named after services unless -n; port 80 is "http". */
+TEST_F(stat, table__numeric)
+{
+	int fd = xtcp_socket(), n;
+	char l80[32];
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, xtcp_bind_to(fd, "127.0.0.1", 80));
+	ASSERT_EQ(0, listen(fd, 1));
+	n = table(_metadata, self, "-l", BASIC_HEADER);
+	EXPECT_EQ(2, n);
+	EXPECT_NE(NULL, row(self, n, "LISTEN", "127.0.0.1:http", "0.0.0.0:*"));
+	n = table(_metadata, self, "-ln", BASIC_HEADER);
+	EXPECT_EQ(2, n);
+	snprintf(l80, sizeof(l80), "127.0.0.1:%d", 80);
+	EXPECT_NE(NULL, row(self, n, "LISTEN", l80, "0.0.0.0:*"));
+	/* Ephemeral ports have no name: the same either way. */
+	EXPECT_NE(NULL, row(self, n, "LISTEN", self->l, "0.0.0.0:*"));
+	close(fd);
+}
+
+/* Every line fits COLUMNS: what does not goes on a line of its own. */
+TEST_F(stat, table__fits_terminal)
+{
+	char *line, *save = NULL, cmd[PATH_MAX + 64];
+	int lines = 0, n;
+
+	ASSERT_EQ(0, run_tool("-a -e -o", self->out, sizeof(self->out)));
+	n = parse_table(self->out, BASIC_HEADER, self->rows);
+	ASSERT_EQ(4, n);
+	/* Wide enough: uid and inode at the end of the row. */
+	EXPECT_NE(NULL, strstr(self->rows[0].rest, "uid:"));
+
+	snprintf(cmd, sizeof(cmd), "COLUMNS=80 %s/tools/xtcpstat -a -e -o",
+		 repo_root());
+	ASSERT_EQ(0, xtcp_sh_output(cmd, self->out, sizeof(self->out)));
+	TH_LOG("%s:\n%s", cmd, self->out);
+	for (line = strtok_r(self->out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), lines++) {
+		/* A tab takes 8 columns. */
+		EXPECT_GE(80, strlen(line) + (line[0] == '\t' ? 7 : 0));
+		EXPECT_NE(' ', line[strlen(line) - 1]);
+	}
+	/* The header, 4 rows, and 4 lines of uid and inode. */
+	EXPECT_EQ(9, lines);
+}
+
+TEST_F(stat, filter__state_and_classes)
+{
+	static const struct {
+		const char *args;
+		int rows;
+	} cases[] = {
+		{ "state established", 2 },
+		{ "state ESTABLISHED", 2 },
+		{ "state time-wait", 1 },
+		{ "state TIME_WAIT", 1 },
+		{ "state listening", 1 },
+		{ "state listen state time-wait", 2 },
+		{ "state syn-recv", 0 },
+		{ "state close-wait", 0 },
+		{ "state all", 4 },
+		{ "state connected", 3 },
+		{ "state synchronized", 3 },
+		{ "state bucket", 1 },
+		{ "state big", 3 },
+		{ "exclude established", 2 },
+		{ "state connected exclude time-wait", 2 },
+		/* Named states win over -l. */
+		{ "-l state established", 2 },
+	};
+	unsigned int i;
+	int n;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		n = table(_metadata, self, cases[i].args, BASIC_HEADER);
+		EXPECT_EQ(cases[i].rows, n)
+			TH_LOG("xtcpstat %s", cases[i].args);
+	}
+	n = table(_metadata, self, "state bucket", BASIC_HEADER);
+	ASSERT_EQ(1, n);
+	EXPECT_NE(NULL, row(self, n, "TIME_WAIT", self->t, self->l));
+	n = table(_metadata, self, "state big", BASIC_HEADER);
+	ASSERT_EQ(3, n);
+	EXPECT_NE(NULL, row(self, n, "LISTEN", self->l, "0.0.0.0:*"));
+	EXPECT_EQ(NULL, row(self, n, "TIME_WAIT", self->t, self->l));
+}
+
+TEST_F(stat, filter__expressions)
+{
+	char args[256];
+	int n;
+
+	/* The listener and the accepted socket have the listener's port. */
+	snprintf(args, sizeof(args), "-a sport = :%d", self->lport);
+	n = table(_metadata, self, args, BASIC_HEADER);
+	ASSERT_EQ(2, n);
+	EXPECT_NE(NULL, row(self, n, "LISTEN", self->l, "0.0.0.0:*"));
+	EXPECT_NE(NULL, row(self, n, "ESTABLISHED", self->l, self->c));
+
+	snprintf(args, sizeof(args), "dport == %d", self->lport);
+	n = table(_metadata, self, args, BASIC_HEADER);
+	ASSERT_EQ(2, n);
+	EXPECT_NE(NULL, row(self, n, "ESTABLISHED", self->c, self->l));
+	EXPECT_NE(NULL, row(self, n, "TIME_WAIT", self->t, self->l));
+
+	/* and, or, not, parentheses, in one word or in many. */
+	snprintf(args, sizeof(args),
+		 "-a '( sport = :%d or dport = :%d ) and not dport = :%d'",
+		 self->cport, self->cport, self->cport);
+	n = table(_metadata, self, args, BASIC_HEADER);
+	ASSERT_EQ(1, n);
+	EXPECT_NE(NULL, row(self, n, "ESTABLISHED", self->c, self->l));
+
+	snprintf(args, sizeof(args),
+		 "-a '!' '(' sport eq %d ')' '&&' dport neq %d",
+		 self->lport, self->lport);
+	EXPECT_EQ(0, table(_metadata, self, args, BASIC_HEADER));
+
+	snprintf(args, sizeof(args), "-a 'sport = :%d || sport = :%d'",
+		 self->tport, self->cport);
+	EXPECT_EQ(2, table(_metadata, self, args, BASIC_HEADER));
+
+	/* Juxtaposition is "and". */
+	snprintf(args, sizeof(args), "state established sport = :%d dport = :%d",
+		 self->cport, self->lport);
+	EXPECT_EQ(1, table(_metadata, self, args, BASIC_HEADER));
+
+	/* Port comparisons. */
+	snprintf(args, sizeof(args), "-a 'sport >= :%d and sport <= :%d'",
+		 self->lport, self->lport);
+	EXPECT_EQ(2, table(_metadata, self, args, BASIC_HEADER));
+	snprintf(args, sizeof(args), "-a 'sport > :%d and sport < :%d'",
+		 self->lport, self->lport);
+	EXPECT_EQ(0, table(_metadata, self, args, BASIC_HEADER));
+
+	/* Addresses, prefixes and ports. */
+	EXPECT_EQ(4, table(_metadata, self, "-a src 127.0.0.1",
+			   BASIC_HEADER));
+	EXPECT_EQ(4, table(_metadata, self, "-a src 127/8", BASIC_HEADER));
+	EXPECT_EQ(0, table(_metadata, self, "-a src 10.0.0.0/8",
+			   BASIC_HEADER));
+	EXPECT_EQ(1, table(_metadata, self, "-a dst 0.0.0.0", BASIC_HEADER));
+	EXPECT_EQ(3, table(_metadata, self, "-a dst != 0.0.0.0",
+			   BASIC_HEADER));
+	snprintf(args, sizeof(args), "-a dst 127.0.0.1:%d", self->lport);
+	EXPECT_EQ(2, table(_metadata, self, args, BASIC_HEADER));
+	snprintf(args, sizeof(args), "-a dst '*:%d'", self->lport);
+	EXPECT_EQ(2, table(_metadata, self, args, BASIC_HEADER));
+	snprintf(args, sizeof(args), "-a src :%d", self->tport);
+	n = table(_metadata, self, args, BASIC_HEADER);
+	ASSERT_EQ(1, n);
+	EXPECT_NE(NULL, row(self, n, "TIME_WAIT", self->t, self->l));
+}
+
+/* The value of "KEY:" in @s, a word list; NULL if absent. */
+static const char *value_of(const char *s, const char *key)
+{
+	size_t len = strlen(key);
+	const char *p = s;
+
+	while ((p = strstr(p, key))) {
+		if ((p == s || p[-1] == ' ' || p[-1] == '\t') && p[len] == ':')
+			return p + len + 1;
+		p += len;
+	}
+	return NULL;
+}
+
+static long long num_of(const char *s, const char *key)
+{
+	const char *v = value_of(s, key);
+
+	return v ? strtoll(v, NULL, 10) : -1;
+}
+
+TEST_F(stat, info__rfc9293_variables)
+{
+	const struct row *c, *a;
+	int n;
+
+	n = table(_metadata, self, "-i state established", BASIC_HEADER);
+	ASSERT_EQ(2, n);
+	c = row(self, n, "ESTABLISHED", self->c, self->l);
+	a = row(self, n, "ESTABLISHED", self->l, self->c);
+	ASSERT_NE(NULL, c);
+	ASSERT_NE(NULL, a);
+
+	/* The client sent SYN and 5 bytes, all acknowledged. */
+	EXPECT_EQ(num_of(c->info, "snd_una"), num_of(c->info, "snd_nxt"));
+	EXPECT_EQ(1 + UNREAD, (num_of(c->info, "snd_nxt") -
+			       num_of(c->info, "iss")) & 0xffffffff);
+	/* The server received them: RCV.NXT = IRS + 1 + 5, and its ISS is
+	 * the client's IRS.
+	 */
+	EXPECT_EQ(1 + UNREAD, (num_of(a->info, "rcv_nxt") -
+			       num_of(a->info, "irs")) & 0xffffffff);
+	EXPECT_EQ(num_of(a->info, "iss"), num_of(c->info, "irs"));
+	EXPECT_EQ(num_of(c->info, "iss"), num_of(a->info, "irs"));
+	EXPECT_LT(0, num_of(c->info, "mss"));
+	EXPECT_LT(0, num_of(c->info, "cwnd"));
+	EXPECT_LT(0, num_of(c->info, "rto"));
+	EXPECT_LT(0, num_of(a->info, "rcv_wnd"));
+	EXPECT_NE(NULL, value_of(c->info, "rtt"));
+	EXPECT_TRUE(strstr(c->info, "slow_start") ||
+		    strstr(c->info, "congestion_avoidance"));
+}
+
+TEST_F(stat, options__timers)
+{
+	const struct row *r;
+	long secs;
+	int n;
+
+	n = table(_metadata, self, "-a -o", BASIC_HEADER);
+	ASSERT_EQ(4, n);
+	/* No timer runs on the listener: nothing after the peer. */
+	r = row(self, n, "LISTEN", self->l, "0.0.0.0:*");
+	ASSERT_NE(NULL, r);
+	EXPECT_EQ(5, r->fields);
+
+	/* TIME_WAIT: 2 MSL (60 s by default) running. */
+	r = row(self, n, "TIME_WAIT", self->t, self->l);
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, strncmp(r->rest, "timer:(timewait,", 16));
+	secs = strtol(r->rest + 16, NULL, 10);
+	EXPECT_LT(0, secs);
+	EXPECT_GE(2 * xtcp_sysctl_get("msl_ms") / 1000, secs);
+	EXPECT_NE(NULL, strstr(r->rest, "sec,0)"));
+}
+
+TEST_F(stat, extended__uid_inode)
 {
 	const struct row *r;
 	struct stat st;
-	double secs;
 	int n;
 
-	ASSERT_EQ(0, run_tool("-e", self->out, sizeof(self->out)));
-	TH_LOG("xtcpstat -e:\n%s", self->out);
-	EXPECT_NE(NULL, strstr(self->out, "UID  Inode\n"));
-	n = parse_table(self->out, "Peer Address:Port  Timer", self->rows);
+	n = table(_metadata, self, "-a -e", BASIC_HEADER);
 	ASSERT_EQ(4, n);
 
 	/* A socket a process holds: its owner and its inode. */
 	r = row(self, n, "LISTEN", self->l, "0.0.0.0:*");
 	ASSERT_NE(NULL, r);
-	ASSERT_EQ(9, r->fields);
 	ASSERT_EQ(0, fstat(self->lfd, &st));
-	EXPECT_EQ(st.st_ino, r->inode);
-	EXPECT_EQ(getuid(), r->uid);
-	EXPECT_STREQ("off", r->timer);
+	EXPECT_EQ(st.st_ino, num_of(r->rest, "ino"));
+	EXPECT_EQ(getuid(), num_of(r->rest, "uid"));
 
 	r = row(self, n, "ESTABLISHED", self->l, self->c);
 	ASSERT_NE(NULL, r);
 	ASSERT_EQ(0, fstat(self->afd, &st));
-	EXPECT_EQ(st.st_ino, r->inode);
+	EXPECT_EQ(st.st_ino, num_of(r->rest, "ino"));
 
 	r = row(self, n, "ESTABLISHED", self->c, self->l);
 	ASSERT_NE(NULL, r);
 	ASSERT_EQ(0, fstat(self->cfd, &st));
-	EXPECT_EQ(st.st_ino, r->inode);
+	EXPECT_EQ(st.st_ino, num_of(r->rest, "ino"));
 
-	/* TIME_WAIT: no process, 2 MSL (60 s by default) running. */
+	/* TIME_WAIT: no process, no inode. */
 	r = row(self, n, "TIME_WAIT", self->t, self->l);
 	ASSERT_NE(NULL, r);
-	ASSERT_EQ(9, r->fields);
-	EXPECT_EQ(0, r->inode);
-	EXPECT_STREQ("timewait", r->timer);
-	n = sscanf(r->when, "(%lf/", &secs);
-	ASSERT_EQ(1, n);
-	EXPECT_LT(0, secs);
-	EXPECT_GE(2 * xtcp_sysctl_get("msl_ms") / 1000, secs);
+	EXPECT_EQ(0, num_of(r->rest, "ino"));
 }
 
-/* Find "NAME COUNT" in the -c output; the count, or -1. */
+TEST_F(stat, processes__owner_by_inode)
+{
+	char want[128];
+	const struct row *r;
+	int n;
+
+	n = table(_metadata, self, "-a -p", BASIC_HEADER "  Process");
+	ASSERT_EQ(4, n);
+	r = row(self, n, "LISTEN", self->l, "0.0.0.0:*");
+	ASSERT_NE(NULL, r);
+	/* The shell and xtcpstat inherit the socket too: ss shows them. */
+	snprintf(want, sizeof(want), "(\"xtcpstat_test\",pid=%d,fd=%d)",
+		 getpid(), self->lfd);
+	EXPECT_EQ(0, strncmp(r->rest, "users:(", 7));
+	EXPECT_NE(NULL, strstr(r->rest, want));
+	r = row(self, n, "ESTABLISHED", self->c, self->l);
+	ASSERT_NE(NULL, r);
+	snprintf(want, sizeof(want), "(\"xtcpstat_test\",pid=%d,fd=%d)",
+		 getpid(), self->cfd);
+	EXPECT_NE(NULL, strstr(r->rest, want));
+	/* Nobody holds TIME_WAIT. */
+	r = row(self, n, "TIME_WAIT", self->t, self->l);
+	ASSERT_NE(NULL, r);
+	EXPECT_EQ(5, r->fields);
+}
+
+/*
+ * -N NAME: the test's namespace, named as "ip netns add" names one (a bind
+ * mount on /run/netns/NAME); xtcpstat started in the initial namespace
+ * must show this one's sockets.
+ */
+TEST_F(stat, netns__named)
+{
+	char path[64], cmd[PATH_MAX + 128], name[32];
+	int fd, n;
+
+	snprintf(name, sizeof(name), "xtcpstat%d", getpid());
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	mkdir("/run/netns", 0755);
+	fd = open(path, O_CREAT | O_RDONLY, 0444);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL));
+
+	snprintf(cmd, sizeof(cmd),
+		 "nsenter --net=/proc/1/ns/net %s/tools/xtcpstat -N %s -a",
+		 repo_root(), name);
+	EXPECT_EQ(0, xtcp_sh_output(cmd, self->out, sizeof(self->out)));
+	TH_LOG("%s:\n%s", cmd, self->out);
+	n = parse_table(self->out, BASIC_HEADER, self->rows);
+	EXPECT_EQ(4, n);
+	EXPECT_NE(NULL, row(self, n, "TIME_WAIT", self->t, self->l));
+
+	EXPECT_EQ(0, umount(path));
+	EXPECT_EQ(0, unlink(path));
+
+	/* Gone: a clear message and status 1. */
+	snprintf(cmd, sizeof(cmd), "%s/tools/xtcpstat -N %s 2>&1",
+		 repo_root(), name);
+	EXPECT_EQ(1, xtcp_sh_output(cmd, self->out, sizeof(self->out)));
+	EXPECT_NE(NULL, strstr(self->out, "network namespace"));
+	EXPECT_NE(NULL, strstr(self->out, "No such file or directory"));
+}
+
+/* Find "NAME COUNT" in the -s output; the count, or -1. */
 static long count_of(const char *out, const char *name)
 {
 	const char *p = out;
@@ -346,7 +614,7 @@ static long count_of(const char *out, const char *name)
 	return -1;
 }
 
-TEST_F(stat, count)
+TEST_F(stat, summary__per_state)
 {
 	static const char *const zero[] = {
 		"SYN_SENT", "SYN_RCVD", "FIN_WAIT1", "FIN_WAIT2", "CLOSING",
@@ -354,8 +622,8 @@ TEST_F(stat, count)
 	};
 	unsigned int i;
 
-	ASSERT_EQ(0, run_tool("-c", self->out, sizeof(self->out)));
-	TH_LOG("xtcpstat -c:\n%s", self->out);
+	ASSERT_EQ(0, run_tool("-s", self->out, sizeof(self->out)));
+	TH_LOG("xtcpstat -s:\n%s", self->out);
 	EXPECT_EQ(0, strncmp(self->out, "Total: 4\n", 9));
 	EXPECT_EQ(1, count_of(self->out, "LISTEN"));
 	EXPECT_EQ(2, count_of(self->out, "ESTABLISHED"));
@@ -364,7 +632,7 @@ TEST_F(stat, count)
 		EXPECT_EQ(0, count_of(self->out, zero[i]));
 
 	/* Counts after the filter. */
-	ASSERT_EQ(0, run_tool("--count -s established", self->out,
+	ASSERT_EQ(0, run_tool("--summary state established", self->out,
 			      sizeof(self->out)));
 	EXPECT_EQ(0, strncmp(self->out, "Total: 2\n", 9));
 	EXPECT_EQ(0, count_of(self->out, "LISTEN"));
@@ -379,29 +647,46 @@ TEST_F(stat, usage__errors)
 	EXPECT_EQ(2, run_tool("-x 2>&1", o, n));
 	EXPECT_NE(NULL, strstr(o, "Try 'xtcpstat --help'"));
 
-	EXPECT_EQ(2, run_tool("-s bogus 2>&1", o, n));
+	EXPECT_EQ(2, run_tool("state bogus 2>&1", o, n));
 	EXPECT_NE(NULL, strstr(o, "unknown state 'bogus'"));
 	EXPECT_NE(NULL, strstr(o, "LISTEN"));
+	EXPECT_NE(NULL, strstr(o, "synchronized"));
 
-	EXPECT_EQ(2, run_tool("-s 2>&1", o, n));
+	EXPECT_EQ(2, run_tool("state 2>&1", o, n));
 	EXPECT_EQ(2, run_tool("extra 2>&1", o, n));
-	EXPECT_NE(NULL, strstr(o, "unexpected argument 'extra'"));
+	EXPECT_NE(NULL, strstr(o, "filter: expected sport, dport, src, dst"));
+	EXPECT_EQ(2, run_tool("sport = 2>&1", o, n));
+	EXPECT_NE(NULL, strstr(o, "expected a port at the end"));
+	EXPECT_EQ(2, run_tool("sport ~ 80 2>&1", o, n));
+	EXPECT_EQ(2, run_tool("sport = :99999 2>&1", o, n));
+	EXPECT_EQ(2, run_tool("'( sport = :1' 2>&1", o, n));
+	EXPECT_NE(NULL, strstr(o, "expected ')'"));
+	EXPECT_EQ(2, run_tool("src 1.2.3.4/33 2>&1", o, n));
+	EXPECT_EQ(2, run_tool("dst '[::1' 2>&1", o, n));
+	EXPECT_EQ(2, run_tool("src 1.2.3.4 or 2>&1", o, n));
+	EXPECT_EQ(2, run_tool("dport '<' 2>&1", o, n));
 
 	EXPECT_EQ(1, run_tool("-f /nonexistent 2>&1", o, n));
 	EXPECT_NE(NULL, strstr(o, "/nonexistent: No such file or directory"));
 	EXPECT_EQ(NULL, strstr(o, "module"));
 
-	/* A malformed line is skipped with a warning, not an error. */
-	EXPECT_EQ(0, run_tool("-f - 2>&1 <<EOF\n"
-			      "  sl  local_address rem_address   st\n"
-			      "garbage\n"
-			      "EOF", o, n));
-	EXPECT_NE(NULL, strstr(o, "(stdin):2: malformed line skipped"));
-
 	EXPECT_EQ(0, run_tool("-h", o, n));
 	EXPECT_EQ(0, strncmp(o, "Usage: xtcpstat", 15));
 	EXPECT_EQ(0, run_tool("--version", o, n));
 	EXPECT_NE(NULL, strstr(o, "(AF_XTCP 25)"));
+}
+
+/* A malformed line is skipped, with a message and status 1. */
+TEST_F(stat, input__malformed_line)
+{
+	char *o = self->out;
+	size_t n = sizeof(self->out);
+
+	EXPECT_EQ(1, run_tool("-a -f - 2>&1 <<EOF\n"
+			      "  sl  local_address rem_address   st\n"
+			      "garbage\n"
+			      "EOF", o, n));
+	EXPECT_NE(NULL, strstr(o, "(stdin):2: malformed line skipped"));
 }
 
 /* The format is /proc/net/tcp's: xtcpstat reads Linux TCP's table too. */
@@ -420,7 +705,7 @@ TEST_F(stat, file__proc_net_tcp)
 	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&a, &len));
 	snprintf(local, sizeof(local), "127.0.0.1:%d", ntohs(a.sin_port));
 
-	n = table(_metadata, self, "-f /proc/net/tcp", BASIC_HEADER);
+	n = table(_metadata, self, "-l -f /proc/net/tcp", BASIC_HEADER);
 	EXPECT_EQ(1, n);
 	EXPECT_NE(NULL, row(self, n, "LISTEN", local, "0.0.0.0:*"));
 	close(fd);

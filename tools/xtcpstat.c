@@ -5,10 +5,14 @@
  * This file holds the options and main; see xtcpstat.h for the other parts.
  * Plain C and libc only.  See xtcpstat(8).
  */
+#define _GNU_SOURCE		/* setns() */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xtcpstat.h"
 
@@ -32,49 +36,136 @@ static void try_help(void)
 
 static void usage(void)
 {
-	printf("Usage: %s [OPTION]...\n"
-	       "List XTCP sockets from " PROC_NET_XTCP ", like ss -tan.\n"
+	printf("Usage: %s [OPTION]... [FILTER]\n"
+	       "List XTCP sockets from " PROC_NET_XTCP ", as ss -t lists TCP's.\n"
 	       "\n"
-	       "  -a, --all            show sockets in every state (default)\n"
-	       "  -l, --listening      show listening sockets only\n"
-	       "  -s, --state=STATE    show sockets in STATE only (LISTEN,\n"
-	       "                       ESTABLISHED, TIME_WAIT, ...; any case,\n"
-	       "                       '-' for '_'); may be repeated\n"
-	       "  -n, --numeric        numeric addresses (always the case)\n"
-	       "  -e, --extended       also show timer, UID and inode\n"
-	       "  -c, --count          print the number of sockets per state\n"
-	       "                       instead of the table\n"
-	       "  -f, --file=FILE      read FILE instead of " PROC_NET_XTCP
+	       "Which sockets:\n"
+	       "  -a, --all            sockets in every state\n"
+	       "  -l, --listening      listening sockets only\n"
+	       "                       (default: every socket but listeners)\n"
+	       "  -N, --net=NAME       the sockets of network namespace NAME\n"
+	       "                       (/run/netns/NAME, as ip netns names it)\n"
+	       "  -f, --file=FILE      read FILE instead of " PROC_NET_XTCP "\n"
+	       "                       (the format of /proc/net/tcp; - is stdin)\n"
 	       "\n"
-	       "                       (same format as /proc/net/tcp; - is stdin)\n"
+	       "What to show:\n"
+	       "  -n, --numeric        do not name ports after services\n"
+	       "  -H, --no-header      no header line\n"
+	       "  -i, --info           RFC 9293 variables, RTT, congestion state\n"
+	       "                       (from " PROC_NET_XTCP_EXT ")\n"
+	       "  -o, --options        timers: timer:(NAME,EXPIRES,RETRANSMITS)\n"
+	       "  -e, --extended       owner's uid and the socket's inode\n"
+	       "  -p, --processes      the processes that hold each socket\n"
+	       "  -s, --summary        the number of sockets in each state\n"
+	       "\n"
 	       "  -h, --help           show this help and exit\n"
 	       "  -V, --version        show the version and exit\n"
 	       "\n"
-	       "Exit status: 0 on success, 1 if the file cannot be read,\n"
-	       "2 on a bad option.  Malformed lines are skipped with a warning.\n",
+	       "FILTER := [ state STATE ]... [ exclude STATE ]... [ EXPRESSION ]\n"
+	       "  STATE: a state (established, syn-sent, syn-recv, fin-wait-1,\n"
+	       "  fin-wait-2, time-wait, closed, close-wait, last-ack, listening,\n"
+	       "  closing, or XTCP's names) or a class: all, connected,\n"
+	       "  synchronized, bucket, big.\n"
+	       "  EXPRESSION: sport, dport OP [:]PORT; src, dst [=|!=] ADDR[/LEN][:PORT];\n"
+	       "  OP: = != < > <= >= (or eq ne lt gt le ge); joined with and, or,\n"
+	       "  not, ( ).  Example: state established '( dport = :80 or sport = :80 )'\n"
+	       "\n"
+	       "Environment: PROC_NET_XTCP, PROC_NET_XTCP_EXT and PROC_NET_XTCP_SNMP\n"
+	       "name other files to read.\n"
+	       "\n"
+	       "Exit status: 0 on success; 1 if a file cannot be read or has\n"
+	       "malformed lines (they are skipped, with a message), or the\n"
+	       "namespace cannot be entered; 2 on a bad option or filter.\n",
 	       progname);
 }
+
+const char *proc_path(const char *env, const char *def)
+{
+	const char *v = getenv(env);
+
+	return v && *v ? v : def;
+}
+
+/* Enter the network namespace that "ip netns add NAME" made. */
+static int enter_netns(const char *name)
+{
+	char path[256];
+	int fd, err;
+
+	if (!*name || strchr(name, '/') || strlen(name) > 200) {
+		fprintf(stderr, "%s: bad namespace name '%s'\n", progname,
+			name);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		fprintf(stderr, "%s: network namespace '%s': %s%s\n", progname,
+			name, strerror(err),
+			err == ENOENT ? " (see ip netns list)" : "");
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		err = errno;
+		fprintf(stderr, "%s: cannot enter network namespace '%s': %s\n",
+			progname, name, strerror(err));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static FILE *open_table(const char **file, bool explicit)
+{
+	FILE *f;
+	int err;
+
+	if (!strcmp(*file, "-")) {
+		*file = "(stdin)";
+		return stdin;
+	}
+	f = fopen(*file, "r");
+	if (!f) {
+		err = errno;
+		fprintf(stderr, "%s: %s: %s%s\n", progname, *file,
+			strerror(err),
+			err == ENOENT && !explicit ?
+			" (is the xtcp module loaded?)" : "");
+	}
+	return f;
+}
+
+/* Exit statuses. */
+enum { EXIT_OK, EXIT_FAIL, EXIT_USAGE };
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "all",	no_argument,		NULL, 'a' },
 		{ "listening",	no_argument,		NULL, 'l' },
-		{ "state",	required_argument,	NULL, 's' },
 		{ "numeric",	no_argument,		NULL, 'n' },
+		{ "no-header",	no_argument,		NULL, 'H' },
+		{ "info",	no_argument,		NULL, 'i' },
+		{ "options",	no_argument,		NULL, 'o' },
 		{ "extended",	no_argument,		NULL, 'e' },
-		{ "count",	no_argument,		NULL, 'c' },
+		{ "processes",	no_argument,		NULL, 'p' },
+		{ "summary",	no_argument,		NULL, 's' },
+		{ "net",	required_argument,	NULL, 'N' },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 }
 	};
-	const char *file = PROC_NET_XTCP;
-	int all = 0, extended = 0, counts = 0;
+	const char *file = NULL, *netns = NULL;
 	struct table table = { NULL, 0, 0 };
-	unsigned int mask = 0, state;
+	struct options o = { 0 };
+	bool all = false, listening = false, summary = false;
+	unsigned int filter_states = 0;
+	struct filter *filter = NULL;
+	int opt, ret, r;
 	FILE *f;
-	int opt, ret;
 
 	if (argv[0] && *argv[0]) {
 		const char *slash = strrchr(argv[0], '/');
@@ -82,88 +173,115 @@ int main(int argc, char **argv)
 		progname = slash ? slash + 1 : argv[0];
 	}
 
-	while ((opt = getopt_long(argc, argv, "als:necf:hV", longopts,
+	while ((opt = getopt_long(argc, argv, "alnHioepsN:f:hV", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'a':
-			all = 1;
+			all = true;
 			break;
 		case 'l':
-			mask |= 1u << XTCP_LISTEN;
-			break;
-		case 's':
-			state = state_from_name(optarg);
-			if (!state) {
-				unknown_state(optarg);
-				return 2;
-			}
-			mask |= 1u << state;
+			listening = true;
 			break;
 		case 'n':
-			/* Addresses and ports are always numeric. */
+			o.numeric = true;
+			break;
+		case 'H':
+			o.no_header = true;
+			break;
+		case 'i':
+			o.info = true;
+			break;
+		case 'o':
+			o.timers = true;
 			break;
 		case 'e':
-			extended = 1;
+			o.extended = true;
 			break;
-		case 'c':
-			counts = 1;
+		case 'p':
+			o.processes = true;
+			break;
+		case 's':
+			summary = true;
+			break;
+		case 'N':
+			netns = optarg;
 			break;
 		case 'f':
 			file = optarg;
 			break;
 		case 'h':
 			usage();
-			return 0;
+			return EXIT_OK;
 		case 'V':
 			printf("%s %s (AF_XTCP %d)\n", progname,
 			       XTCPSTAT_VERSION, AF_XTCP);
-			return 0;
+			return EXIT_OK;
 		default:
 			try_help();
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", progname,
-			argv[optind]);
-		try_help();
-		return 2;
+		filter = filter_parse(argv + optind, argc - optind,
+				      &filter_states);
+		if (!filter) {
+			try_help();
+			return EXIT_USAGE;
+		}
+		o.filter = filter;
 	}
-	if (all || !mask)
-		mask = ~0u;
+	/* Named states win; -a wins over -l; ss's default hides listeners. */
+	if (filter_states)
+		o.states = filter_states;
+	else if (all)
+		o.states = ALL_STATES;
+	else if (listening)
+		o.states = 1u << XTCP_LISTEN;
+	else
+		o.states = ALL_STATES & ~(1u << XTCP_LISTEN);
+	/* The summary counts every socket the filter lets through. */
+	if (summary && !filter_states)
+		o.states = ALL_STATES;
+	/* An unknown state number in the file is shown with -a. */
+	if (all || summary)
+		o.states |= 1u;
 
-	if (strcmp(file, "-") == 0) {
-		f = stdin;
-		file = "(stdin)";
-	} else {
-		f = fopen(file, "r");
+	if (netns && enter_netns(netns)) {
+		filter_free(filter);
+		return EXIT_FAIL;
 	}
+
+	if (!file)
+		file = proc_path("PROC_NET_XTCP", PROC_NET_XTCP);
+	f = open_table(&file, strcmp(file, PROC_NET_XTCP) != 0);
 	if (!f) {
-		int err = errno;
-
-		fprintf(stderr, "%s: %s: %s%s\n", progname, file,
-			strerror(err),
-			err == ENOENT && strcmp(file, PROC_NET_XTCP) == 0 ?
-			" (is the xtcp module loaded?)" : "");
-		return 1;
+		filter_free(filter);
+		return EXIT_FAIL;
 	}
-
-	ret = read_table(f, file, mask, &table) ? 1 : 0;
+	r = read_table(f, file, &o, &table);
 	if (f != stdin)
 		fclose(f);
+	ret = r ? EXIT_FAIL : EXIT_OK;
 
-	if (!ret) {
-		if (counts)
-			print_counts(&table);
-		else
-			print_table(&table, extended);
+	if (r >= 0 && !summary && o.info) {
+		r = read_ext(proc_path("PROC_NET_XTCP_EXT", PROC_NET_XTCP_EXT),
+			     &table);
+		if (r)
+			ret = EXIT_FAIL;
 	}
-	free(table.rows);
+	if (r >= 0 && !summary && o.processes && find_owners(&table))
+		ret = EXIT_FAIL;
+	if (r >= 0 && summary)
+		print_summary(&table);
+	else if (r >= 0)
+		print_table(&table, &o);
+	free_table(&table);
+	filter_free(filter);
 
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "%s: write error: %s\n", progname,
 			strerror(errno));
-		ret = 1;
+		ret = EXIT_FAIL;
 	}
 	return ret;
 }

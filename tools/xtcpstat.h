@@ -4,15 +4,18 @@
  *
  *   xtcpstat.c          options and main
  *   xtcpstat_proc.c     parsing /proc/net/xtcp (the format of /proc/net/tcp)
- *   xtcpstat_filter.c   which sockets to show: state names and classes
- *   xtcpstat_table.c    the aligned table
- *   xtcpstat_summary.c  sockets per state
+ *                       and /proc/net/xtcp_ext
+ *   xtcpstat_filter.c   which sockets to show: states, classes, expressions
+ *   xtcpstat_table.c    the aligned table, -i, -o, -e, -p
+ *   xtcpstat_procs.c    owning processes (-p), found by socket inode
+ *   xtcpstat_summary.c  sockets per state (-s)
  */
 #ifndef _XTCPSTAT_H
 #define _XTCPSTAT_H
 
 #include <assert.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <linux/socket.h>	/* __kernel_sa_family_t, used by xtcp.h */
@@ -20,23 +23,57 @@
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
+/* Each may be replaced by an environment variable of the same name. */
 #define PROC_NET_XTCP		"/proc/net/xtcp"
+#define PROC_NET_XTCP_EXT	"/proc/net/xtcp_ext"
+#define PROC_NET_XTCP_SNMP	"/proc/net/xtcp_snmp"
 
 /* Long enough for "[IPv6 address]:65535". */
 #define ENDPOINT_SIZE		(INET6_ADDRSTRLEN + 8)
 
+/* A mask of every state bit, 1 << XTCP_ESTABLISHED ... 1 << XTCP_CLOSING. */
+#define ALL_STATES		(((1u << XTCP_MAX_STATES) - 1) & ~1u)
+
 extern const char *progname;
 extern const char * const state_names[XTCP_MAX_STATES];
-/* The states in the order of a connection's life, for -c. */
+/* The states in the order of a connection's life, for -s. */
 extern const unsigned int state_order[XTCP_MAX_STATES - 1];
 
-/* One socket: the fields of its /proc/net/xtcp line that xtcpstat shows. */
+/* One socket end: address family, address in network order, port. */
+struct endpoint {
+	int family;			/* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	unsigned int port;
+};
+
+/* The RFC 9293 variables of one socket, from /proc/net/xtcp_ext. */
+struct ext {
+	unsigned long long iss, snd_una, snd_nxt, snd_wnd;
+	unsigned long long irs, rcv_nxt, rcv_wnd;
+	unsigned long long mss, srtt_us, rttvar_us, rto_ms, retrans;
+	unsigned long long cwnd, snd_ws, rcv_ws;
+	long long ssthresh, rcvbuf, sndbuf;
+	char ca_state[16];		/* "" if the file has no such column */
+};
+
+/* The owners of one socket (-p): "name",pid=N,fd=N, as ss prints them. */
+struct owner {
+	char comm[32];
+	int pid, fd;
+};
+
+/* One socket: the fields of its /proc/net/xtcp line, and what -i, -p add. */
 struct row {
 	unsigned int state;	/* 0 if unknown */
 	unsigned long long txq, rxq, timer, when, retrans, uid, inode;
 	long long probes;
+	struct endpoint src, dst;
 	char local[ENDPOINT_SIZE];
 	char peer[ENDPOINT_SIZE];
+	bool has_ext;
+	struct ext ext;
+	struct owner *owners;
+	size_t nr_owners;
 };
 
 struct table {
@@ -45,18 +82,53 @@ struct table {
 	size_t alloc;
 };
 
+struct filter;
+
+/* What the options asked for. */
+struct options {
+	bool numeric, no_header, info, timers, extended, processes;
+	unsigned int states;	/* the state bits to show */
+	const struct filter *filter;
+};
+
+/* xtcpstat.c */
+const char *proc_path(const char *env, const char *def);
+
 /* xtcpstat_proc.c */
+int parse_endpoint(const char *tok, struct endpoint *ep);
 int parse_line(char *line, struct row *row);
-int read_table(FILE *f, const char *file, unsigned int mask, struct table *t);
+int read_table(FILE *f, const char *file, const struct options *o,
+	       struct table *t);
+int read_ext(const char *file, struct table *t);
+void free_table(struct table *t);
 
 /* xtcpstat_filter.c */
 unsigned int state_from_name(const char *name);
-void unknown_state(const char *name);
+void list_states(FILE *out);
+/*
+ * Parse the words of a filter, "[state NAME]... [exclude NAME]...
+ * [EXPRESSION]"; the state bits they select go to *STATES (0: none named).
+ * NULL with a message if they make no sense.
+ */
+struct filter *filter_parse(char **words, int nr_words, unsigned int *states);
+bool filter_match(const struct filter *f, const struct row *r);
+void filter_free(struct filter *f);
+
+/* xtcpstat_procs.c */
+int find_owners(struct table *t);
 
 /* xtcpstat_table.c */
-void print_table(const struct table *t, int extended);
+int terminal_width(void);
+void format_port(const struct endpoint *ep, bool numeric, char *buf,
+		 size_t size);
+void print_table(const struct table *t, const struct options *o);
+unsigned long long timer_ms(const struct row *r);
+const char *timer_name(const struct row *r);
+const char *ca_phase(const struct ext *e);
 
 /* xtcpstat_summary.c */
-void print_counts(const struct table *t);
+void count_states(const struct table *t,
+		  unsigned long count[XTCP_MAX_STATES]);
+void print_summary(const struct table *t);
 
 #endif /* _XTCPSTAT_H */

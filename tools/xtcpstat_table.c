@@ -1,13 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
-/* xtcpstat: the aligned table, one line per socket, as ss prints it. */
+/*
+ * xtcpstat: the aligned table, one line per socket, as ss prints it:
+ *
+ *   State   Recv-Q  Send-Q  Local Address:Port  Peer Address:Port  Process
+ *
+ * then what -p, -o and -e add at the end of the line in ss's words
+ * (users:(("name",pid=N,fd=N)) timer:(on,200ms,0) uid:N ino:N), and the
+ * RFC 9293 variables of -i on a line of their own that starts with a tab.
+ * Whatever would run past the terminal's last column goes on a line of
+ * its own, indented by a tab, as ss does with what does not fit.
+ */
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "xtcpstat.h"
 
-/* Names of the "tr" (timer) column, as netstat -o prints them. */
+/* Names of the "tr" (timer) column, as ss -o prints them. */
 static const char * const timer_names[] = {
-	"off", "on", "keepalive", "timewait", "probe",
+	"off", "on", "keepalive", "timewait", "persist",
 };
 
 enum column {
@@ -16,13 +30,8 @@ enum column {
 	COL_SENDQ,
 	COL_LOCAL,
 	COL_PEER,
-	COL_TIMER,	/* this and the following only with -e */
-	COL_UID,
-	COL_INODE,
 	NR_COLUMNS
 };
-
-#define NR_BASIC_COLUMNS	COL_TIMER
 
 static const char * const column_titles[NR_COLUMNS] = {
 	[COL_STATE] = "State",
@@ -30,46 +39,67 @@ static const char * const column_titles[NR_COLUMNS] = {
 	[COL_SENDQ] = "Send-Q",
 	[COL_LOCAL] = "Local Address:Port",
 	[COL_PEER] = "Peer Address:Port",
-	[COL_TIMER] = "Timer",
-	[COL_UID] = "UID",
-	[COL_INODE] = "Inode",
 };
 
 /* Numbers are right-aligned, text left-aligned. */
-static const int column_right[NR_COLUMNS] = {
-	[COL_RECVQ] = 1,
-	[COL_SENDQ] = 1,
-	[COL_UID] = 1,
-	[COL_INODE] = 1,
+static const bool column_right[NR_COLUMNS] = {
+	[COL_RECVQ] = true,
+	[COL_SENDQ] = true,
 };
 
-/* Long enough for "[IPv6 address]:65535". */
-/* Long enough for any cell: an endpoint, or "timewait (N.NN/N/N)". */
+/* Long enough for any cell: an endpoint with a service name. */
 #define CELL_SIZE		128
+/* Long enough for the extras of a line, owners aside. */
+#define EXTRA_SIZE		512
 
-static void format_timer(const struct row *r, char *buf, size_t size)
+/* The terminal's width; 0 if unknown (output to a pipe or a file). */
+int terminal_width(void)
 {
-	static unsigned long long hz;
-	char name[32];
+	struct winsize ws;
+	const char *env;
 
-	if (!hz) {
-		long ticks = sysconf(_SC_CLK_TCK);
+	if (isatty(STDOUT_FILENO) &&
+	    !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col)
+		return ws.ws_col;
+	env = getenv("COLUMNS");
+	return env ? atoi(env) : 0;
+}
 
-		hz = ticks > 0 ? ticks : 100;
+/* The port of EP: "*" for 0, the service name unless NUMERIC. */
+void format_port(const struct endpoint *ep, bool numeric, char *buf,
+		 size_t size)
+{
+	struct servent *se;
+
+	if (!ep->port) {
+		snprintf(buf, size, "*");
+		return;
 	}
-	if (r->timer < ARRAY_SIZE(timer_names))
-		snprintf(name, sizeof(name), "%s", timer_names[r->timer]);
+	se = numeric ? NULL : getservbyport(htons(ep->port), "tcp");
+	if (se)
+		snprintf(buf, size, "%s", se->s_name);
 	else
-		snprintf(name, sizeof(name), "unkn-%llu", r->timer);
+		snprintf(buf, size, "%u", ep->port);
+}
 
-	/* tm->when is in clock ticks; print seconds like netstat -o. */
-	snprintf(buf, size, "%s (%llu.%02llu/%llu/%lld)", name,
-		 r->when / hz, r->when % hz * 100 / hz, r->retrans, r->probes);
+static void format_address(const struct endpoint *ep, const char *text,
+			   bool numeric, char *buf, size_t size)
+{
+	char port[64];
+	const char *colon;
+
+	if (numeric || !ep->port) {
+		snprintf(buf, size, "%s", text);
+		return;
+	}
+	format_port(ep, numeric, port, sizeof(port));
+	colon = strrchr(text, ':');
+	snprintf(buf, size, "%.*s:%s", (int)(colon - text), text, port);
 }
 
 /* The text of column C of R; BUF is for the columns that need one. */
-static const char *format_cell(const struct row *r, int c, char *buf,
-			       size_t size)
+static const char *format_cell(const struct row *r, int c, bool numeric,
+			       char *buf, size_t size)
 {
 	switch (c) {
 	case COL_STATE:
@@ -81,57 +111,205 @@ static const char *format_cell(const struct row *r, int c, char *buf,
 		snprintf(buf, size, "%llu", r->txq);
 		return buf;
 	case COL_LOCAL:
-		return r->local;
+		format_address(&r->src, r->local, numeric, buf, size);
+		return buf;
 	case COL_PEER:
-		return r->peer;
-	case COL_TIMER:
-		format_timer(r, buf, size);
-		return buf;
-	case COL_UID:
-		snprintf(buf, size, "%llu", r->uid);
-		return buf;
-	case COL_INODE:
-		snprintf(buf, size, "%llu", r->inode);
+		format_address(&r->dst, r->peer, numeric, buf, size);
 		return buf;
 	}
 	return "";
 }
 
-void print_table(const struct table *t, int extended)
+/* "200ms", "59sec", "2min3sec", as ss -o prints a timer. */
+static void format_ms(unsigned long long ms, char *buf, size_t size)
 {
-	int ncols = extended ? NR_COLUMNS : NR_BASIC_COLUMNS;
-	size_t width[NR_COLUMNS];
-	char buf[CELL_SIZE];
-	size_t i, len;
+	if (ms < 1000)
+		snprintf(buf, size, "%llums", ms);
+	else if (ms < 60000)
+		snprintf(buf, size, "%llusec", ms / 1000);
+	else
+		snprintf(buf, size, "%llumin%llusec", ms / 60000,
+			 ms / 1000 % 60);
+}
+
+static unsigned long long clock_ticks(void)
+{
+	static unsigned long long hz;
+
+	if (!hz) {
+		long ticks = sysconf(_SC_CLK_TCK);
+
+		hz = ticks > 0 ? ticks : 100;
+	}
+	return hz;
+}
+
+/* tm->when is in clock ticks (USER_HZ); milliseconds. */
+unsigned long long timer_ms(const struct row *r)
+{
+	return r->when * 1000 / clock_ticks();
+}
+
+const char *timer_name(const struct row *r)
+{
+	return r->timer < ARRAY_SIZE(timer_names) ? timer_names[r->timer] :
+						    "unknown";
+}
+
+/* Append to BUF (of SIZE, LEN used) what FMT says; the new length. */
+static size_t append(char *buf, size_t size, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (len >= size)
+		return len;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + len, size - len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return len;
+	return len + n < size ? len + n : size - 1;
+}
+
+static void print_owners(FILE *m, const struct row *r)
+{
+	size_t i;
+
+	fputs("users:(", m);
+	for (i = 0; i < r->nr_owners; i++)
+		fprintf(m, "%s(\"%s\",pid=%d,fd=%d)", i ? "," : "",
+			r->owners[i].comm, r->owners[i].pid, r->owners[i].fd);
+	fputc(')', m);
+}
+
+/* What -o and -e add, in ss's words. */
+static void format_extras(const struct row *r, const struct options *o,
+			  char *buf, size_t size)
+{
+	char when[32];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (o->timers && r->timer) {
+		format_ms(timer_ms(r), when, sizeof(when));
+		len = append(buf, size, len, "timer:(%s,%s,%llu)",
+			     timer_name(r), when, r->retrans);
+	}
+	if (o->extended)
+		len = append(buf, size, len, "%suid:%llu ino:%llu",
+			     len ? " " : "", r->uid, r->inode);
+}
+
+/* The congestion phase that cwnd and ssthresh say (RFC 5681 3.1). */
+const char *ca_phase(const struct ext *e)
+{
+	return e->ssthresh < 0 || e->cwnd < (unsigned long long)e->ssthresh ?
+	       "slow_start" : "congestion_avoidance";
+}
+
+/* -i: the RFC 9293 variables, RTT and congestion state, ss -i style. */
+static void print_info(const struct row *r)
+{
+	const struct ext *e = &r->ext;
+
+	if (!r->has_ext) {
+		fputs("\t(no line in " PROC_NET_XTCP_EXT ")\n", stdout);
+		return;
+	}
+	printf("\tiss:%llu irs:%llu snd_una:%llu snd_nxt:%llu snd_wnd:%llu",
+	       e->iss, e->irs, e->snd_una, e->snd_nxt, e->snd_wnd);
+	printf(" rcv_nxt:%llu rcv_wnd:%llu", e->rcv_nxt, e->rcv_wnd);
+	printf(" wscale:%llu,%llu mss:%llu rtt:%llu.%03llu/%llu.%03llu rto:%llu retrans:%llu",
+	       e->snd_ws, e->rcv_ws, e->mss, e->srtt_us / 1000,
+	       e->srtt_us % 1000, e->rttvar_us / 1000, e->rttvar_us % 1000,
+	       e->rto_ms, e->retrans);
+	printf(" cwnd:%llu", e->cwnd);
+	if (e->ssthresh >= 0)
+		printf(" ssthresh:%lld", e->ssthresh);
+	printf(" %s", ca_phase(e));
+	if (e->ca_state[0])
+		printf(" ca_state:%s", e->ca_state);
+	printf(" rcvbuf:%lld sndbuf:%lld\n", e->rcvbuf, e->sndbuf);
+}
+
+/* Print the lines in BUF (LEN bytes) without trailing blanks. */
+static void put_lines(const char *buf, size_t len)
+{
+	const char *end = buf + len, *nl;
+	size_t n;
+
+	do {
+		nl = memchr(buf, '\n', end - buf);
+		n = (nl ? nl : end) - buf;
+		while (n && buf[n - 1] == ' ')
+			n--;
+		fwrite(buf, 1, n, stdout);
+		putchar('\n');
+		buf = nl ? nl + 1 : end;
+	} while (nl);
+}
+
+void print_table(const struct table *t, const struct options *o)
+{
+	size_t width[NR_COLUMNS], line_width = 0, len;
+	char cell[CELL_SIZE], extra[EXTRA_SIZE];
+	int cols = terminal_width();
+	char *line = NULL;
+	size_t line_size;
+	size_t i;
+	FILE *m;
 	int c;
 
-	for (c = 0; c < ncols; c++) {
-		width[c] = strlen(column_titles[c]);
+	for (c = 0; c < NR_COLUMNS; c++) {
+		width[c] = o->no_header ? 0 : strlen(column_titles[c]);
 		for (i = 0; i < t->nr_rows; i++) {
-			len = strlen(format_cell(&t->rows[i], c, buf,
-						 sizeof(buf)));
+			len = strlen(format_cell(&t->rows[i], c, o->numeric,
+						 cell, sizeof(cell)));
 			if (len > width[c])
 				width[c] = len;
 		}
+		line_width += width[c] + (c ? 2 : 0);
 	}
 
-	/* Line 0 is the header.  The last column gets no trailing blanks. */
-	for (i = 0; i <= t->nr_rows; i++) {
-		for (c = 0; c < ncols; c++) {
-			const char *s = i ? format_cell(&t->rows[i - 1], c, buf,
-							sizeof(buf)) :
+	/* Line 0 is the header. */
+	for (i = o->no_header ? 1 : 0; i <= t->nr_rows; i++) {
+		const struct row *r = i ? &t->rows[i - 1] : NULL;
+
+		m = open_memstream(&line, &line_size);
+		if (!m)
+			return;
+		for (c = 0; c < NR_COLUMNS; c++) {
+			const char *s = r ? format_cell(r, c, o->numeric, cell,
+							sizeof(cell)) :
 					    column_titles[c];
 			int w = (int)width[c];
 
-			if (c)
-				fputs("  ", stdout);
-			if (column_right[c])
-				printf("%*s", w, s);
-			else if (c == ncols - 1)
-				fputs(s, stdout);
-			else
-				printf("%-*s", w, s);
+			fprintf(m, column_right[c] ? "%s%*s" : "%s%-*s",
+				c ? "  " : "", w, s);
 		}
-		putchar('\n');
+		if (!r && o->processes)
+			fputs("  Process", m);
+		if (r && o->processes && r->nr_owners) {
+			fputs("  ", m);
+			print_owners(m, r);
+		}
+		if (r) {
+			format_extras(r, o, extra, sizeof(extra));
+			/* Too long for the terminal: a line of its own. */
+			if (extra[0] && cols > 0 &&
+			    line_width + 2 + strlen(extra) > (size_t)cols)
+				fprintf(m, "\n\t%s", extra);
+			else if (extra[0])
+				fprintf(m, "  %s", extra);
+		}
+		if (fclose(m))
+			return;
+		put_lines(line, line_size);
+		free(line);
+		line = NULL;
+		if (r && o->info)
+			print_info(r);
 	}
 }
+
