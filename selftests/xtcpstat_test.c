@@ -16,6 +16,7 @@
  * namespace; and that bad usage fails with a message and status 2.  (The
  * module not loaded is checked by params_test, which unloads it.)
  */
+#include <ctype.h>
 #include <limits.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -637,6 +638,97 @@ TEST_F(stat, summary__per_state)
 	EXPECT_EQ(0, strncmp(self->out, "Total: 2\n", 9));
 	EXPECT_EQ(0, count_of(self->out, "LISTEN"));
 	EXPECT_EQ(2, count_of(self->out, "ESTABLISHED"));
+}
+
+/* The value after "  @name" at the start of a line of @out; -1 if none. */
+static long long value_after(const char *out, const char *name)
+{
+	const char *p = out;
+	size_t len = strlen(name);
+
+	for (; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, name, len) && (p[len] == ' ' ||
+					       isdigit((unsigned char)p[len])))
+			return strtoll(p + len, NULL, 10);
+	}
+	return -1;
+}
+
+/* The transition count "FROM -> TO N" in the -s output; -1 if none. */
+static long long transition(const char *out, const char *from, const char *to)
+{
+	char f[16], t[16];
+	unsigned long long n;
+	const char *p;
+
+	for (p = strstr(out, "\nTransitions:\n"); p; p = strchr(p + 1, '\n'))
+		if (sscanf(p, " %15s -> %15s %llu", f, t, &n) == 3 &&
+		    !strcmp(f, from) && !strcmp(t, to))
+			return n;
+	return 0;	/* -s leaves out the arcs never taken */
+}
+
+/*
+ * The counters and transitions of -s are those of /proc/net/xtcp_snmp: in
+ * this namespace, 2 active and 2 passive opens, 2 established, and one
+ * connection closed by the client first.
+ */
+TEST_F(stat, summary__counters_and_transitions)
+{
+	ASSERT_EQ(0, run_tool("-s", self->out, sizeof(self->out)));
+	TH_LOG("xtcpstat -s:\n%s", self->out);
+	EXPECT_EQ(2, value_after(self->out, "XTcpActiveOpens"));
+	EXPECT_EQ(2, value_after(self->out, "XTcpPassiveOpens"));
+	EXPECT_EQ(2, value_after(self->out, "XTcpCurrEstab"));
+	EXPECT_EQ(-1, value_after(self->out, "XTcpMaxConn"));
+	EXPECT_EQ(xtcp_counter("InSegs"),
+		  value_after(self->out, "XTcpInSegs"));
+	EXPECT_EQ(xtcp_counter("OutSegs"),
+		  value_after(self->out, "XTcpOutSegs"));
+
+	EXPECT_EQ(2, transition(self->out, "SYN_SENT", "ESTABLISHED"));
+	EXPECT_EQ(1, transition(self->out, "ESTABLISHED", "FIN_WAIT1"));
+	EXPECT_EQ(1, transition(self->out, "FIN_WAIT1", "FIN_WAIT2"));
+	EXPECT_EQ(1, transition(self->out, "FIN_WAIT2", "TIME_WAIT"));
+	EXPECT_EQ(1, transition(self->out, "ESTABLISHED", "CLOSE_WAIT"));
+	EXPECT_EQ(1, transition(self->out, "CLOSE_WAIT", "LAST_ACK"));
+	EXPECT_EQ(0, transition(self->out, "ESTABLISHED", "CLOSING"));
+}
+
+/*
+ * nstat reads the counter file as it reads /proc/net/snmp, and shows the
+ * same values as -s, every counter and every transition, by the same name.
+ */
+TEST_F(stat, summary__nstat_reads_xtcp_snmp)
+{
+	static char nstat[65536];
+	char name[64], *line, *save = NULL;
+	int counters = 0;
+	long long v;
+
+	ASSERT_EQ(0, run_tool("-s", self->out, sizeof(self->out)));
+	ASSERT_EQ(0, xtcp_sh_output("PROC_NET_SNMP=/proc/net/xtcp_snmp nstat -az",
+				    nstat, sizeof(nstat)));
+	TH_LOG("nstat -az:\n%s", nstat);
+	EXPECT_EQ(2, value_after(nstat, "XTcpActiveOpens"));
+	EXPECT_EQ(2, value_after(nstat, "XTcpTransSYN_SENT->ESTABLISHED"));
+	EXPECT_EQ(1, value_after(nstat, "XTcpTransCLOSE_WAIT->LAST_ACK"));
+	EXPECT_EQ(0, value_after(nstat, "XTcpTransLISTEN->CLOSING"));
+
+	for (line = strtok_r(self->out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, " %63s %lld", name, &v) != 2 ||
+		    strncmp(name, "XTcp", 4))
+			continue;
+		/* nstat prints MaxConn -1 as an unsigned 64-bit number. */
+		if (v >= 0)
+			EXPECT_EQ(v, value_after(nstat, name))
+				TH_LOG("%s", name);
+		counters++;
+	}
+	EXPECT_LT(10, counters);
 }
 
 TEST_F(stat, usage__errors)

@@ -56,7 +56,9 @@ static void usage(void)
 	       "  -o, --options        timers: timer:(NAME,EXPIRES,RETRANSMITS)\n"
 	       "  -e, --extended       owner's uid and the socket's inode\n"
 	       "  -p, --processes      the processes that hold each socket\n"
-	       "  -s, --summary        the number of sockets in each state\n"
+	       "  -s, --summary        sockets in each state, the counters and\n"
+	       "                       the state transitions (" PROC_NET_XTCP_SNMP ")\n"
+
 	       "\n"
 	       "  -h, --help           show this help and exit\n"
 	       "  -V, --version        show the version and exit\n"
@@ -271,10 +273,20 @@ int main(int argc, char **argv)
 	}
 	if (r >= 0 && !summary && o.processes && find_owners(&table))
 		ret = EXIT_FAIL;
-	if (r >= 0 && summary)
-		print_summary(&table);
-	else if (r >= 0)
+	if (r >= 0 && summary) {
+		struct snmp snmp;
+
+		/* -f FILE alone: the counters are not that file's. */
+		if (read_snmp(proc_path("PROC_NET_XTCP_SNMP",
+					PROC_NET_XTCP_SNMP), &snmp)) {
+			snmp.nr = 0;
+			ret = EXIT_FAIL;
+		}
+		print_summary(&table, snmp.nr ? &snmp : NULL);
+		free_snmp(&snmp);
+	} else if (r >= 0) {
 		print_table(&table, &o);
+	}
 	free_table(&table);
 	filter_free(filter);
 

@@ -8,7 +8,8 @@
  *   xtcpstat_filter.c   which sockets to show: states, classes, expressions
  *   xtcpstat_table.c    the aligned table, -i, -o, -e, -p
  *   xtcpstat_procs.c    owning processes (-p), found by socket inode
- *   xtcpstat_summary.c  sockets per state (-s)
+ *   xtcpstat_snmp.c     parsing /proc/net/xtcp_snmp (the shape nstat reads)
+ *   xtcpstat_summary.c  sockets per state, counters, transitions (-s)
  */
 #ifndef _XTCPSTAT_H
 #define _XTCPSTAT_H
@@ -82,6 +83,20 @@ struct table {
 	size_t alloc;
 };
 
+/* The counters of /proc/net/xtcp_snmp. */
+struct counter {
+	char name[64];		/* with its prefix, as nstat names it */
+	long long value;
+};
+
+struct snmp {
+	struct counter *c;
+	size_t nr, alloc;
+	/* trans[from][to]: how often a socket moved from one to the other */
+	unsigned long long trans[XTCP_MAX_STATES][XTCP_MAX_STATES];
+	bool has_trans;
+};
+
 struct filter;
 
 /* What the options asked for. */
@@ -126,9 +141,14 @@ unsigned long long timer_ms(const struct row *r);
 const char *timer_name(const struct row *r);
 const char *ca_phase(const struct ext *e);
 
+/* xtcpstat_snmp.c */
+int read_snmp(const char *file, struct snmp *s);
+void free_snmp(struct snmp *s);
+long long snmp_value(const struct snmp *s, const char *name);
+
 /* xtcpstat_summary.c */
 void count_states(const struct table *t,
 		  unsigned long count[XTCP_MAX_STATES]);
-void print_summary(const struct table *t);
+void print_summary(const struct table *t, const struct snmp *s);
 
 #endif /* _XTCPSTAT_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xtcpstat -s: the number of sockets in each state, in the order of a
- * connection's life.
+ * connection's life, then the counters and the state transitions of
+ * /proc/net/xtcp_snmp (those nstat shows as XTcp* and XTcpTrans*).
  */
 #include "xtcpstat.h"
 
@@ -16,10 +17,11 @@ void count_states(const struct table *t,
 		count[t->rows[i].state]++;
 }
 
-void print_summary(const struct table *t)
+void print_summary(const struct table *t, const struct snmp *s)
 {
 	unsigned long count[XTCP_MAX_STATES];
-	size_t i;
+	unsigned int from, to;
+	size_t i, j;
 
 	count_states(t, count);
 	printf("Total: %zu\n", t->nr_rows);
@@ -28,4 +30,24 @@ void print_summary(const struct table *t)
 		       count[state_order[i]]);
 	if (count[0])
 		printf("%-12s %lu\n", state_names[0], count[0]);
+	if (!s)
+		return;
+
+	printf("\nCounters:\n");
+	for (i = 0; i < s->nr; i++)
+		printf("  %-28s %lld\n", s->c[i].name, s->c[i].value);
+	if (!s->has_trans)
+		return;
+	printf("\nTransitions:\n");
+	for (i = 0; i < ARRAY_SIZE(state_order); i++) {
+		from = state_order[i];
+		for (j = 0; j < ARRAY_SIZE(state_order); j++) {
+			to = state_order[j];
+			if (s->trans[from][to])
+				printf("  %-11s -> %-11s %llu\n",
+				       state_names[from], state_names[to],
+				       s->trans[from][to]);
+		}
+	}
 }
+
