@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -319,7 +320,7 @@ TEST_F(stat, table__fits_terminal)
 	EXPECT_EQ(9, lines);
 }
 
-TEST_F(stat, filter__state_and_classes)
+TEST_F_TIMEOUT(stat, filter__state_and_classes, 120)
 {
 	static const struct {
 		const char *args;
@@ -360,7 +361,7 @@ TEST_F(stat, filter__state_and_classes)
 	EXPECT_EQ(NULL, row(self, n, "TIME_WAIT", self->t, self->l));
 }
 
-TEST_F(stat, filter__expressions)
+TEST_F_TIMEOUT(stat, filter__expressions, 120)
 {
 	char args[256];
 	int n;
@@ -731,7 +732,181 @@ TEST_F(stat, summary__nstat_reads_xtcp_snmp)
 	EXPECT_LT(10, counters);
 }
 
-TEST_F(stat, usage__errors)
+/*
+ * Run "xtcpstat @args | python3 -c @py": the JSON document parsed back by
+ * Python's json module, and turned into lines that C can read.
+ */
+static int json_tool(const char *args, const char *py, char *out,
+		     size_t size)
+{
+	char cmd[PATH_MAX + 2048];
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s/tools/xtcpstat %s | python3 -c 'import json, sys\n"
+		 "d = json.load(sys.stdin)\n%s'", repo_root(), args, py);
+	return xtcp_sh_output(cmd, out, size);
+}
+
+/* One line per socket: state, ports, queues, uid, inode, -i's variables. */
+#define PY_SOCKETS \
+	"for s in d[\"sockets\"]:\n" \
+	"    i = s.get(\"info\") or {}\n" \
+	"    print(s[\"state\"], s[\"local\"][\"address\"], s[\"local\"][\"port\"],\n" \
+	"          s[\"peer\"][\"port\"], s[\"recv_q\"], s[\"send_q\"], s[\"uid\"],\n" \
+	"          s[\"inode\"], s[\"timer\"][\"name\"],\n" \
+	"          (i.get(\"snd_nxt\", 0) - i.get(\"iss\", 0)) % 2**32,\n" \
+	"          len(s.get(\"users\", [])))\n"
+
+struct jrow {
+	char state[16], addr[32], timer[16];
+	int lport, pport;
+	long recvq, sendq, sent;
+	unsigned long uid, inode;
+	int users;
+};
+
+static int parse_jrows(const char *out, struct jrow *r, int max)
+{
+	const char *p = out;
+	int n = 0;
+
+	while (*p && n < max) {
+		if (sscanf(p, "%15s %31s %d %d %ld %ld %lu %lu %15s %ld %d",
+			   r[n].state, r[n].addr, &r[n].lport, &r[n].pport,
+			   &r[n].recvq, &r[n].sendq, &r[n].uid, &r[n].inode,
+			   r[n].timer, &r[n].sent, &r[n].users) != 11)
+			return -1;
+		n++;
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+		p++;
+	}
+	return n;
+}
+
+static const struct jrow *find_jrow(const struct jrow *r, int n,
+				    const char *state, int lport, int pport)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(r[i].state, state) && r[i].lport == lport &&
+		    r[i].pport == pport)
+			return &r[i];
+	return NULL;
+}
+
+/* -j: the same sockets as the table, with every field, parsed back. */
+TEST_F(stat, json__table_parsed_back)
+{
+	struct jrow r[MAX_ROWS];
+	const struct jrow *j;
+	struct stat st;
+	int n;
+
+	ASSERT_EQ(0, json_tool("-a -j -i -p", PY_SOCKETS, self->out,
+			       sizeof(self->out)));
+	TH_LOG("parsed back:\n%s", self->out);
+	n = parse_jrows(self->out, r, MAX_ROWS);
+	ASSERT_EQ(4, n);
+
+	j = find_jrow(r, n, "LISTEN", self->lport, 0);
+	ASSERT_NE(NULL, j);
+	ASSERT_EQ(0, fstat(self->lfd, &st));
+	EXPECT_EQ(st.st_ino, j->inode);
+	EXPECT_EQ(getuid(), j->uid);
+	EXPECT_STREQ("127.0.0.1", j->addr);
+	/* The test, the shell and xtcpstat hold it. */
+	EXPECT_LE(1, j->users);
+
+	j = find_jrow(r, n, "ESTABLISHED", self->lport, self->cport);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(UNREAD, j->recvq);
+	j = find_jrow(r, n, "ESTABLISHED", self->cport, self->lport);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(0, j->sendq);
+	/* SND.NXT - ISS: the SYN and 5 bytes. */
+	EXPECT_EQ(1 + UNREAD, j->sent);
+	j = find_jrow(r, n, "TIME_WAIT", self->tport, self->lport);
+	ASSERT_NE(NULL, j);
+	EXPECT_STREQ("timewait", j->timer);
+	EXPECT_EQ(0, j->inode);
+
+	/* The filter applies; no socket: an empty list, still a document. */
+	ASSERT_EQ(0, json_tool("-j state established", PY_SOCKETS, self->out,
+			       sizeof(self->out)));
+	EXPECT_EQ(2, parse_jrows(self->out, r, MAX_ROWS));
+	ASSERT_EQ(0, json_tool("-j state syn-sent",
+			       "print(len(d[\"sockets\"]))", self->out,
+			       sizeof(self->out)));
+	EXPECT_STREQ("0\n", self->out);
+}
+
+#define PY_CANONICAL \
+	"for s in d[\"sockets\"]:\n" \
+	"    del s[\"timer\"][\"expires_ms\"]\n" \
+	"print(json.dumps(d, sort_keys=True))\n"
+
+/* --pretty: the same document, indented, one member a line. */
+TEST_F(stat, json__pretty)
+{
+	char plain[sizeof(self->out)];
+	int lines = 0;
+	char *p;
+
+	ASSERT_EQ(0, run_tool("-a -j", plain, sizeof(plain)));
+	ASSERT_EQ(0, run_tool("-a -j --pretty", self->out,
+			      sizeof(self->out)));
+	TH_LOG("--pretty:\n%s", self->out);
+	/* One line, then many lines indented by two spaces a level. */
+	EXPECT_EQ(plain + strlen(plain) - 1, strchr(plain, '\n'));
+	for (p = self->out; (p = strchr(p, '\n')); p++)
+		lines++;
+	EXPECT_LT(4 * 10, lines);
+	EXPECT_NE(NULL, strstr(self->out, "{\n  \"sockets\": [\n    {\n"));
+	EXPECT_NE(NULL, strstr(self->out, "\n      \"state\": \""));
+
+	/* Both parse to the same document, TIME_WAIT's countdown aside. */
+	ASSERT_EQ(0, json_tool("-a -j", PY_CANONICAL, plain, sizeof(plain)));
+	ASSERT_EQ(0, json_tool("-a -j --pretty", PY_CANONICAL, self->out,
+			       sizeof(self->out)));
+	EXPECT_STREQ(plain, self->out);
+}
+
+/* Any byte of a process name comes out as valid JSON. */
+TEST_F(stat, json__escapes_process_names)
+{
+	static const char name[] = "a\"b\\c\td\x01\xff";
+
+	ASSERT_EQ(0, prctl(PR_SET_NAME, name));
+	ASSERT_EQ(0, json_tool("-l -j -p",
+			       "print(ascii([u[\"name\"] for u in d[\"sockets\"][0][\"users\"]]))",
+			       self->out, sizeof(self->out)));
+	TH_LOG("names: %s", self->out);
+	/* Python's ascii() of the name, each byte one code point. */
+	EXPECT_NE(NULL, strstr(self->out,
+			       "'a\"b\\\\c\\td\\x01\\xff'"));
+}
+
+/* -s -j: the states, counters and all 110 transitions. */
+TEST_F(stat, json__summary)
+{
+	static const char py[] =
+		"t = {(x[\"from\"], x[\"to\"]): x[\"count\"] for x in d[\"transitions\"]}\n"
+		"print(d[\"total\"], d[\"states\"][\"ESTABLISHED\"],\n"
+		"      d[\"states\"][\"TIME_WAIT\"], d[\"counters\"][\"XTcpActiveOpens\"],\n"
+		"      d[\"counters\"][\"XTcpMaxConn\"], len(t),\n"
+		"      t[(\"SYN_SENT\", \"ESTABLISHED\")], t[(\"LISTEN\", \"CLOSING\")])\n";
+
+	ASSERT_EQ(0, json_tool("-s -j", py, self->out, sizeof(self->out)));
+	EXPECT_STREQ("4 2 1 2 -1 110 2 0\n", self->out);
+	ASSERT_EQ(0, json_tool("-s -j --pretty", py, self->out,
+			       sizeof(self->out)));
+	EXPECT_STREQ("4 2 1 2 -1 110 2 0\n", self->out);
+}
+
+TEST_F_TIMEOUT(stat, usage__errors, 120)
 {
 	char *o = self->out;
 	size_t n = sizeof(self->out);

@@ -58,7 +58,9 @@ static void usage(void)
 	       "  -p, --processes      the processes that hold each socket\n"
 	       "  -s, --summary        sockets in each state, the counters and\n"
 	       "                       the state transitions (" PROC_NET_XTCP_SNMP ")\n"
-
+	       "  -j, --json           one JSON document (schema: xtcpstat(8))\n"
+	       "      --pretty         the JSON indented\n"
+	       "\n"
 	       "\n"
 	       "  -h, --help           show this help and exit\n"
 	       "  -V, --version        show the version and exit\n"
@@ -142,6 +144,9 @@ static FILE *open_table(const char **file, bool explicit)
 /* Exit statuses. */
 enum { EXIT_OK, EXIT_FAIL, EXIT_USAGE };
 
+/* Long options without a short one. */
+enum { OPT_PRETTY = 256 };
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -154,6 +159,8 @@ int main(int argc, char **argv)
 		{ "extended",	no_argument,		NULL, 'e' },
 		{ "processes",	no_argument,		NULL, 'p' },
 		{ "summary",	no_argument,		NULL, 's' },
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "pretty",	no_argument,		NULL, OPT_PRETTY },
 		{ "net",	required_argument,	NULL, 'N' },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -175,7 +182,7 @@ int main(int argc, char **argv)
 		progname = slash ? slash + 1 : argv[0];
 	}
 
-	while ((opt = getopt_long(argc, argv, "alnHioepsN:f:hV", longopts,
+	while ((opt = getopt_long(argc, argv, "alnHioepsjN:f:hV", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'a':
@@ -204,6 +211,12 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			summary = true;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case OPT_PRETTY:
+			o.pretty = true;
 			break;
 		case 'N':
 			netns = optarg;
@@ -282,8 +295,14 @@ int main(int argc, char **argv)
 			snmp.nr = 0;
 			ret = EXIT_FAIL;
 		}
-		print_summary(&table, snmp.nr ? &snmp : NULL);
+		if (o.json)
+			print_summary_json(&table, snmp.nr ? &snmp : NULL,
+					   o.pretty);
+		else
+			print_summary(&table, snmp.nr ? &snmp : NULL);
 		free_snmp(&snmp);
+	} else if (r >= 0 && o.json) {
+		print_table_json(&table, &o);
 	} else if (r >= 0) {
 		print_table(&table, &o);
 	}

@@ -10,6 +10,7 @@
  *   xtcpstat_procs.c    owning processes (-p), found by socket inode
  *   xtcpstat_snmp.c     parsing /proc/net/xtcp_snmp (the shape nstat reads)
  *   xtcpstat_summary.c  sockets per state, counters, transitions (-s)
+ *   xtcpstat_json.c     the JSON writer (-j)
  */
 #ifndef _XTCPSTAT_H
 #define _XTCPSTAT_H
@@ -102,6 +103,7 @@ struct filter;
 /* What the options asked for. */
 struct options {
 	bool numeric, no_header, info, timers, extended, processes;
+	bool json, pretty;
 	unsigned int states;	/* the state bits to show */
 	const struct filter *filter;
 };
@@ -137,6 +139,7 @@ int terminal_width(void);
 void format_port(const struct endpoint *ep, bool numeric, char *buf,
 		 size_t size);
 void print_table(const struct table *t, const struct options *o);
+void print_table_json(const struct table *t, const struct options *o);
 unsigned long long timer_ms(const struct row *r);
 const char *timer_name(const struct row *r);
 const char *ca_phase(const struct ext *e);
@@ -146,9 +149,32 @@ int read_snmp(const char *file, struct snmp *s);
 void free_snmp(struct snmp *s);
 long long snmp_value(const struct snmp *s, const char *name);
 
+/* xtcpstat_json.c */
+#define JSON_MAX_DEPTH	16
+
+struct json {
+	FILE *f;
+	bool pretty;
+	int depth;
+	bool first[JSON_MAX_DEPTH];	/* no member yet at this depth */
+};
+
+void json_init(struct json *j, FILE *f, bool pretty);
+void json_open(struct json *j, const char *key, char c);
+void json_close(struct json *j, char c);
+void json_str(struct json *j, const char *key, const char *v);
+void json_uint(struct json *j, const char *key, unsigned long long v);
+void json_int(struct json *j, const char *key, long long v);
+void json_fixed(struct json *j, const char *key, double v, int decimals);
+void json_bool(struct json *j, const char *key, bool v);
+void json_null(struct json *j, const char *key);
+void json_endpoint(struct json *j, const char *key, const struct endpoint *ep);
+
 /* xtcpstat_summary.c */
 void count_states(const struct table *t,
 		  unsigned long count[XTCP_MAX_STATES]);
 void print_summary(const struct table *t, const struct snmp *s);
+void print_summary_json(const struct table *t, const struct snmp *s,
+			bool pretty);
 
 #endif /* _XTCPSTAT_H */

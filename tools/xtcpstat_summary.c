@@ -51,3 +51,43 @@ void print_summary(const struct table *t, const struct snmp *s)
 	}
 }
 
+/* -s -j: see Documentation/xtcpstat.rst for the schema. */
+void print_summary_json(const struct table *t, const struct snmp *s,
+			bool pretty)
+{
+	unsigned long count[XTCP_MAX_STATES];
+	unsigned int from, to;
+	struct json j;
+	size_t i;
+
+	count_states(t, count);
+	json_init(&j, stdout, pretty);
+	json_open(&j, NULL, '{');
+	json_uint(&j, "total", t->nr_rows);
+	json_open(&j, "states", '{');
+	for (i = 0; i < ARRAY_SIZE(state_order); i++)
+		json_uint(&j, state_names[state_order[i]],
+			  count[state_order[i]]);
+	if (count[0])
+		json_uint(&j, state_names[0], count[0]);
+	json_close(&j, '}');
+	if (s) {
+		json_open(&j, "counters", '{');
+		for (i = 0; i < s->nr; i++)
+			json_int(&j, s->c[i].name, s->c[i].value);
+		json_close(&j, '}');
+		json_open(&j, "transitions", '[');
+		for (from = 1; s->has_trans && from < XTCP_MAX_STATES; from++)
+			for (to = 1; to < XTCP_MAX_STATES; to++) {
+				if (from == to)
+					continue;
+				json_open(&j, NULL, '{');
+				json_str(&j, "from", state_names[from]);
+				json_str(&j, "to", state_names[to]);
+				json_uint(&j, "count", s->trans[from][to]);
+				json_close(&j, '}');
+			}
+		json_close(&j, ']');
+	}
+	json_close(&j, '}');
+}

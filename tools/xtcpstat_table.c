@@ -10,6 +10,7 @@
  * Whatever would run past the terminal's last column goes on a line of
  * its own, indented by a tab, as ss does with what does not fit.
  */
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -313,3 +314,78 @@ void print_table(const struct table *t, const struct options *o)
 	}
 }
 
+static void json_info(struct json *j, const struct ext *e)
+{
+	json_open(j, "info", '{');
+	json_uint(j, "iss", e->iss);
+	json_uint(j, "irs", e->irs);
+	json_uint(j, "snd_una", e->snd_una);
+	json_uint(j, "snd_nxt", e->snd_nxt);
+	json_uint(j, "snd_wnd", e->snd_wnd);
+	json_uint(j, "rcv_nxt", e->rcv_nxt);
+	json_uint(j, "rcv_wnd", e->rcv_wnd);
+	json_uint(j, "snd_wscale", e->snd_ws);
+	json_uint(j, "rcv_wscale", e->rcv_ws);
+	json_uint(j, "mss", e->mss);
+	json_uint(j, "srtt_us", e->srtt_us);
+	json_uint(j, "rttvar_us", e->rttvar_us);
+	json_uint(j, "rto_ms", e->rto_ms);
+	json_uint(j, "retrans", e->retrans);
+	json_uint(j, "cwnd", e->cwnd);
+	if (e->ssthresh >= 0)
+		json_int(j, "ssthresh", e->ssthresh);
+	else
+		json_null(j, "ssthresh");
+	json_str(j, "phase", ca_phase(e));
+	if (e->ca_state[0])
+		json_str(j, "ca_state", e->ca_state);
+	json_int(j, "rcvbuf", e->rcvbuf);
+	json_int(j, "sndbuf", e->sndbuf);
+	json_close(j, '}');
+}
+
+/* -j: see Documentation/xtcpstat.rst for the schema. */
+void print_table_json(const struct table *t, const struct options *o)
+{
+	struct json j;
+	size_t i, k;
+
+	json_init(&j, stdout, o->pretty);
+	json_open(&j, NULL, '{');
+	json_open(&j, "sockets", '[');
+	for (i = 0; i < t->nr_rows; i++) {
+		const struct row *r = &t->rows[i];
+
+		json_open(&j, NULL, '{');
+		json_str(&j, "state", state_names[r->state]);
+		json_uint(&j, "recv_q", r->rxq);
+		json_uint(&j, "send_q", r->txq);
+		json_endpoint(&j, "local", &r->src);
+		json_endpoint(&j, "peer", &r->dst);
+		json_open(&j, "timer", '{');
+		json_str(&j, "name", timer_name(r));
+		json_uint(&j, "expires_ms", r->timer ? timer_ms(r) : 0);
+		json_uint(&j, "retrans", r->retrans);
+		json_close(&j, '}');
+		json_uint(&j, "uid", r->uid);
+		json_uint(&j, "inode", r->inode);
+		if (o->info && r->has_ext)
+			json_info(&j, &r->ext);
+		else if (o->info)
+			json_null(&j, "info");
+		if (o->processes) {
+			json_open(&j, "users", '[');
+			for (k = 0; k < r->nr_owners; k++) {
+				json_open(&j, NULL, '{');
+				json_str(&j, "name", r->owners[k].comm);
+				json_int(&j, "pid", r->owners[k].pid);
+				json_int(&j, "fd", r->owners[k].fd);
+				json_close(&j, '}');
+			}
+			json_close(&j, ']');
+		}
+		json_close(&j, '}');
+	}
+	json_close(&j, ']');
+	json_close(&j, '}');
+}
