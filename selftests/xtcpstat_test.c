@@ -906,6 +906,438 @@ TEST_F(stat, json__summary)
 	EXPECT_STREQ("4 2 1 2 -1 110 2 0\n", self->out);
 }
 
+/*
+ * A saved trace, in tracefs's format and in perf script's: each event
+ * mode reads it back with the right durations, paths, bytes and kinds.
+ */
+static const char trace_text[] =
+	"# tracer: nop\n"
+	"#\n"
+	"  cl-100  [000] .....   100.000000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=CLOSED newstate=SYN_SENT bytes_sent=0 bytes_received=0\n"
+	"  <idle>-0  [001] ..s1.   100.010000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=SYN_SENT newstate=ESTABLISHED bytes_sent=0 bytes_received=0\n"
+	"  <idle>-0  [001] ..s1.   100.500000: xtcp_retransmit: family=25 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 state=ESTABLISHED kind=TLP seq=12345 len=100 retrans=1\n"
+	"  <idle>-0  [001] ..s1.   100.900000: xtcp_retransmit: family=25 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 state=ESTABLISHED kind=RTO seq=12345 len=100 retrans=2\n"
+	/* Another connection, in perf script's format. */
+	"   srv  200 [000]   100.950000: xtcp:xtcp_set_state: family=25 protocol=0 sport=80 dport=50000 saddr=10.0.0.2 daddr=10.0.0.3 oldstate=ESTABLISHED newstate=CLOSE_WAIT bytes_sent=0 bytes_received=10\n"
+	"  cl-100  [000] .....   101.010000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=ESTABLISHED newstate=FIN_WAIT1 bytes_sent=100 bytes_received=7\n"
+	"  <idle>-0  [001] ..s1.   101.020000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=FIN_WAIT1 newstate=FIN_WAIT2 bytes_sent=100 bytes_received=7\n"
+	"  <idle>-0  [001] ..s1.   101.030000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=FIN_WAIT2 newstate=TIME_WAIT bytes_sent=100 bytes_received=7\n"
+	"   srv  200 [000]   101.200000: xtcp:xtcp_set_state: family=25 protocol=0 sport=80 dport=50000 saddr=10.0.0.2 daddr=10.0.0.3 oldstate=CLOSE_WAIT newstate=LAST_ACK bytes_sent=20 bytes_received=10\n"
+	"   srv  200 [000]   101.250000: xtcp:xtcp_set_state: family=25 protocol=0 sport=80 dport=50000 saddr=10.0.0.2 daddr=10.0.0.3 oldstate=LAST_ACK newstate=CLOSED bytes_sent=20 bytes_received=10\n"
+	"  <idle>-0  [001] ..s1.   161.030000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=TIME_WAIT newstate=CLOSED bytes_sent=100 bytes_received=7\n"
+	"  <idle>-0  [001] ..s1.   162.000000: xtcp_send_reset: sport=80 dport=5555 saddr=10.0.0.2 daddr=10.0.0.9 state=CLOSED\n"
+	"  <idle>-0  [001] ..s1.   162.500000: xtcp_receive_reset: family=25 sport=40001 dport=81 saddr=10.0.0.1 daddr=10.0.0.2 state=SYN_SENT\n"
+	"";
+
+/* Write trace_text to a file of the VM's own /tmp; its path. */
+static const char *trace_file(void)
+{
+	static char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/xtcpstat-trace.%d", getpid());
+	f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	fputs(trace_text, f);
+	return fclose(f) ? NULL : path;
+}
+
+TEST_F(stat, events__replay_states)
+{
+	static const char py[] =
+		"s = d[\"states\"]\n"
+		"print(len(s), s[1][\"ms_in_old\"], s[0][\"ms_in_old\"])\n";
+	static const char *const want[] = {
+		/* The first transition seen: how long before it, unknown. */
+		"100.000000      10.0.0.1:40000        10.0.0.2:80           CLOSED      -> SYN_SENT             -\n",
+		"SYN_SENT    -> ESTABLISHED     10.000\n",
+		"ESTABLISHED -> FIN_WAIT1     1000.000\n",
+		"TIME_WAIT   -> CLOSED       60000.000\n",
+		/* The perf script lines, the other connection. */
+		"10.0.0.2:80           10.0.0.3:50000        CLOSE_WAIT  -> LAST_ACK       250.000\n",
+	};
+	const char *file = trace_file();
+	char args[256];
+	unsigned int i;
+
+	ASSERT_NE(NULL, file);
+	snprintf(args, sizeof(args), "--states --replay %s", file);
+	ASSERT_EQ(0, run_tool(args, self->out, sizeof(self->out)));
+	TH_LOG("%s", self->out);
+	EXPECT_EQ(0, strncmp(self->out, "TIME ", 5));
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		EXPECT_NE(NULL, strstr(self->out, want[i]));
+
+	/* The filter and --follow pick one connection. */
+	snprintf(args, sizeof(args),
+		 "--states --replay %s -H dport = :50000 | wc -l", file);
+	ASSERT_EQ(0, run_tool(args, self->out, sizeof(self->out)));
+	EXPECT_STREQ("3\n", self->out);
+	snprintf(args, sizeof(args),
+		 "--states --replay %s --follow 10.0.0.3:50000 -j", file);
+	ASSERT_EQ(0, json_tool(args, py, self->out, sizeof(self->out)));
+	EXPECT_STREQ("3 250.0 None\n", self->out);
+	unlink(file);
+}
+
+TEST_F(stat, events__replay_life)
+{
+	static const char *const want[] = {
+		/* Closed by the peer first, then by the client itself. */
+		"10.0.0.2:80           10.0.0.3:50000                20         10    300.000 peer   ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSED\n",
+		"10.0.0.1:40000        10.0.0.2:80                  100          7  61030.000 local  CLOSED>SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT>CLOSED\n",
+		/* -j: the second life. */
+		"2 local 100 7 61030.0 CLOSED>SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT>CLOSED\n",
+	};
+	const char *file = trace_file();
+	char args[256];
+
+	ASSERT_NE(NULL, file);
+	snprintf(args, sizeof(args), "--life --replay %s", file);
+	ASSERT_EQ(0, run_tool(args, self->out, sizeof(self->out)));
+	TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, want[0]));
+	EXPECT_NE(NULL, strstr(self->out, want[1]));
+
+	snprintf(args, sizeof(args), "--life --replay %s -j --pretty", file);
+	ASSERT_EQ(0, json_tool(args,
+			       "l = d[\"lives\"][1]\n"
+			       "print(len(d[\"lives\"]), l[\"closed_first\"], l[\"bytes_sent\"], l[\"bytes_received\"], l[\"duration_ms\"], \">\".join(l[\"path\"]))",
+			       self->out, sizeof(self->out)));
+	EXPECT_STREQ(want[2], self->out);
+	unlink(file);
+}
+
+TEST_F(stat, events__replay_retrans)
+{
+	static const char want[] =
+		"TLP/ESTABLISHED/12345 RTO/ESTABLISHED/12345 RST-out/CLOSED/- RST-in/SYN_SENT/-\n";
+	const char *file = trace_file();
+	char args[256];
+
+	ASSERT_NE(NULL, file);
+	snprintf(args, sizeof(args), "--retrans --replay %s -j", file);
+	ASSERT_EQ(0, json_tool(args,
+			       "print(\" \".join(\"%s/%s/%s\" % (r[\"kind\"], r[\"state\"], r.get(\"seq\", \"-\")) for r in d[\"retransmits\"]))",
+			       self->out, sizeof(self->out)));
+	EXPECT_STREQ(want, self->out);
+	unlink(file);
+}
+
+/* Bad event lines: a message, the others still read, status 1. */
+TEST_F(stat, events__replay_malformed)
+{
+	char *o = self->out;
+	size_t n = sizeof(self->out);
+
+	EXPECT_EQ(1, run_tool("--states --replay - 2>&1 <<EOF\n"
+			      "  x-1 [000] ..... 1.0: xtcp_set_state: sport=1 dport=2 saddr=1.2.3.4 daddr=1.2.3.5 oldstate=NOPE newstate=CLOSED\n"
+			      "  x-1 [000] ..... 1.0: xtcp_set_state: sport=99999 dport=2 saddr=1.2.3.4 daddr=1.2.3.5 oldstate=LISTEN newstate=CLOSED\n"
+			      "  x-1 [000] ..... 1.0: xtcp_set_state: sport=1 dport=2 saddr=1.2.3 daddr=1.2.3.5 oldstate=LISTEN newstate=CLOSED\n"
+			      "  x-1 [000] ..... nan?: xtcp_set_state: sport=1\n"
+			      "  x-1 [000] ..... 1.0: xtcp_set_state: novalue\n"
+			      "  x-1 [000] ..... 2.0: xtcp_set_state: sport=1 dport=2 saddr=1.2.3.4 daddr=1.2.3.5 oldstate=SYN_SENT newstate=ESTABLISHED\n"
+			      "EOF", o, n));
+	EXPECT_NE(NULL, strstr(o, "5 malformed event lines skipped"));
+	EXPECT_NE(NULL, strstr(o, "SYN_SENT    -> ESTABLISHED"));
+	EXPECT_EQ(1, run_tool("--life --replay /nonexistent 2>&1", o, n));
+	EXPECT_NE(NULL, strstr(o, "/nonexistent: No such file or directory"));
+}
+
+/* No tracefs, or no XTCP tracepoints in it: a message and status 1. */
+TEST_F(stat, events__no_tracefs)
+{
+	char *o = self->out;
+	size_t n = sizeof(self->out);
+	char dir[64], cmd[PATH_MAX + 128];
+
+	snprintf(cmd, sizeof(cmd),
+		 "XTCPSTAT_TRACEFS=/nonexistent %s/tools/xtcpstat --states 2>&1",
+		 repo_root());
+	EXPECT_EQ(1, xtcp_sh_output(cmd, o, n));
+	EXPECT_NE(NULL, strstr(o, "tracefs not found"));
+
+	/* A tracefs without the module's events. */
+	snprintf(dir, sizeof(dir), "/tmp/xtcpstat-tracefs.%d", getpid());
+	ASSERT_EQ(0, mkdir(dir, 0700));
+	snprintf(cmd, sizeof(cmd), "%s/instances", dir);
+	ASSERT_EQ(0, mkdir(cmd, 0700));
+	snprintf(cmd, sizeof(cmd),
+		 "XTCPSTAT_TRACEFS=%s %s/tools/xtcpstat --retrans 2>&1", dir,
+		 repo_root());
+	EXPECT_EQ(1, xtcp_sh_output(cmd, o, n));
+	EXPECT_NE(NULL, strstr(o, "is the xtcp module loaded?"));
+	snprintf(cmd, sizeof(cmd), "%s/instances", dir);
+	rmdir(cmd);
+	rmdir(dir);
+
+	EXPECT_EQ(2, run_tool("--states --life 2>&1", o, n));
+	EXPECT_EQ(2, run_tool("--count 0 --states 2>&1", o, n));
+	EXPECT_EQ(2, run_tool("--follow nowhere --states 2>&1", o, n));
+	EXPECT_EQ(2, run_tool("--follow 1.2.3.4:5 2>&1", o, n));
+}
+
+/* A live tracer: xtcpstat running, its output read through a pipe. */
+struct tracer_proc {
+	pid_t pid;
+	FILE *out;
+};
+
+/*
+ * Start "xtcpstat @args" and wait until it says that it traces: from then
+ * on it misses no event.
+ */
+static int tracer_start(struct tracer_proc *t, const char *args)
+{
+	int out[2], err[2];
+	char cmd[PATH_MAX + 256], line[256];
+	FILE *e;
+
+	if (pipe(out) || pipe(err))
+		return -1;
+	t->pid = fork();
+	if (t->pid < 0)
+		return -1;
+	if (!t->pid) {
+		/* A test that fails ends it too: it removes its instance. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		close(out[0]);
+		close(err[0]);
+		snprintf(cmd, sizeof(cmd), "exec %s/tools/xtcpstat %s",
+			 repo_root(), args);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	t->out = fdopen(out[0], "r");
+	e = fdopen(err[0], "r");
+	if (!t->out || !e)
+		return -1;
+	/* The harness's timeout bounds this read. */
+	while (fgets(line, sizeof(line), e))
+		if (strstr(line, "tracing; Ctrl-C to end"))
+			break;
+	fclose(e);
+	return strstr(line, "tracing") ? 0 : -1;
+}
+
+/* Read lines until one holds @want; false at the end of output. */
+static bool tracer_wait(struct tracer_proc *t, const char *want, char *log,
+			size_t size)
+{
+	char line[512];
+	size_t len = strlen(log);
+
+	while (fgets(line, sizeof(line), t->out)) {
+		snprintf(log + len, size - len, "%s", line);
+		len = strlen(log);
+		if (strstr(line, want))
+			return true;
+	}
+	return false;
+}
+
+/* Whether a line of @log holds @a, @b and @c. */
+static bool line_with(const char *log, const char *a, const char *b,
+		      const char *c)
+{
+	const char *p, *end;
+	char line[512];
+	size_t n;
+
+	for (p = log; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, '\n');
+		n = end - p < (long)sizeof(line) ? end - p : sizeof(line) - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if (strstr(line, a) && strstr(line, b) && strstr(line, c))
+			return true;
+	}
+	return false;
+}
+
+/* Stop it with SIGINT, as a user does; its exit status. */
+static int tracer_stop(struct tracer_proc *t)
+{
+	int status;
+
+	kill(t->pid, SIGINT);
+	if (waitpid(t->pid, &status, 0) != t->pid || !WIFEXITED(status))
+		return -1;
+	fclose(t->out);
+	return WEXITSTATUS(status);
+}
+
+/* The instances xtcpstat made are gone when it ends. */
+static int leftover_instances(void)
+{
+	static const char cmd[] =
+		"ls -d /sys/kernel/tracing/instances/xtcpstat.* 2>/dev/null | grep -q .";
+
+	return xtcp_sh(cmd) == 0;
+}
+
+/*
+ * --states on a connection that the test opens and closes: each
+ * transition of both ends, with the time spent in the state it left.
+ */
+TEST_F(stat, events__live_states)
+{
+	char args[128], log[8192] = "", want[64];
+	struct tracer_proc t;
+	long t0, held;
+	int c, a, port, n;
+	double ms;
+	char *p;
+
+	snprintf(args, sizeof(args), "--states -n 'sport = :%d or dport = :%d'",
+		 self->lport, self->lport);
+	ASSERT_EQ(0, tracer_start(&t, args));
+
+	c = xtcp_socket();
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, xtcp_connect_to(c, "127.0.0.1", self->lport));
+	a = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, a);
+	port = xtcp_local_port(c);
+	t0 = xtcp_now_ms();
+	/* Hold it ESTABLISHED this long: the duration to measure. */
+	usleep(300 * 1000);
+	close(c);
+	held = xtcp_now_ms() - t0;
+	ASSERT_TRUE(xtcp_wait_state(self->lport, port, XTCP_CLOSE_WAIT));
+	close(a);
+
+	EXPECT_TRUE(tracer_wait(&t, "LAST_ACK    -> CLOSED", log, sizeof(log)));
+	EXPECT_EQ(0, tracer_stop(&t));
+	TH_LOG("%s", log);
+	EXPECT_EQ(0, leftover_instances());
+
+	snprintf(want, sizeof(want), "127.0.0.1:%d ", port);
+	snprintf(args, sizeof(args), " 127.0.0.1:%d ", self->lport);
+	EXPECT_TRUE(line_with(log, want, args, "CLOSED      -> SYN_SENT"));
+	EXPECT_TRUE(line_with(log, want, args, "SYN_SENT    -> ESTABLISHED"));
+	EXPECT_TRUE(line_with(log, want, args, "FIN_WAIT2   -> TIME_WAIT"));
+	snprintf(want, sizeof(want), "127.0.0.1:%d ", self->lport);
+	snprintf(args, sizeof(args), " 127.0.0.1:%d ", port);
+	EXPECT_TRUE(line_with(log, want, args, "CLOSED      -> SYN_RCVD"));
+	EXPECT_TRUE(line_with(log, want, args, "SYN_RCVD    -> ESTABLISHED"));
+	EXPECT_TRUE(line_with(log, want, args, "CLOSE_WAIT  -> LAST_ACK"));
+	p = strstr(log, "ESTABLISHED -> FIN_WAIT1");
+	ASSERT_NE(NULL, p);
+	n = sscanf(p + 24, " %lf", &ms);
+	ASSERT_EQ(1, n);
+	/* At least as long as the test held it, at most until it closed. */
+	EXPECT_LE(300, ms);
+	EXPECT_GE(held + 50, ms);
+}
+
+/*
+ * --life -j: two lives, each end's bytes, who closed first, its states.
+ * A short MSL ends TIME_WAIT soon.
+ */
+TEST_F(stat, events__live_life_json)
+{
+	char args[256], *out;
+	struct tracer_proc t;
+	size_t len = 0;
+	static const char py[] =
+		"python3 -c 'import json, sys\n"
+		"for l in json.load(sys.stdin)[\"lives\"]:\n"
+		"    print(l[\"local\"][\"port\"], l[\"bytes_sent\"], l[\"bytes_received\"],\n"
+		"          l[\"closed_first\"], \">\".join(l[\"path\"]))\n"
+		"' < /tmp/xtcpstat-life.json\n";
+	int c, a, port;
+	char res[512];
+	FILE *f;
+
+	ASSERT_EQ(0, xtcp_sysctl_set("msl_ms", 100));
+	snprintf(args, sizeof(args),
+		 "--life -j --count 2 'sport = :%d or dport = :%d'",
+		 self->lport, self->lport);
+	ASSERT_EQ(0, tracer_start(&t, args));
+
+	c = xtcp_socket();
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, xtcp_connect_to(c, "127.0.0.1", self->lport));
+	a = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, a);
+	port = xtcp_local_port(c);
+	ASSERT_EQ(5, write(c, "hello", 5));
+	ASSERT_EQ(0, xtcp_read_all(a, res, 5));
+	ASSERT_EQ(3, write(a, "hey", 3));
+	ASSERT_EQ(0, xtcp_read_all(c, res, 3));
+	close(c);
+	ASSERT_TRUE(xtcp_wait_state(self->lport, port, XTCP_CLOSE_WAIT));
+	close(a);
+
+	/* --count 2: it ends by itself, with the document closed. */
+	out = NULL;
+	ASSERT_LT(0, getdelim(&out, &len, '\0', t.out));
+	EXPECT_EQ(0, tracer_stop(&t));
+	TH_LOG("%s", out);
+	f = fopen("/tmp/xtcpstat-life.json", "w");
+	ASSERT_NE(NULL, f);
+	fputs(out, f);
+	free(out);
+	ASSERT_EQ(0, fclose(f));
+	ASSERT_EQ(0, xtcp_sh_output(py, res, sizeof(res)));
+	TH_LOG("%s", res);
+	snprintf(args, sizeof(args),
+		 "%d 3 5 peer CLOSED>SYN_RCVD>ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSED\n",
+		 self->lport);
+	EXPECT_NE(NULL, strstr(res, args));
+	snprintf(args, sizeof(args),
+		 "%d 5 3 local CLOSED>SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT>CLOSED\n",
+		 port);
+	EXPECT_NE(NULL, strstr(res, args));
+	EXPECT_EQ(0, leftover_instances());
+}
+
+/*
+ * --retrans: data sent into a loopback that drops everything is probed
+ * (TLP) and then resent on a timeout (RTO); a SYN to a closed port is
+ * answered by RST (sent, then received).
+ */
+TEST_F_TIMEOUT(stat, events__live_retrans, 90)
+{
+	char args[128], log[16384] = "", want[128];
+	struct tracer_proc t;
+	int c, closed_port;
+
+	snprintf(args, sizeof(args), "--retrans -n");
+	ASSERT_EQ(0, tracer_start(&t, args));
+
+	/* A port nobody listens on: RST out (no socket), RST in (SYN_SENT). */
+	c = xtcp_socket();
+	ASSERT_LE(0, c);
+	closed_port = self->lport + 1;
+	EXPECT_NE(0, xtcp_connect_to(c, "127.0.0.1", closed_port));
+	close(c);
+	EXPECT_TRUE(tracer_wait(&t, "RST-in", log, sizeof(log)));
+
+	/* Loss: what the client sends now never arrives. */
+	ASSERT_EQ(0, xtcp_sh("tc qdisc add dev lo root netem loss 100%%"));
+	ASSERT_EQ(5, write(self->cfd, "again", 5));
+	EXPECT_TRUE(tracer_wait(&t, " RTO ", log, sizeof(log)));
+	EXPECT_EQ(0, xtcp_sh("tc qdisc del dev lo root"));
+	EXPECT_EQ(0, tracer_stop(&t));
+	TH_LOG("%s", log);
+	snprintf(want, sizeof(want), "127.0.0.1:%d ", self->cport);
+	snprintf(args, sizeof(args), " 127.0.0.1:%d ", self->lport);
+	EXPECT_TRUE(line_with(log, want, args, "ESTABLISHED TLP "));
+	EXPECT_TRUE(line_with(log, want, args, "ESTABLISHED RTO "));
+	/* The RST for the closed port, sent and received. */
+	snprintf(want, sizeof(want), "127.0.0.1:%d ", closed_port);
+	EXPECT_TRUE(line_with(log, want, "CLOSED", "RST-out"));
+	EXPECT_TRUE(line_with(log, want, "SYN_SENT", "RST-in"));
+	EXPECT_EQ(0, leftover_instances());
+}
+
 TEST_F_TIMEOUT(stat, usage__errors, 120)
 {
 	char *o = self->out;

@@ -62,6 +62,19 @@ static void usage(void)
 	       "      --pretty         the JSON indented\n"
 	       "\n"
 	       "\n"
+	       "Events, as they happen (from the xtcp:* tracepoints in tracefs):\n"
+	       "      --states         each state transition: time, ends, OLD -> NEW,\n"
+	       "                       milliseconds spent in OLD\n"
+	       "      --life           each connection when it closes: bytes each way,\n"
+	       "                       duration, who closed first, its states\n"
+	       "      --retrans        each retransmission and its kind (RTO, fast,\n"
+	       "                       TLP, SYN), and each RST sent or received\n"
+	       "      --follow=ADDR:PORT  only the connection with this end\n"
+	       "      --count=N        stop after N events (else at Ctrl-C)\n"
+	       "      --replay=FILE    read the events from FILE, a saved trace or\n"
+	       "                       perf script's output, instead (- is stdin)\n"
+	       "  The filter applies to events too.\n"
+	       "\n"
 	       "  -h, --help           show this help and exit\n"
 	       "  -V, --version        show the version and exit\n"
 	       "\n"
@@ -145,7 +158,10 @@ static FILE *open_table(const char **file, bool explicit)
 enum { EXIT_OK, EXIT_FAIL, EXIT_USAGE };
 
 /* Long options without a short one. */
-enum { OPT_PRETTY = 256 };
+enum {
+	OPT_PRETTY = 256, OPT_STATES, OPT_LIFE, OPT_RETRANS, OPT_FOLLOW,
+	OPT_COUNT, OPT_REPLAY,
+};
 
 int main(int argc, char **argv)
 {
@@ -161,6 +177,12 @@ int main(int argc, char **argv)
 		{ "summary",	no_argument,		NULL, 's' },
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "pretty",	no_argument,		NULL, OPT_PRETTY },
+		{ "states",	no_argument,		NULL, OPT_STATES },
+		{ "life",	no_argument,		NULL, OPT_LIFE },
+		{ "retrans",	no_argument,		NULL, OPT_RETRANS },
+		{ "follow",	required_argument,	NULL, OPT_FOLLOW },
+		{ "count",	required_argument,	NULL, OPT_COUNT },
+		{ "replay",	required_argument,	NULL, OPT_REPLAY },
 		{ "net",	required_argument,	NULL, 'N' },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -173,6 +195,11 @@ int main(int argc, char **argv)
 	bool all = false, listening = false, summary = false;
 	unsigned int filter_states = 0;
 	struct filter *filter = NULL;
+	struct endpoint follow = { 0 };
+	const char *replay = NULL;
+	int mode = -1;
+	long count = 0;
+	char *end;
 	int opt, ret, r;
 	FILE *f;
 
@@ -217,6 +244,35 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PRETTY:
 			o.pretty = true;
+			break;
+		case OPT_STATES:
+		case OPT_LIFE:
+		case OPT_RETRANS:
+			if (mode >= 0 && mode != opt - OPT_STATES) {
+				fprintf(stderr, "%s: one of --states, --life, --retrans\n",
+					progname);
+				return EXIT_USAGE;
+			}
+			mode = opt - OPT_STATES;
+			break;
+		case OPT_FOLLOW:
+			if (parse_endpoint(optarg, &follow)) {
+				fprintf(stderr, "%s: --follow: '%s' is not IPV4ADDR:PORT\n",
+					progname, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_COUNT:
+			errno = 0;
+			count = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || count <= 0) {
+				fprintf(stderr, "%s: --count: '%s' is not a positive number\n",
+					progname, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_REPLAY:
+			replay = optarg;
 			break;
 		case 'N':
 			netns = optarg;
@@ -264,6 +320,18 @@ int main(int argc, char **argv)
 	if (netns && enter_netns(netns)) {
 		filter_free(filter);
 		return EXIT_FAIL;
+	}
+	if ((follow.family || replay || count) && mode < 0) {
+		fprintf(stderr, "%s: --follow, --count, --replay need %s\n",
+			progname, "--states, --life or --retrans");
+		filter_free(filter);
+		return EXIT_USAGE;
+	}
+	if (mode >= 0) {
+		ret = run_events(mode, &o, replay,
+				 follow.family ? &follow : NULL, count);
+		filter_free(filter);
+		return ret;
 	}
 
 	if (!file)

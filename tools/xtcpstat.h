@@ -11,6 +11,7 @@
  *   xtcpstat_snmp.c     parsing /proc/net/xtcp_snmp (the shape nstat reads)
  *   xtcpstat_summary.c  sockets per state, counters, transitions (-s)
  *   xtcpstat_json.c     the JSON writer (-j)
+ *   xtcpstat_events.c   --states, --life, --retrans from tracefs
  */
 #ifndef _XTCPSTAT_H
 #define _XTCPSTAT_H
@@ -169,6 +170,16 @@ void json_fixed(struct json *j, const char *key, double v, int decimals);
 void json_bool(struct json *j, const char *key, bool v);
 void json_null(struct json *j, const char *key);
 void json_endpoint(struct json *j, const char *key, const struct endpoint *ep);
+
+/* xtcpstat_events.c */
+enum event_mode { EV_STATES, EV_LIFE, EV_RETRANS };
+
+/*
+ * Print the events of MODE as they happen, or those of the trace in the
+ * file REPLAY; FOLLOW: only one connection's.  The exit status.
+ */
+int run_events(enum event_mode mode, const struct options *o,
+	       const char *replay, const struct endpoint *follow, long count);
 
 /* xtcpstat_summary.c */
 void count_states(const struct table *t,

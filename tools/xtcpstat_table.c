@@ -66,19 +66,40 @@ int terminal_width(void)
 	return env ? atoi(env) : 0;
 }
 
+/*
+ * The service name of PORT, or NULL.  Each port is looked up once: with
+ * 100,000 sockets, reading /etc/services for each would cost more than
+ * the table.
+ */
+static const char *service_name(unsigned int port)
+{
+	static char *names[65536];
+	static bool looked_up[65536];
+	struct servent *se;
+
+	if (port > 65535)
+		return NULL;
+	if (!looked_up[port]) {
+		looked_up[port] = true;
+		se = getservbyport(htons(port), "tcp");
+		names[port] = se ? strdup(se->s_name) : NULL;
+	}
+	return names[port];
+}
+
 /* The port of EP: "*" for 0, the service name unless NUMERIC. */
 void format_port(const struct endpoint *ep, bool numeric, char *buf,
 		 size_t size)
 {
-	struct servent *se;
+	const char *name;
 
 	if (!ep->port) {
 		snprintf(buf, size, "*");
 		return;
 	}
-	se = numeric ? NULL : getservbyport(htons(ep->port), "tcp");
-	if (se)
-		snprintf(buf, size, "%s", se->s_name);
+	name = numeric ? NULL : service_name(ep->port);
+	if (name)
+		snprintf(buf, size, "%s", name);
 	else
 		snprintf(buf, size, "%u", ep->port);
 }
