@@ -1338,6 +1338,138 @@ TEST_F_TIMEOUT(stat, events__live_retrans, 90)
 	EXPECT_EQ(0, leftover_instances());
 }
 
+/*
+ * The number after the first @label in @out, and in *@mark what follows
+ * it ('*': taken since the last drawing); -1 if none.
+ */
+static long long arc_mark(const char *out, const char *label, char *mark)
+{
+	const char *p = strstr(out, label);
+	long long n;
+
+	if (!p)
+		return -1;
+	p += strlen(label);
+	if (sscanf(p, " %lld%c", &n, mark) == 2)
+		return n;
+	return -1;
+}
+
+static long long arc_count(const char *out, const char *label)
+{
+	char mark;
+
+	return arc_mark(out, label, &mark);
+}
+
+/* Whether a count in @buf is marked taken since the last drawing. */
+static bool any_mark(const char *buf)
+{
+	const char *p;
+
+	for (p = strchr(buf, '*'); p; p = strchr(p + 1, '*'))
+		if (p > buf && isdigit((unsigned char)p[-1]))
+			return true;
+	return false;
+}
+
+/*
+ * --diagram: each state's box holds its number of sockets, each arc the
+ * times it was taken; this namespace's history is known.
+ */
+TEST_F(stat, diagram__counts)
+{
+	ASSERT_EQ(0, run_tool("--diagram", self->out, sizeof(self->out)));
+	TH_LOG("%s", self->out);
+	EXPECT_EQ(1, arc_count(self->out, "| LISTEN"));
+	EXPECT_EQ(2, arc_count(self->out, "ESTABLISHED"));
+	EXPECT_EQ(1, arc_count(self->out, "| TIME_WAIT"));
+	EXPECT_EQ(0, arc_count(self->out, "| CLOSE_WAIT"));
+	/* Two active opens, two handshakes each way, one close each side. */
+	EXPECT_EQ(2, arc_count(self->out, "rcv ACK of SYN"));
+	EXPECT_EQ(1, arc_count(self->out, "close, snd FIN"));
+	EXPECT_EQ(1, arc_count(self->out, "rcv FIN, snd ACK"));
+	EXPECT_EQ(0, arc_count(self->out, "2 MSL timeout"));
+	EXPECT_NE(NULL, strstr(self->out, "Other arcs of RFC 9293's diagram:"));
+	/* Drawn once, nothing is marked as new. */
+	EXPECT_FALSE(any_mark(self->out));
+}
+
+/* --dot: the same numbers, as a Graphviz digraph. */
+TEST_F(stat, diagram__dot)
+{
+	ASSERT_EQ(0, run_tool("--dot", self->out, sizeof(self->out)));
+	TH_LOG("%s", self->out);
+	EXPECT_EQ(0, strncmp(self->out, "digraph xtcp {\n", 15));
+	EXPECT_NE(NULL, strstr(self->out, "\"ESTABLISHED\" [label=\"ESTABLISHED\\n2\"];\n"));
+	EXPECT_NE(NULL, strstr(self->out, "\"SYN_SENT\" -> \"ESTABLISHED\" [label=\"2\"];\n"));
+	EXPECT_NE(NULL, strstr(self->out, "\"TIME_WAIT\" -> \"CLOSED\" [label=\"0\"];\n"));
+	EXPECT_NE(NULL, strstr(self->out, "}\n"));
+	EXPECT_EQ(2, run_tool("--dot state listening 2>&1", self->out,
+			      sizeof(self->out)));
+	EXPECT_EQ(2, run_tool("-w 0 --diagram 2>&1", self->out,
+			      sizeof(self->out)));
+	EXPECT_EQ(2, run_tool("-w 1 2>&1", self->out, sizeof(self->out)));
+}
+
+/* Read one drawing of --diagram -w; false at the end of the output. */
+static bool read_drawing(FILE *f, char *buf, size_t size)
+{
+	char line[256];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		snprintf(buf + len, size - len, "%s", line);
+		len = strlen(buf);
+		if (!strncmp(line, "Every ", 6))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * -w: redrawn, and an arc taken between two drawings is marked '*' in
+ * the second, with its new count.
+ */
+TEST_F_TIMEOUT(stat, diagram__watch_marks_new_arcs, 60)
+{
+	char cmd[PATH_MAX + 64], first[8192], later[8192];
+	bool marked = false;
+	char mark = 0;
+	FILE *f;
+	int c, a, i;
+
+	snprintf(cmd, sizeof(cmd), "%s/tools/xtcpstat --diagram -w 2 --count 3",
+		 repo_root());
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_TRUE(read_drawing(f, first, sizeof(first)));
+	EXPECT_FALSE(any_mark(first));
+	EXPECT_EQ(2, arc_count(first, "rcv ACK of SYN"));
+
+	/* A third connection, opened between two drawings. */
+	c = xtcp_socket();
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, xtcp_connect_to(c, "127.0.0.1", self->lport));
+	a = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, a);
+	for (i = 0; i < 2 && !marked; i++) {
+		ASSERT_TRUE(read_drawing(f, later, sizeof(later)));
+		TH_LOG("%s", later);
+		marked = arc_mark(later, "rcv ACK of SYN", &mark) == 3 &&
+			 mark == '*';
+	}
+	EXPECT_TRUE(marked);
+	EXPECT_EQ(4, arc_count(later, "ESTABLISHED"));
+	/* Read to the end: --count 3 ends it. */
+	while (read_drawing(f, later, sizeof(later)))
+		;
+	EXPECT_EQ(0, pclose(f));
+	close(a);
+	close(c);
+}
+
 TEST_F_TIMEOUT(stat, usage__errors, 120)
 {
 	char *o = self->out;

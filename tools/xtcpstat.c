@@ -70,10 +70,17 @@ static void usage(void)
 	       "      --retrans        each retransmission and its kind (RTO, fast,\n"
 	       "                       TLP, SYN), and each RST sent or received\n"
 	       "      --follow=ADDR:PORT  only the connection with this end\n"
-	       "      --count=N        stop after N events (else at Ctrl-C)\n"
+	       "      --count=N        stop after N events or drawings (else at Ctrl-C)\n"
 	       "      --replay=FILE    read the events from FILE, a saved trace or\n"
 	       "                       perf script's output, instead (- is stdin)\n"
 	       "  The filter applies to events too.\n"
+	       "\n"
+	       "The state diagram of RFC 9293 (from " PROC_NET_XTCP_SNMP "):\n"
+	       "      --diagram        drawn with the sockets in each state and the\n"
+	       "                       times each arc was taken\n"
+	       "  -w, --watch=SECONDS  redraw it every SECONDS, marking with '*' the\n"
+	       "                       arcs taken since (--count: this many times)\n"
+	       "      --dot            the same as a Graphviz digraph\n"
 	       "\n"
 	       "  -h, --help           show this help and exit\n"
 	       "  -V, --version        show the version and exit\n"
@@ -160,7 +167,7 @@ enum { EXIT_OK, EXIT_FAIL, EXIT_USAGE };
 /* Long options without a short one. */
 enum {
 	OPT_PRETTY = 256, OPT_STATES, OPT_LIFE, OPT_RETRANS, OPT_FOLLOW,
-	OPT_COUNT, OPT_REPLAY,
+	OPT_COUNT, OPT_REPLAY, OPT_DIAGRAM, OPT_DOT,
 };
 
 int main(int argc, char **argv)
@@ -183,6 +190,9 @@ int main(int argc, char **argv)
 		{ "follow",	required_argument,	NULL, OPT_FOLLOW },
 		{ "count",	required_argument,	NULL, OPT_COUNT },
 		{ "replay",	required_argument,	NULL, OPT_REPLAY },
+		{ "diagram",	no_argument,		NULL, OPT_DIAGRAM },
+		{ "dot",	no_argument,		NULL, OPT_DOT },
+		{ "watch",	required_argument,	NULL, 'w' },
 		{ "net",	required_argument,	NULL, 'N' },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -197,6 +207,8 @@ int main(int argc, char **argv)
 	struct filter *filter = NULL;
 	struct endpoint follow = { 0 };
 	const char *replay = NULL;
+	bool diagram = false, as_dot = false;
+	double interval = 0;
 	int mode = -1;
 	long count = 0;
 	char *end;
@@ -209,7 +221,7 @@ int main(int argc, char **argv)
 		progname = slash ? slash + 1 : argv[0];
 	}
 
-	while ((opt = getopt_long(argc, argv, "alnHioepsjN:f:hV", longopts,
+	while ((opt = getopt_long(argc, argv, "alnHioepsjw:N:f:hV", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'a':
@@ -274,6 +286,22 @@ int main(int argc, char **argv)
 		case OPT_REPLAY:
 			replay = optarg;
 			break;
+		case OPT_DIAGRAM:
+			diagram = true;
+			break;
+		case OPT_DOT:
+			as_dot = true;
+			break;
+		case 'w':
+			errno = 0;
+			interval = strtod(optarg, &end);
+			if (errno || end == optarg || *end || interval < 0.1 ||
+			    interval > 86400) {
+				fprintf(stderr, "%s: -w: '%s' is not 0.1 to 86400 seconds\n",
+					progname, optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'N':
 			netns = optarg;
 			break;
@@ -320,6 +348,20 @@ int main(int argc, char **argv)
 	if (netns && enter_netns(netns)) {
 		filter_free(filter);
 		return EXIT_FAIL;
+	}
+	if (diagram || as_dot) {
+		if (mode >= 0 || filter || replay || follow.family) {
+			fprintf(stderr, "%s: --diagram takes no filter, no event option\n",
+				progname);
+			filter_free(filter);
+			return EXIT_USAGE;
+		}
+		return run_diagram(&o, as_dot, interval, count);
+	}
+	if (interval > 0) {
+		fprintf(stderr, "%s: -w goes with --diagram\n", progname);
+		filter_free(filter);
+		return EXIT_USAGE;
 	}
 	if ((follow.family || replay || count) && mode < 0) {
 		fprintf(stderr, "%s: --follow, --count, --replay need %s\n",

@@ -12,6 +12,7 @@
  *   xtcpstat_summary.c  sockets per state, counters, transitions (-s)
  *   xtcpstat_json.c     the JSON writer (-j)
  *   xtcpstat_events.c   --states, --life, --retrans from tracefs
+ *   xtcpstat_diagram.c  --diagram, --dot: RFC 9293's state diagram, live
  */
 #ifndef _XTCPSTAT_H
 #define _XTCPSTAT_H
@@ -180,6 +181,10 @@ enum event_mode { EV_STATES, EV_LIFE, EV_RETRANS };
  */
 int run_events(enum event_mode mode, const struct options *o,
 	       const char *replay, const struct endpoint *follow, long count);
+
+/* xtcpstat_diagram.c: the exit status */
+int run_diagram(const struct options *o, bool as_dot, double interval,
+		long count);
 
 /* xtcpstat_summary.c */
 void count_states(const struct table *t,
