@@ -1470,6 +1470,183 @@ TEST_F_TIMEOUT(stat, diagram__watch_marks_new_arcs, 60)
 	close(c);
 }
 
+/* Write @text to a file of the VM's /tmp named after @name; its path. */
+static const char *tmp_file(const char *name, const char *text)
+{
+	static char path[4][64];
+	static int n;
+	char *p = path[n++ % 4];
+	FILE *f;
+
+	snprintf(p, sizeof(path[0]), "/tmp/xtcpstat-%s.%d", name, getpid());
+	f = fopen(p, "w");
+	if (!f)
+		return NULL;
+	fputs(text, f);
+	return fclose(f) ? NULL : p;
+}
+
+/*
+ * Hostile /proc/net/xtcp lines: each is skipped with its line number, the
+ * good ones are still shown, and the status is 1; never a crash.
+ */
+TEST_F(stat, input__hostile_table)
+{
+	static const char text[] =
+		"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+		"   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 111 1 0\n"
+		/* 3: truncated */
+		"   1: 0100007F:1F91 00000000:0000 0A 00000000:0000\n"
+		/* 4: address of 7 digits */
+		"   2: 100007F:1F92 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 112\n"
+		/* 5: port of 5 digits */
+		"   3: 0100007F:1F930 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 113\n"
+		/* 6: state not hex */
+		"   4: 0100007F:1F94 00000000:0000 ZZ 00000000:00000000 00:00000000 00000000     0        0 114\n"
+		/* 7: a queue of 17 hex digits */
+		"   5: 0100007F:1F95 00000000:0000 0A 00000000:11111111111111111 00:00000000 00000000     0        0 115\n"
+		/* 8: uid negative */
+		"   6: 0100007F:1F96 00000000:0000 0A 00000000:00000000 00:00000000 00000000    -1        0 116\n"
+		/* 9: inode past 64 bits */
+		"   7: 0100007F:1F97 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 99999999999999999999999\n"
+		/* 10: no colon after the slot */
+		"   8 0100007F:1F98 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 118\n"
+		/* 11: a state number past the table: kept, UNKNOWN */
+		"   9: 0100007F:1F99 00000000:0000 3F 00000000:00000000 00:00000000 00000000     0        0 119\n"
+		/* 12: bytes that are no text */
+		"\x01\x02\xff\xfe:\t\t\x7f\n"
+		"  10: 0100007F:1F9A 0200007F:0050 01 00000001:00000002 00:00000000 00000000     0        0 120\n"
+		"";
+	const char *file = tmp_file("hostile", text);
+	char args[PATH_MAX + 128];
+	const char *o = self->out;
+	int line;
+
+	ASSERT_NE(NULL, file);
+	snprintf(args, sizeof(args), "-a -n -f %s 2>&1", file);
+	EXPECT_EQ(1, run_tool(args, self->out, sizeof(self->out)));
+	TH_LOG("%s", o);
+	for (line = 3; line <= 12; line++) {
+		char want[96];
+
+		if (line == 11)
+			continue;
+		snprintf(want, sizeof(want), "%s:%d: malformed line skipped",
+			 file, line);
+		EXPECT_NE(NULL, strstr(o, want)) TH_LOG("line %d", line);
+	}
+	EXPECT_NE(NULL, strstr(o, "LISTEN            0       0  127.0.0.1:8080"));
+	EXPECT_NE(NULL, strstr(o, "UNKNOWN"));
+	EXPECT_NE(NULL, strstr(o, "ESTABLISHED       2       1  127.0.0.1:8090      127.0.0.2:80"));
+	unlink(file);
+
+	/* A line of a megabyte, and files that are not text at all. */
+	snprintf(args, sizeof(args),
+		 "head -c 1000000 /dev/zero | tr '\\0' x | %s/tools/xtcpstat -a -f - 2>&1",
+		 repo_root());
+	EXPECT_EQ(1, xtcp_sh_output(args, self->out, sizeof(self->out)));
+	EXPECT_NE(NULL, strstr(o, "(stdin):1: malformed line skipped"));
+	snprintf(args, sizeof(args),
+		 "head -c 100000 /dev/urandom | %s/tools/xtcpstat -a -f - 2>&1",
+		 repo_root());
+	EXPECT_EQ(1, xtcp_sh_output(args, self->out, sizeof(self->out)));
+	EXPECT_NE(NULL, strstr(o, "malformed line"));
+	EXPECT_EQ(1, run_tool("-a -f /bin/sh 2>&1", self->out,
+			      sizeof(self->out)));
+	EXPECT_NE(NULL, strstr(o, "malformed line"));
+}
+
+/* Hostile xtcp_ext and xtcp_snmp files: a clear message and status 1. */
+TEST_F(stat, input__hostile_ext_and_snmp)
+{
+	static const char *const snmp[] = {
+		/* values without names */
+		"XTcp: A B\n",
+		/* one value short */
+		"XTcp: A B C\nXTcp: 1 2\n",
+		/* not a number */
+		"XTcp: A B\nXTcp: 1 x\n",
+		/* prefixes differ */
+		"XTcp: A B\nTcp: 1 2\n",
+		/* no prefix */
+		"A B\n1 2\n",
+		/* a transition between unknown states */
+		"XTcp: A\nXTcp: 1\nXTcpTrans: FOO->BAR\nXTcpTrans: 1\n",
+		/* empty */
+		"",
+	};
+	char cmd[PATH_MAX + 256];
+	const char *file;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(snmp); i++) {
+		file = tmp_file("snmp", snmp[i]);
+		ASSERT_NE(NULL, file);
+		snprintf(cmd, sizeof(cmd),
+			 "PROC_NET_XTCP_SNMP=%s %s/tools/xtcpstat -s 2>&1",
+			 file, repo_root());
+		EXPECT_EQ(1, xtcp_sh_output(cmd, self->out, sizeof(self->out)))
+			TH_LOG("case %u", i);
+		EXPECT_NE(NULL, strstr(self->out, file))
+			TH_LOG("case %u: %s", i, self->out);
+		/* The sockets per state still come. */
+		EXPECT_NE(NULL, strstr(self->out, "Total: 4\n"));
+		unlink(file);
+	}
+
+	/* An ext file without its header, and one with a bad line. */
+	file = tmp_file("ext", "garbage\n");
+	snprintf(cmd, sizeof(cmd),
+		 "PROC_NET_XTCP_EXT=%s %s/tools/xtcpstat -i 2>&1", file,
+		 repo_root());
+	EXPECT_EQ(1, xtcp_sh_output(cmd, self->out, sizeof(self->out)));
+	EXPECT_NE(NULL, strstr(self->out, "no header naming the columns"));
+	unlink(file);
+	snprintf(cmd, sizeof(cmd),
+		 "(head -1 /proc/net/xtcp_ext; echo '1.2.3.4:5 1.2.3.4:6 ESTABLISHED x') > /tmp/xtcpstat-ext2; "
+		 "PROC_NET_XTCP_EXT=/tmp/xtcpstat-ext2 %s/tools/xtcpstat -i 2>&1",
+		 repo_root());
+	EXPECT_EQ(1, xtcp_sh_output(cmd, self->out, sizeof(self->out)));
+	EXPECT_NE(NULL, strstr(self->out, "/tmp/xtcpstat-ext2:2: malformed line skipped"));
+	/* The table is still there, each row saying it has no variables. */
+	EXPECT_NE(NULL, strstr(self->out, "(no line in /proc/net/xtcp_ext)"));
+}
+
+/*
+ * 100,000 sockets: the table, and -i's join of xtcp_ext through a hash,
+ * take each line once.  (The files are made up: opening 100,000 real
+ * sockets would take longer than the test.)
+ */
+TEST_F_TIMEOUT(stat, input__hundred_thousand_lines, 120)
+{
+	static const char make[] =
+		"awk 'BEGIN { print \"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\"\n"
+		"for (i = 0; i < 100000; i++)\n"
+		"printf \"%%6d: 0100007F:%%04X 0200007F:%%04X 01 00000000:00000000 00:00000000 00000000     0        0 %%d\\n\",\n"
+		"i, 1024 + i %% 60000, 1 + int(i / 60000), i }' > /tmp/xtcpstat-big\n"
+		"awk 'BEGIN { print \"local remote state iss snd_una snd_nxt snd_wnd irs rcv_nxt rcv_wnd mss srtt_us rttvar rto_ms retrans cwnd ssthresh snd_ws rcv_ws rcvbuf sndbuf\"\n"
+		"for (i = 0; i < 100000; i++)\n"
+		"printf \"127.0.0.1:%%d 127.0.0.2:%%d ESTABLISHED 1 2 3 4 5 6 7 8 9 10 11 12 %%d -1 0 0 100 200\\n\",\n"
+		"1024 + i %% 60000, 1 + int(i / 60000), i }' > /tmp/xtcpstat-bigext\n";
+	char cmd[PATH_MAX + 256];
+
+	ASSERT_EQ(0, xtcp_sh(make));
+	snprintf(cmd, sizeof(cmd),
+		 "%s/tools/xtcpstat -H -n -f /tmp/xtcpstat-big | wc -l",
+		 repo_root());
+	ASSERT_EQ(0, xtcp_sh_output(cmd, self->out, sizeof(self->out)));
+	EXPECT_STREQ("100000\n", self->out);
+	/* Every row found its own line: cwnd is the row's number. */
+	snprintf(cmd, sizeof(cmd),
+		 "PROC_NET_XTCP_EXT=/tmp/xtcpstat-bigext %s/tools/xtcpstat -H -n -i -f /tmp/xtcpstat-big |\n"
+		 "awk '/^\\t/ { split($0, a, \"cwnd:\"); split(a[2], b, \" \"); if (b[1] == n) ok++; n++ } END { print ok }'\n",
+		 repo_root());
+	ASSERT_EQ(0, xtcp_sh_output(cmd, self->out, sizeof(self->out)));
+	EXPECT_STREQ("100000\n", self->out);
+	unlink("/tmp/xtcpstat-big");
+	unlink("/tmp/xtcpstat-bigext");
+}
+
 TEST_F_TIMEOUT(stat, usage__errors, 120)
 {
 	char *o = self->out;
