@@ -58,9 +58,9 @@ static void usage(void)
 	       "  -p, --processes      the processes that hold each socket\n"
 	       "  -s, --summary        sockets in each state, the counters and\n"
 	       "                       the state transitions (" PROC_NET_XTCP_SNMP ")\n"
-	       "  -j, --json           one JSON document (schema: xtcpstat(8))\n"
+	       "  -j, --json           one JSON document (of the table, the summary\n"
+	       "                       or the events; Documentation/xtcpstat.rst)\n"
 	       "      --pretty         the JSON indented\n"
-	       "\n"
 	       "\n"
 	       "Events, as they happen (from the xtcp:* tracepoints in tracefs):\n"
 	       "      --states         each state transition: time, ends, OLD -> NEW,\n"
@@ -95,11 +95,13 @@ static void usage(void)
 	       "  not, ( ).  Example: state established '( dport = :80 or sport = :80 )'\n"
 	       "\n"
 	       "Environment: PROC_NET_XTCP, PROC_NET_XTCP_EXT and PROC_NET_XTCP_SNMP\n"
-	       "name other files to read.\n"
+	       "name other files to read; XTCPSTAT_TRACEFS where tracefs is;\n"
+	       "COLUMNS the width to fit when the output is no terminal.\n"
 	       "\n"
 	       "Exit status: 0 on success; 1 if a file cannot be read or has\n"
-	       "malformed lines (they are skipped, with a message), or the\n"
-	       "namespace cannot be entered; 2 on a bad option or filter.\n",
+	       "malformed lines (they are skipped, with a message), the\n"
+	       "namespace cannot be entered, or tracefs or the tracepoints are\n"
+	       "missing; 2 on a bad option or filter.\n",
 	       progname);
 }
 
