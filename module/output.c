@@ -18,6 +18,7 @@
 #include <net/checksum.h>
 
 #include "xtcp.h"
+#include "xtcp_trace.h"
 
 /* Push the IPv4 header and send; consumes @skb and the reference on @rt. */
 int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
@@ -264,6 +265,7 @@ void xtcp_push(struct sock *sk)
 			WRITE_ONCE(sk->sk_err_soft, -err);
 		} else if (cb->retransmitted) {
 			xs->total_retrans++;
+			trace_xtcp_retransmit(sk, skb);
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
 		}
 		if (xtcp_after(cb->end_seq, xs->snd_nxt)) {

@@ -14,6 +14,7 @@
 #include <net/sock.h>
 
 #include "xtcp.h"
+#include "xtcp_trace.h"
 
 /* Send @skb, sent before, again. */
 int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
@@ -26,6 +27,7 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	xtcp_recovery_sent(sk, true);
 	XTCP_SKB_CB(skb)->retransmitted = 1;
 	xtcp_sk(sk)->total_retrans++;
+	trace_xtcp_retransmit(sk, skb);
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
 	return 0;
 }

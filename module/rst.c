@@ -10,6 +10,7 @@
 #include <net/route.h>
 
 #include "xtcp.h"
+#include "xtcp_trace.h"
 
 /* Abort a synchronized connection: <SEQ=SND.NXT><CTL=RST,ACK>. */
 void xtcp_send_rst(struct sock *sk)
@@ -19,6 +20,7 @@ void xtcp_send_rst(struct sock *sk)
 	if (!skb)
 		return;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTRSTS);
+	trace_xtcp_send_reset(sk, NULL);
 	xtcp_transmit(sk, skb, xtcp_sk(sk)->snd_nxt,
 		      XTCP_FLAG_RST | XTCP_FLAG_ACK);
 }
@@ -62,5 +64,6 @@ void xtcp_reply_rst(struct net *net, struct sk_buff *in)
 	xtcp_push_header(skb, iph->daddr, iph->saddr, ith->dest, ith->source,
 			 seq, ack, flags, 0, NULL);
 	XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
+	trace_xtcp_send_reset(NULL, in);
 	xtcp_ip_xmit(net, NULL, skb, rt, iph->daddr, iph->saddr);
 }

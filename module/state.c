@@ -164,6 +164,7 @@ static void xtcp_reset(struct sock *sk)
 {
 	int err;
 
+	trace_xtcp_receive_reset(sk);
 	switch (sk->sk_state) {
 	case XTCP_SYN_SENT:
 		err = ECONNREFUSED;

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * XTCP tracepoints.  Field names follow sock:inet_sock_set_state, so a
- * bpftrace script written for TCP ports by renaming the probe.
+ * XTCP tracepoints.  Field names follow sock:inet_sock_set_state and
+ * tcp:tcp_retransmit_skb, tcp:tcp_send_reset, tcp:tcp_receive_reset, so a
+ * bpftrace script written for TCP ports by renaming the probe.  Each prints
+ * "name=value" pairs that xtcpstat --states, --life and --retrans read from
+ * tracefs, so keep the names when adding fields.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM xtcp
@@ -11,6 +14,9 @@
 
 #include <linux/tracepoint.h>
 #include <net/inet_sock.h>
+#include <net/ip.h>
+
+#include "xtcp.h"
 
 #define xtcp_show_state(state)						\
 	__print_symbolic(state,						\
@@ -26,6 +32,70 @@
 			 { XTCP_LISTEN,		"LISTEN" },		\
 			 { XTCP_CLOSING,	"CLOSING" })
 
+#ifndef _XTCP_TRACE_KINDS
+#define _XTCP_TRACE_KINDS
+/* Why a segment goes again (xtcp_retransmit). */
+enum {
+	XTCP_RETRANS_RTO,	/* a retransmission timeout (RFC 6298 5.4) */
+	XTCP_RETRANS_FAST,	/* loss recovery (RFC 6675, RFC 8985 RACK) */
+	XTCP_RETRANS_TLP,	/* a tail loss probe (RFC 8985 7) */
+	XTCP_RETRANS_SYN,	/* the handshake: SYN or SYN,ACK again */
+};
+
+/*
+ * The kind follows from where the sender is: a timeout puts it in Loss
+ * before anything goes again, fast recovery and RACK in Recovery (or
+ * Disorder), and only a tail loss probe resends in Open.
+ */
+static inline int xtcp_retrans_kind(const struct sock *sk)
+{
+	if (sk->sk_state == XTCP_SYN_SENT || sk->sk_state == XTCP_SYN_RECV)
+		return XTCP_RETRANS_SYN;
+	switch (xtcp_sk(sk)->ca_state) {
+	case XTCP_CA_LOSS:
+		return XTCP_RETRANS_RTO;
+	case XTCP_CA_RECOVERY:
+	case XTCP_CA_DISORDER:
+		return XTCP_RETRANS_FAST;
+	}
+	return XTCP_RETRANS_TLP;
+}
+
+/*
+ * The ends of a RST sent: the socket's, or for a segment no socket wanted
+ * (@sk NULL), those of @skb seen from this side.  The state it was sent in.
+ */
+static inline int xtcp_rst_ends(const struct sock *sk,
+				const struct sk_buff *skb, u16 *sport,
+				u16 *dport, u8 *saddr, u8 *daddr)
+{
+	const struct inet_sock *inet;
+	const struct xtcphdr *th;
+
+	if (!sk) {
+		th = xtcp_hdr(skb);
+		*sport = ntohs(th->dest);
+		*dport = ntohs(th->source);
+		memcpy(saddr, &ip_hdr(skb)->daddr, 4);
+		memcpy(daddr, &ip_hdr(skb)->saddr, 4);
+		return XTCP_CLOSE;
+	}
+	inet = inet_sk(sk);
+	*sport = ntohs(inet->inet_sport);
+	*dport = ntohs(inet->inet_dport);
+	memcpy(saddr, &inet->inet_rcv_saddr, 4);
+	memcpy(daddr, &inet->inet_daddr, 4);
+	return sk->sk_state;
+}
+#endif
+
+#define xtcp_show_retrans_kind(kind)					\
+	__print_symbolic(kind,						\
+			 { XTCP_RETRANS_RTO,	"RTO" },		\
+			 { XTCP_RETRANS_FAST,	"fast" },		\
+			 { XTCP_RETRANS_TLP,	"TLP" },		\
+			 { XTCP_RETRANS_SYN,	"SYN" })
+
 TRACE_EVENT(xtcp_set_state,
 	    TP_PROTO(const struct sock *sk, int oldstate, int newstate),
 	    TP_ARGS(sk, oldstate, newstate),
@@ -37,7 +107,9 @@ TRACE_EVENT(xtcp_set_state,
 			     __field(__u16, family)
 			     __field(__u16, protocol)
 			     __array(__u8, saddr, 4)
-			     __array(__u8, daddr, 4)),
+			     __array(__u8, daddr, 4)
+			     __field(__u64, bytes_sent)
+			     __field(__u64, bytes_received)),
 	    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
 			   __entry->skaddr = sk;
 			   __entry->oldstate = oldstate;
@@ -47,13 +119,115 @@ TRACE_EVENT(xtcp_set_state,
 			   __entry->family = sk->sk_family;
 			   __entry->protocol = sk->sk_protocol;
 			   memcpy(__entry->saddr, &inet->inet_rcv_saddr, 4);
-			   memcpy(__entry->daddr, &inet->inet_daddr, 4);),
-	    TP_printk("family=%u protocol=%u sport=%u dport=%u saddr=%pI4 daddr=%pI4 oldstate=%s newstate=%s",
+			   memcpy(__entry->daddr, &inet->inet_daddr, 4);
+			   __entry->bytes_sent = xtcp_sk(sk)->bytes_sent;
+			   __entry->bytes_received =
+				xtcp_sk(sk)->bytes_received;),
+	    TP_printk("family=%u protocol=%u sport=%u dport=%u saddr=%pI4 daddr=%pI4 oldstate=%s newstate=%s bytes_sent=%llu bytes_received=%llu",
 		      __entry->family, __entry->protocol,
 		      __entry->sport, __entry->dport,
 		      __entry->saddr, __entry->daddr,
 		      xtcp_show_state(__entry->oldstate),
-		      xtcp_show_state(__entry->newstate))
+		      xtcp_show_state(__entry->newstate),
+		      __entry->bytes_sent, __entry->bytes_received)
+);
+
+/* The socket's addresses, as the events below record them. */
+DECLARE_EVENT_CLASS(xtcp_event_sk,
+		    TP_PROTO(const struct sock *sk),
+		    TP_ARGS(sk),
+		    TP_STRUCT__entry(__field(const void *, skaddr)
+				     __field(int, state)
+				     __field(__u16, sport)
+				     __field(__u16, dport)
+				     __field(__u16, family)
+				     __array(__u8, saddr, 4)
+				     __array(__u8, daddr, 4)),
+		    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
+				   __entry->skaddr = sk;
+				   __entry->state = sk->sk_state;
+				   __entry->sport = ntohs(inet->inet_sport);
+				   __entry->dport = ntohs(inet->inet_dport);
+				   __entry->family = sk->sk_family;
+				   memcpy(__entry->saddr, &inet->inet_rcv_saddr, 4);
+				   memcpy(__entry->daddr, &inet->inet_daddr, 4);),
+		    TP_printk("family=%u sport=%u dport=%u saddr=%pI4 daddr=%pI4 state=%s",
+			      __entry->family, __entry->sport, __entry->dport,
+			      __entry->saddr, __entry->daddr,
+			      xtcp_show_state(__entry->state))
+);
+
+/* A valid RST arrived (RFC 9293 3.10.7.4 second, RFC 5961 3.2). */
+DEFINE_EVENT(xtcp_event_sk, xtcp_receive_reset,
+	     TP_PROTO(const struct sock *sk),
+	     TP_ARGS(sk)
+);
+
+/*
+ * A segment sent again; @skb is the segment (SEQ and length).  The kind:
+ * see xtcp_retrans_kind().
+ */
+TRACE_EVENT(xtcp_retransmit,
+	    TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
+	    TP_ARGS(sk, skb),
+	    TP_STRUCT__entry(__field(const void *, skbaddr)
+			     __field(const void *, skaddr)
+			     __field(int, state)
+			     __field(int, kind)
+			     __field(__u16, sport)
+			     __field(__u16, dport)
+			     __field(__u16, family)
+			     __array(__u8, saddr, 4)
+			     __array(__u8, daddr, 4)
+			     __field(__u32, seq)
+			     __field(__u32, len)
+			     __field(__u32, retrans)),
+	    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
+			   __entry->skbaddr = skb;
+			   __entry->skaddr = sk;
+			   __entry->state = sk->sk_state;
+			   __entry->kind = xtcp_retrans_kind(sk);
+			   __entry->sport = ntohs(inet->inet_sport);
+			   __entry->dport = ntohs(inet->inet_dport);
+			   __entry->family = sk->sk_family;
+			   memcpy(__entry->saddr, &inet->inet_rcv_saddr, 4);
+			   memcpy(__entry->daddr, &inet->inet_daddr, 4);
+			   __entry->seq = XTCP_SKB_CB(skb)->seq;
+			   __entry->len = XTCP_SKB_CB(skb)->end_seq -
+					  XTCP_SKB_CB(skb)->seq;
+			   __entry->retrans = xtcp_sk(sk)->total_retrans;),
+	    TP_printk("family=%u sport=%u dport=%u saddr=%pI4 daddr=%pI4 state=%s kind=%s seq=%u len=%u retrans=%u",
+		      __entry->family, __entry->sport, __entry->dport,
+		      __entry->saddr, __entry->daddr,
+		      xtcp_show_state(__entry->state),
+		      xtcp_show_retrans_kind(__entry->kind),
+		      __entry->seq, __entry->len, __entry->retrans)
+);
+
+/*
+ * A RST sent: by a socket (@sk, the reset of a synchronized connection),
+ * or for a segment no socket wanted (@sk NULL; the addresses are those of
+ * @skb, the segment answered, seen from this side).
+ */
+TRACE_EVENT(xtcp_send_reset,
+	    TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
+	    TP_ARGS(sk, skb),
+	    TP_STRUCT__entry(__field(const void *, skaddr)
+			     __field(int, state)
+			     __field(__u16, sport)
+			     __field(__u16, dport)
+			     __array(__u8, saddr, 4)
+			     __array(__u8, daddr, 4)),
+	    TP_fast_assign(__entry->skaddr = sk;
+			   __entry->state = xtcp_rst_ends(sk, skb,
+							  &__entry->sport,
+							  &__entry->dport,
+							  __entry->saddr,
+							  __entry->daddr);),
+	    TP_printk("sport=%u dport=%u saddr=%pI4 daddr=%pI4 state=%s",
+		      __entry->sport, __entry->dport,
+		      __entry->saddr, __entry->daddr,
+		      xtcp_show_state(__entry->state))
 );
 
 #endif /* _XTCP_TRACE_H */

@@ -188,7 +188,7 @@ show()
 
 	shift
 	echo "-- $ns --"
-	in_ns "$ns" "$TOOLS/xtcpstat" -f "$proc" "$@"
+	in_ns "$ns" "$TOOLS/xtcpstat" -a -f "$proc" "$@"
 }
 
 link_up()
