@@ -19,6 +19,7 @@ struct xtcp_net *xtcp_pernet(const struct net *net)
 
 static int xtcp_zero;
 static int xtcp_one = 1;
+static int xtcp_four = 4;
 static int xtcp_max_retries = 255;
 static int xtcp_max_ms = 3600 * 1000;
 static int xtcp_max_delack_ms = 500;	/* RFC 1122 4.2.3.2: under 0.5 s */
@@ -52,6 +53,7 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.orphan_retries	= 8,
 	.sack		= 1,
 	.recovery	= XTCP_RECOVERY_RACK,
+	.early_retrans	= XTCP_EARLY_RETRANS_TLP,
 	.delayed_ack	= 1,
 	.delack_ms	= 40,		/* Linux's TCP_DELACK_MIN */
 	.timestamps	= 1,
@@ -76,6 +78,7 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(orphan_retries, &xtcp_one, &xtcp_max_retries),
 	XTCP_SYSCTL(sack, &xtcp_zero, &xtcp_one),
 	XTCP_SYSCTL(recovery, &xtcp_zero, &xtcp_one),
+	XTCP_SYSCTL(early_retrans, &xtcp_zero, &xtcp_four),
 	XTCP_SYSCTL(delayed_ack, &xtcp_zero, &xtcp_one),
 	XTCP_SYSCTL(delack_ms, &xtcp_one, &xtcp_max_delack_ms),
 	XTCP_SYSCTL(timestamps, &xtcp_zero, &xtcp_one),

@@ -26,6 +26,9 @@ unsigned long xtcp_tlp_timeout(const struct sock *sk)
 	const struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 pto_us;
 
+	if (READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.early_retrans) <
+	    XTCP_EARLY_RETRANS_TLP)
+		return 0;
 	if (!xs->sack_ok || xs->ca_state != XTCP_CA_OPEN || xs->tlp_high_seq ||
 	    !xs->packets_out || !xs->srtt_us ||
 	    !((1 << sk->sk_state) &

@@ -424,6 +424,9 @@ struct xtcp_hbucket {
 /* net.xtcp.recovery, as Linux's net.ipv4.tcp_recovery */
 #define XTCP_RECOVERY_RACK	0x1	/* RACK loss detection and its timer */
 
+/* net.xtcp.early_retrans, as net.ipv4.tcp_early_retrans: 3 and 4 are TLP */
+#define XTCP_EARLY_RETRANS_TLP	3
+
 /* Policy knobs, per namespace: net.xtcp.* */
 struct xtcp_sysctl {
 	int	msl_ms;		/* TIME_WAIT lasts 2 * MSL */
@@ -440,6 +443,7 @@ struct xtcp_sysctl {
 	int	orphan_retries;	/* an orphan gives up sooner */
 	int	sack;		/* offer SACK-permitted (RFC 2018) */
 	int	recovery;	/* XTCP_RECOVERY_* bits, as tcp_recovery */
+	int	early_retrans;	/* TLP from XTCP_EARLY_RETRANS_TLP on */
 	int	delayed_ack;	/* delay ACKs of in-order text (RFC 9293 3.8.6.3) */
 	int	delack_ms;	/* ... by at most this long */
 	int	timestamps;	/* offer timestamps (RFC 7323) */
