@@ -734,7 +734,9 @@ TEST_F(stat, summary__nstat_reads_xtcp_snmp)
 
 /*
  * Run "xtcpstat @args | python3 -c @py": the JSON document parsed back by
- * Python's json module, and turned into lines that C can read.
+ * Python's json module, and turned into lines that C can read.  The tests
+ * that use it have 90 s: python3 takes seconds to start on the debug
+ * kernel under TCG, and one timed out at 30 s beside a second VM.
  */
 static int json_tool(const char *args, const char *py, char *out,
 		     size_t size)
@@ -798,7 +800,7 @@ static const struct jrow *find_jrow(const struct jrow *r, int n,
 }
 
 /* -j: the same sockets as the table, with every field, parsed back. */
-TEST_F(stat, json__table_parsed_back)
+TEST_F_TIMEOUT(stat, json__table_parsed_back, 90)
 {
 	struct jrow r[MAX_ROWS];
 	const struct jrow *j;
@@ -849,7 +851,7 @@ TEST_F(stat, json__table_parsed_back)
 	"print(json.dumps(d, sort_keys=True))\n"
 
 /* --pretty: the same document, indented, one member a line. */
-TEST_F(stat, json__pretty)
+TEST_F_TIMEOUT(stat, json__pretty, 90)
 {
 	char plain[sizeof(self->out)];
 	int lines = 0;
@@ -875,7 +877,7 @@ TEST_F(stat, json__pretty)
 }
 
 /* Any byte of a process name comes out as valid JSON. */
-TEST_F(stat, json__escapes_process_names)
+TEST_F_TIMEOUT(stat, json__escapes_process_names, 90)
 {
 	static const char name[] = "a\"b\\c\td\x01\xff";
 
@@ -890,7 +892,7 @@ TEST_F(stat, json__escapes_process_names)
 }
 
 /* -s -j: the states, counters and all 110 transitions. */
-TEST_F(stat, json__summary)
+TEST_F_TIMEOUT(stat, json__summary, 90)
 {
 	static const char py[] =
 		"t = {(x[\"from\"], x[\"to\"]): x[\"count\"] for x in d[\"transitions\"]}\n"
@@ -1240,7 +1242,7 @@ TEST_F(stat, events__live_states)
  * --life -j: two lives, each end's bytes, who closed first, its states.
  * A short MSL ends TIME_WAIT soon.
  */
-TEST_F(stat, events__live_life_json)
+TEST_F_TIMEOUT(stat, events__live_life_json, 90)
 {
 	char args[256], *out;
 	struct tracer_proc t;
