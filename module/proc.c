@@ -189,6 +189,14 @@ static const struct seq_operations xtcp_seq_ops = {
 	.show	= xtcp_seq_show,
 };
 
+/* The congestion state (XTCP_CA_*), as xtcpstat -i shows it. */
+static const char *const xtcp_ca_names[] = {
+	[XTCP_CA_OPEN]		= "open",
+	[XTCP_CA_DISORDER]	= "disorder",
+	[XTCP_CA_RECOVERY]	= "recovery",
+	[XTCP_CA_LOSS]		= "loss",
+};
+
 static int xtcp_ext_show(struct seq_file *seq, void *v)
 {
 	const struct xtcp_sock *xs = v;
@@ -197,12 +205,12 @@ static int xtcp_ext_show(struct seq_file *seq, void *v)
 	int state;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_printf(seq, "%-21s %-21s %-11s %10s %10s %10s %10s %10s %10s %10s %5s %8s %8s %6s %7s %5s %8s %6s %6s %8s %8s\n",
+		seq_printf(seq, "%-21s %-21s %-11s %10s %10s %10s %10s %10s %10s %10s %5s %8s %8s %6s %7s %5s %8s %6s %6s %8s %8s %-8s\n",
 			   "local", "remote", "state", "iss", "snd_una",
 			   "snd_nxt", "snd_wnd", "irs", "rcv_nxt", "rcv_wnd",
 			   "mss", "srtt_us", "rttvar", "rto_ms", "retrans",
 			   "cwnd", "ssthresh", "snd_ws", "rcv_ws", "rcvbuf",
-			   "sndbuf");
+			   "sndbuf", "ca_state");
 		return 0;
 	}
 	if (xtcp_seq_gone(v, &state))
@@ -211,7 +219,7 @@ static int xtcp_ext_show(struct seq_file *seq, void *v)
 		 ntohs(inet->inet_sport));
 	snprintf(remote, sizeof(remote), "%pI4:%u", &inet->inet_daddr,
 		 ntohs(inet->inet_dport));
-	seq_printf(seq, "%-21s %-21s %-11s %10u %10u %10u %10u %10u %10u %10u %5u %8u %8u %6u %7u %5u %8d %6u %6u %8d %8d\n",
+	seq_printf(seq, "%-21s %-21s %-11s %10u %10u %10u %10u %10u %10u %10u %5u %8u %8u %6u %7u %5u %8d %6u %6u %8d %8d %-8s\n",
 		   local, remote, xtcp_state_name(state),
 		   xs->iss, xs->snd_una, xs->snd_nxt, xs->snd_wnd, xs->irs,
 		   xs->rcv_nxt, xs->rcv_wnd, xs->mss, xs->srtt_us,
@@ -219,7 +227,9 @@ static int xtcp_ext_show(struct seq_file *seq, void *v)
 		   xs->total_retrans, xs->snd_cwnd, xtcp_ssthresh_shown(xs),
 		   xs->snd_wscale, xs->rcv_wscale,
 		   READ_ONCE(xs->inet.sk.sk_rcvbuf),
-		   READ_ONCE(xs->inet.sk.sk_sndbuf));
+		   READ_ONCE(xs->inet.sk.sk_sndbuf),
+		   xs->ca_state < ARRAY_SIZE(xtcp_ca_names) ?
+		   xtcp_ca_names[xs->ca_state] : "?");
 	return 0;
 }
 
@@ -288,10 +298,24 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_PAWSESTAB]		= "PAWSEstab",
 };
 
+/* The state names in counter names: "CloseWait" for CLOSE_WAIT. */
+static const char *const xtcp_camel_names[XTCP_MAX_STATES] = {
+	[XTCP_ESTABLISHED]	= "Established",
+	[XTCP_SYN_SENT]		= "SynSent",
+	[XTCP_SYN_RECV]		= "SynRcvd",
+	[XTCP_FIN_WAIT1]	= "FinWait1",
+	[XTCP_FIN_WAIT2]	= "FinWait2",
+	[XTCP_TIME_WAIT]	= "TimeWait",
+	[XTCP_CLOSE]		= "Closed",
+	[XTCP_CLOSE_WAIT]	= "CloseWait",
+	[XTCP_LAST_ACK]		= "LastAck",
+	[XTCP_LISTEN]		= "Listen",
+	[XTCP_CLOSING]		= "Closing",
+};
+
 static int xtcp_snmp_show(struct seq_file *seq, void *v)
 {
 	struct xtcp_net *xn = xtcp_pernet(seq_file_single_net(seq));
-	static const char *const names[] = XTCP_STATE_NAMES;
 	u64 sum[XTCP_MIB_MAX] = { 0 };
 	int cpu, i, from, to;
 
@@ -311,13 +335,17 @@ static int xtcp_snmp_show(struct seq_file *seq, void *v)
 		seq_printf(seq, i == XTCP_MIB_CURRESTAB ? " %lld" : " %llu",
 			   sum[i]);
 
-	/* State transitions, "FROM->TO", from the one door. */
+	/*
+	 * State transitions, "FromTo" from the one door: nstat prints
+	 * "XTcpTransEstablishedCloseWait", under its 32 columns, and a name
+	 * without '>' is safe to type unquoted as nstat's pattern.
+	 */
 	seq_puts(seq, "\nXTcpTrans:");
 	for (from = 1; from < XTCP_MAX_STATES; from++)
 		for (to = 1; to < XTCP_MAX_STATES; to++)
 			if (from != to)
-				seq_printf(seq, " %s->%s", names[from],
-					   names[to]);
+				seq_printf(seq, " %s%s", xtcp_camel_names[from],
+					   xtcp_camel_names[to]);
 	seq_puts(seq, "\nXTcpTrans:");
 	for (from = 1; from < XTCP_MAX_STATES; from++) {
 		for (to = 1; to < XTCP_MAX_STATES; to++) {

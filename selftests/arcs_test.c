@@ -97,7 +97,7 @@ TEST_F(arcs, listen__rcv_syn__syn_rcvd)
 {
 	struct xtcp_peer *p = &self->p;
 	long long opens = XTCP_COUNTER("PassiveOpens");
-	long long arc = XTCP_COUNTER("CLOSED->SYN_RCVD");
+	long long arc = XTCP_COUNTER("ClosedSynRcvd");
 
 	self->lfd = peer_listener(p, XPORT);
 	ASSERT_LE(0, self->lfd);
@@ -109,7 +109,7 @@ TEST_F(arcs, listen__rcv_syn__syn_rcvd)
 	EXPECT_EQ(XTCP_SYN_RECV, peer_state(p));
 	EXPECT_EQ(XTCP_LISTEN, xtcp_proc_state(XPORT, 0));
 	EXPECT_EQ(opens + 1, XTCP_COUNTER("PassiveOpens"));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("CLOSED->SYN_RCVD"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("ClosedSynRcvd"));
 }
 
 TEST_F(arcs, syn_rcvd__rcv_syn_again__synack_again)
@@ -139,14 +139,14 @@ TEST_F(arcs, syn_rcvd__rcv_ack__established)
 	ASSERT_LE(0, self->lfd);
 	ASSERT_EQ(0, peer_open_syn(p));
 	estab = XTCP_COUNTER("CurrEstab");
-	arc = XTCP_COUNTER("SYN_RCVD->ESTABLISHED");
+	arc = XTCP_COUNTER("SynRcvdEstablished");
 
 	/* <SEQ=IRS+1><ACK=ISS+1><CTL=ACK>: no reply, ESTABLISHED */
 	ASSERT_EQ(0, peer_open_ack(p));
 	ASSERT_EQ(0, peer_expect_none(p));
 	EXPECT_EQ(XTCP_ESTABLISHED, peer_state(p));
 	EXPECT_EQ(estab + 1, XTCP_COUNTER("CurrEstab"));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("SYN_RCVD->ESTABLISHED"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("SynRcvdEstablished"));
 
 	self->fd = peer_accept(self->lfd);
 	ASSERT_LE(0, self->fd);
@@ -158,7 +158,7 @@ TEST_F(arcs, syn_rcvd__rcv_ack__established)
 TEST_F(arcs, syn_rcvd__rcv_rst__listen)
 {
 	struct xtcp_peer *p = &self->p;
-	long long arc = XTCP_COUNTER("SYN_RCVD->CLOSED");
+	long long arc = XTCP_COUNTER("SynRcvdClosed");
 
 	self->lfd = peer_listener(p, XPORT);
 	ASSERT_LE(0, self->lfd);
@@ -169,7 +169,7 @@ TEST_F(arcs, syn_rcvd__rcv_rst__listen)
 	ASSERT_EQ(0, peer_expect_none(p));
 	EXPECT_EQ(0, peer_state(p));
 	EXPECT_EQ(XTCP_LISTEN, xtcp_proc_state(XPORT, 0));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("SYN_RCVD->CLOSED"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("SynRcvdClosed"));
 	ASSERT_EQ(0, fcntl(self->lfd, F_SETFL, O_NONBLOCK));
 	EXPECT_EQ(-1, accept(self->lfd, NULL, NULL));
 	EXPECT_EQ(EAGAIN, errno);
@@ -188,7 +188,7 @@ TEST_F(arcs, syn_rcvd__rcv_syn__listen)
 	self->lfd = peer_listener(p, XPORT);
 	ASSERT_LE(0, self->lfd);
 	ASSERT_EQ(0, peer_open_syn(p));
-	arc = XTCP_COUNTER("SYN_RCVD->CLOSED");
+	arc = XTCP_COUNTER("SynRcvdClosed");
 
 	/*
 	 * A SYN in the window that is not the one we answered: the passive
@@ -199,7 +199,7 @@ TEST_F(arcs, syn_rcvd__rcv_syn__listen)
 	ASSERT_EQ(0, peer_expect_none(p));
 	EXPECT_EQ(0, peer_state(p));
 	EXPECT_EQ(XTCP_LISTEN, xtcp_proc_state(XPORT, 0));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("SYN_RCVD->CLOSED"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("SynRcvdClosed"));
 
 	/* The peer's next SYN starts afresh. */
 	p->irs += 100000;
@@ -244,14 +244,14 @@ TEST_F(arcs, closed__connect__syn_sent)
 {
 	struct xtcp_peer *p = &self->p;
 	long long opens = XTCP_COUNTER("ActiveOpens");
-	long long arc = XTCP_COUNTER("CLOSED->SYN_SENT");
+	long long arc = XTCP_COUNTER("ClosedSynSent");
 
 	/* connect(): <SEQ=ISS><CTL=SYN>, MSS 1460 its only option */
 	self->fd = peer_connect(p, XPORT);
 	ASSERT_LE(0, self->fd);
 	EXPECT_EQ(XTCP_SYN_SENT, peer_state(p));
 	EXPECT_EQ(opens + 1, XTCP_COUNTER("ActiveOpens"));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("CLOSED->SYN_SENT"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("ClosedSynSent"));
 	/* One SYN, nothing more before its RTO; connect() still waits. */
 	EXPECT_EQ(0, peer_expect_none(p));
 	EXPECT_EQ(0, peer_so_error(self->fd));
@@ -263,7 +263,7 @@ TEST_F(arcs, syn_sent__rcv_synack__established)
 	struct xtcp_peer *p = &self->p;
 	long long opens = XTCP_COUNTER("ActiveOpens");
 	long long estab = XTCP_COUNTER("CurrEstab");
-	long long arc = XTCP_COUNTER("SYN_SENT->ESTABLISHED");
+	long long arc = XTCP_COUNTER("SynSentEstablished");
 
 	/* connect(): <SEQ=ISS><CTL=SYN>, MSS 1460 its only option */
 	self->fd = peer_connect(p, XPORT);
@@ -276,13 +276,13 @@ TEST_F(arcs, syn_sent__rcv_synack__established)
 	EXPECT_EQ(XTCP_ESTABLISHED, peer_state(p));
 	EXPECT_EQ(0, connect_result(self->fd));
 	EXPECT_EQ(estab + 1, XTCP_COUNTER("CurrEstab"));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("SYN_SENT->ESTABLISHED"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("SynSentEstablished"));
 }
 
 TEST_F(arcs, syn_sent__rcv_syn__syn_rcvd)
 {
 	struct xtcp_peer *p = &self->p;
-	long long arc = XTCP_COUNTER("SYN_SENT->SYN_RCVD");
+	long long arc = XTCP_COUNTER("SynSentSynRcvd");
 	struct peer_seg s;
 
 	self->fd = peer_connect(p, XPORT);
@@ -295,7 +295,7 @@ TEST_F(arcs, syn_sent__rcv_syn__syn_rcvd)
 				 p->irs + 1));
 	EXPECT_EQ(0, peer_check_syn_options(&s));
 	EXPECT_EQ(XTCP_SYN_RECV, peer_state(p));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("SYN_SENT->SYN_RCVD"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("SynSentSynRcvd"));
 
 	/* The peer's ACK of it: ESTABLISHED, and connect() succeeds. */
 	ASSERT_EQ(0, peer_open_ack(p));
@@ -351,7 +351,7 @@ TEST_F(arcs, syn_sent__rcv_rst__closed)
 	self->fd = peer_connect(p, XPORT);
 	ASSERT_LE(0, self->fd);
 	fails = XTCP_COUNTER("AttemptFails");
-	arc = XTCP_COUNTER("SYN_SENT->CLOSED");
+	arc = XTCP_COUNTER("SynSentClosed");
 
 	/* <SEQ=0><ACK=ISS+1><CTL=RST,ACK>: connection refused */
 	ASSERT_EQ(0, peer_send(p, PEER_RST | PEER_ACK, 0, p->iss + 1,
@@ -360,7 +360,7 @@ TEST_F(arcs, syn_sent__rcv_rst__closed)
 	ASSERT_EQ(0, peer_expect_none(p));
 	EXPECT_EQ(0, peer_state(p));
 	EXPECT_EQ(fails + 1, XTCP_COUNTER("AttemptFails"));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("SYN_SENT->CLOSED"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("SynSentClosed"));
 }
 
 TEST_F(arcs, syn_sent__rcv_rst_without_ack__ignored)
@@ -415,13 +415,13 @@ TEST_F(arcs, syn_sent__close__closed)
 
 	self->fd = peer_connect(p, XPORT);
 	ASSERT_LE(0, self->fd);
-	arc = XTCP_COUNTER("SYN_SENT->CLOSED");
+	arc = XTCP_COUNTER("SynSentClosed");
 	close(self->fd);
 	self->fd = -1;
 	/* RFC 9293 3.10.4: delete the TCB; nothing is sent */
 	ASSERT_EQ(0, peer_expect_none(p));
 	EXPECT_EQ(0, peer_state(p));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("SYN_SENT->CLOSED"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("SynSentClosed"));
 }
 
 TEST_F(arcs, syn_sent__timeout__closed)
@@ -546,7 +546,7 @@ TEST_F(arcs, established__rcv_fin__close_wait)
 	self->fd = peer_open_passive(p, XPORT, &self->lfd);
 	ASSERT_LE(0, self->fd);
 	estab = XTCP_COUNTER("CurrEstab");
-	arc = XTCP_COUNTER("ESTABLISHED->CLOSE_WAIT");
+	arc = XTCP_COUNTER("EstablishedCloseWait");
 
 	/* FIN -> <SEQ=SND.NXT><ACK=RCV.NXT+1><CTL=ACK> */
 	ASSERT_EQ(0, peer_fin(p, p->snd_nxt));
@@ -554,7 +554,7 @@ TEST_F(arcs, established__rcv_fin__close_wait)
 	EXPECT_EQ(0, peer_user_recv(self->fd, buf, sizeof(buf)));
 	/* CLOSE_WAIT still counts in CurrEstab (RFC 4022). */
 	EXPECT_EQ(estab, XTCP_COUNTER("CurrEstab"));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("ESTABLISHED->CLOSE_WAIT"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("EstablishedCloseWait"));
 }
 
 TEST_F(arcs, established__close__fin_wait1)
@@ -565,7 +565,7 @@ TEST_F(arcs, established__close__fin_wait1)
 	self->fd = peer_open_passive(p, XPORT, &self->lfd);
 	ASSERT_LE(0, self->fd);
 	estab = XTCP_COUNTER("CurrEstab");
-	arc = XTCP_COUNTER("ESTABLISHED->FIN_WAIT1");
+	arc = XTCP_COUNTER("EstablishedFinWait1");
 
 	/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=FIN,ACK> */
 	close(self->fd);
@@ -573,7 +573,7 @@ TEST_F(arcs, established__close__fin_wait1)
 	ASSERT_EQ(0, peer_expect_fin(p));
 	EXPECT_EQ(XTCP_FIN_WAIT1, peer_state(p));
 	EXPECT_EQ(estab - 1, XTCP_COUNTER("CurrEstab"));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("ESTABLISHED->FIN_WAIT1"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("EstablishedFinWait1"));
 }
 
 TEST_F(arcs, established__shutdown_wr__fin_wait1_still_receives)
@@ -652,7 +652,7 @@ TEST_F(arcs, established__rcv_rst__closed)
 	ASSERT_LE(0, self->fd);
 	resets = XTCP_COUNTER("EstabResets");
 	estab = XTCP_COUNTER("CurrEstab");
-	arc = XTCP_COUNTER("ESTABLISHED->CLOSED");
+	arc = XTCP_COUNTER("EstablishedClosed");
 
 	/* <SEQ=RCV.NXT><CTL=RST>: reset, silently */
 	ASSERT_EQ(0, peer_send(p, PEER_RST, p->rcv_nxt, 0, NULL, 0));
@@ -662,7 +662,7 @@ TEST_F(arcs, established__rcv_rst__closed)
 	EXPECT_EQ(ECONNRESET, errno);
 	EXPECT_EQ(resets + 1, XTCP_COUNTER("EstabResets"));
 	EXPECT_EQ(estab - 1, XTCP_COUNTER("CurrEstab"));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("ESTABLISHED->CLOSED"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("EstablishedClosed"));
 }
 
 TEST_F(arcs, established__rcv_rst_in_window__challenge_ack)
@@ -832,14 +832,14 @@ TEST_F(arcs, fin_wait1__rcv_ack_of_fin__fin_wait2)
 	long long arc;
 
 	ASSERT_EQ(0, orphan_in_fin_wait1(self));
-	arc = XTCP_COUNTER("FIN_WAIT1->FIN_WAIT2");
+	arc = XTCP_COUNTER("FinWait1FinWait2");
 
 	/* the ACK of the FIN: no reply, FIN_WAIT2 */
 	ASSERT_EQ(0, peer_send(p, PEER_ACK, p->rcv_nxt, p->snd_nxt, NULL, 0));
 	p->snd_una = p->snd_nxt;
 	ASSERT_EQ(0, peer_expect_none(p));
 	EXPECT_EQ(XTCP_FIN_WAIT2, peer_state(p));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("FIN_WAIT1->FIN_WAIT2"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("FinWait1FinWait2"));
 }
 
 TEST_F(arcs, fin_wait1__rcv_fin__closing)
@@ -848,12 +848,12 @@ TEST_F(arcs, fin_wait1__rcv_fin__closing)
 	long long arc;
 
 	ASSERT_EQ(0, orphan_in_fin_wait1(self));
-	arc = XTCP_COUNTER("FIN_WAIT1->CLOSING");
+	arc = XTCP_COUNTER("FinWait1Closing");
 
 	/* simultaneous close: a FIN that does not ack ours -> ACK, CLOSING */
 	ASSERT_EQ(0, peer_fin(p, p->snd_una));
 	EXPECT_EQ(XTCP_CLOSING, peer_state(p));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("FIN_WAIT1->CLOSING"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("FinWait1Closing"));
 }
 
 TEST_F(arcs, fin_wait1__rcv_finack__time_wait)
@@ -875,12 +875,12 @@ TEST_F(arcs, closing__rcv_ack_of_fin__time_wait)
 	ASSERT_EQ(0, orphan_in_fin_wait1(self));
 	ASSERT_EQ(0, peer_fin(p, p->snd_una));
 	ASSERT_EQ(XTCP_CLOSING, peer_state(p));
-	arc = XTCP_COUNTER("CLOSING->TIME_WAIT");
+	arc = XTCP_COUNTER("ClosingTimeWait");
 
 	ASSERT_EQ(0, peer_send(p, PEER_ACK, p->rcv_nxt, p->snd_nxt, NULL, 0));
 	ASSERT_EQ(0, peer_expect_none(p));
 	EXPECT_EQ(XTCP_TIME_WAIT, peer_state(p));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("CLOSING->TIME_WAIT"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("ClosingTimeWait"));
 }
 
 TEST_F(arcs, fin_wait2__rcv_fin__time_wait)
@@ -889,11 +889,11 @@ TEST_F(arcs, fin_wait2__rcv_fin__time_wait)
 	long long arc;
 
 	ASSERT_EQ(0, orphan_in_fin_wait2(self));
-	arc = XTCP_COUNTER("FIN_WAIT2->TIME_WAIT");
+	arc = XTCP_COUNTER("FinWait2TimeWait");
 
 	ASSERT_EQ(0, peer_fin(p, p->snd_nxt));
 	EXPECT_EQ(XTCP_TIME_WAIT, peer_state(p));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("FIN_WAIT2->TIME_WAIT"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("FinWait2TimeWait"));
 }
 
 TEST_F(arcs, fin_wait__rcv_data_after_close__closed__fin_wait1)
@@ -965,12 +965,12 @@ TEST_F(arcs, fin_wait2__timeout__closed)
 	t0 = xtcp_now_ms();
 	ASSERT_EQ(0, peer_send(p, PEER_ACK, p->rcv_nxt, p->snd_nxt, NULL, 0));
 	ASSERT_TRUE(peer_wait_state(p, XTCP_FIN_WAIT2));
-	arc = XTCP_COUNTER("FIN_WAIT2->CLOSED");
+	arc = XTCP_COUNTER("FinWait2Closed");
 
 	/* An orphan does not wait for the peer's FIN for ever. */
 	ASSERT_TRUE(peer_wait_state(p, 0));
 	EXPECT_LE(300, xtcp_now_ms() - t0 + 20);
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("FIN_WAIT2->CLOSED"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("FinWait2Closed"));
 }
 
 TEST_F(arcs, close_wait__close__last_ack)
@@ -983,14 +983,14 @@ TEST_F(arcs, close_wait__close__last_ack)
 	ASSERT_EQ(0, peer_fin(p, p->snd_nxt));
 	ASSERT_EQ(XTCP_CLOSE_WAIT, peer_state(p));
 	estab = XTCP_COUNTER("CurrEstab");
-	arc = XTCP_COUNTER("CLOSE_WAIT->LAST_ACK");
+	arc = XTCP_COUNTER("CloseWaitLastAck");
 
 	close(self->fd);
 	self->fd = -1;
 	ASSERT_EQ(0, peer_expect_fin(p));
 	EXPECT_EQ(XTCP_LAST_ACK, peer_state(p));
 	EXPECT_EQ(estab - 1, XTCP_COUNTER("CurrEstab"));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("CLOSE_WAIT->LAST_ACK"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("CloseWaitLastAck"));
 }
 
 TEST_F(arcs, close_wait__rcv_rst__closed_epipe)
@@ -1020,12 +1020,12 @@ TEST_F(arcs, last_ack__rcv_ack_of_fin__closed)
 	self->fd = -1;
 	ASSERT_EQ(0, peer_expect_fin(p));
 	ASSERT_EQ(XTCP_LAST_ACK, peer_state(p));
-	arc = XTCP_COUNTER("LAST_ACK->CLOSED");
+	arc = XTCP_COUNTER("LastAckClosed");
 
 	ASSERT_EQ(0, peer_send(p, PEER_ACK, p->rcv_nxt, p->snd_nxt, NULL, 0));
 	ASSERT_EQ(0, peer_expect_none(p));
 	EXPECT_EQ(0, peer_state(p));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("LAST_ACK->CLOSED"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("LastAckClosed"));
 }
 
 /* ---- TIME_WAIT ---------------------------------------------------------- */
@@ -1052,12 +1052,12 @@ TEST_F(arcs, time_wait__timeout__closed)
 	ASSERT_LE(0, self->fd);
 	t0 = xtcp_now_ms();
 	ASSERT_EQ(0, active_close_to_time_wait(p, &self->fd));
-	arc = XTCP_COUNTER("TIME_WAIT->CLOSED");
+	arc = XTCP_COUNTER("TimeWaitClosed");
 
 	/* 2 MSL after entering TIME_WAIT, and not before */
 	ASSERT_TRUE(peer_wait_state(p, 0));
 	EXPECT_LE(2 * msl, xtcp_now_ms() - t0 + 20);
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("TIME_WAIT->CLOSED"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("TimeWaitClosed"));
 }
 
 TEST_F(arcs, time_wait__rcv_rst__time_wait)

@@ -325,11 +325,11 @@ TEST_F(est, simultaneous_close__closing_then_time_wait)
 	sst = wait_final(self->lport, self->cport);
 	TH_LOG("client %s, server %s; FIN_WAIT1->CLOSING %lld",
 	       state_name(cst), state_name(sst),
-	       xtcp_counter("FIN_WAIT1->CLOSING"));
+	       xtcp_counter("FinWait1Closing"));
 	if (crossed) {
 		EXPECT_EQ(XTCP_TIME_WAIT, cst);
 		EXPECT_EQ(XTCP_TIME_WAIT, sst);
-		EXPECT_EQ(2, XTCP_COUNTER("FIN_WAIT1->CLOSING"));
+		EXPECT_EQ(2, XTCP_COUNTER("FinWait1Closing"));
 	} else {
 		/* Without netem (foreign kernels only): one or both crossed. */
 		EXPECT_TRUE(cst == XTCP_TIME_WAIT || cst == 0);
@@ -337,8 +337,8 @@ TEST_F(est, simultaneous_close__closing_then_time_wait)
 		EXPECT_TRUE(cst == XTCP_TIME_WAIT || sst == XTCP_TIME_WAIT);
 	}
 	/* Whoever passed CLOSING went on to TIME_WAIT from it. */
-	EXPECT_EQ(XTCP_COUNTER("FIN_WAIT1->CLOSING"),
-		  XTCP_COUNTER("CLOSING->TIME_WAIT"));
+	EXPECT_EQ(XTCP_COUNTER("FinWait1Closing"),
+		  XTCP_COUNTER("ClosingTimeWait"));
 
 	/* 2 MSL later nothing is left. */
 	close_fd(&self->cfd);

@@ -140,9 +140,9 @@ TEST(ext_shows_state_name_and_sequence_variables)
 TEST(snmp_counts_each_transition_of_a_connection)
 {
 	static const char * const arcs[] = {
-		"CLOSED->SYN_SENT", "SYN_SENT->ESTABLISHED",
-		"CLOSED->SYN_RCVD", "SYN_RCVD->ESTABLISHED",
-		"CLOSED->LISTEN",
+		"ClosedSynSent", "SynSentEstablished",
+		"ClosedSynRcvd", "SynRcvdEstablished",
+		"ClosedListen",
 	};
 	long long before[5];
 	int lfd, cfd, afd, lport, i;

@@ -160,11 +160,11 @@ TEST_F(orphans, max_orphans_0__close__rst)
 	ASSERT_EQ(0, xtcp_sysctl_set("max_orphans", 0));
 	ASSERT_EQ(0, open_conn(self, 0));
 	rsts = xtcp_counter("OutRsts");
-	arc = xtcp_counter("FIN_WAIT1->CLOSED");
+	arc = xtcp_counter("FinWait1Closed");
 	ASSERT_EQ(0, close_conn(self, 0));
 	ASSERT_EQ(0, expect_abort(&self->c[0]));
 	EXPECT_EQ(rsts + 1, xtcp_counter("OutRsts"));
-	EXPECT_EQ(arc + 1, xtcp_counter("FIN_WAIT1->CLOSED"));
+	EXPECT_EQ(arc + 1, xtcp_counter("FinWait1Closed"));
 }
 
 /* A connection that a process still holds is no orphan: no limit. */

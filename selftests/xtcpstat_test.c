@@ -714,9 +714,9 @@ TEST_F(stat, summary__nstat_reads_xtcp_snmp)
 				    nstat, sizeof(nstat)));
 	TH_LOG("nstat -az:\n%s", nstat);
 	EXPECT_EQ(2, value_after(nstat, "XTcpActiveOpens"));
-	EXPECT_EQ(2, value_after(nstat, "XTcpTransSYN_SENT->ESTABLISHED"));
-	EXPECT_EQ(1, value_after(nstat, "XTcpTransCLOSE_WAIT->LAST_ACK"));
-	EXPECT_EQ(0, value_after(nstat, "XTcpTransLISTEN->CLOSING"));
+	EXPECT_EQ(2, value_after(nstat, "XTcpTransSynSentEstablished"));
+	EXPECT_EQ(1, value_after(nstat, "XTcpTransCloseWaitLastAck"));
+	EXPECT_EQ(0, value_after(nstat, "XTcpTransListenClosing"));
 
 	for (line = strtok_r(self->out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
