@@ -705,11 +705,12 @@ TEST_F_TIMEOUT(lo, lo__bulk_grows_buffers, 120)
 	       sock_int(self->afd, SO_RCVBUF),
 	       sock_int(self->cfd, SO_SNDBUF), info.xtcpi_rcv_rtt_us);
 
-	/* /proc/net/xtcp_ext shows the shifts and buffers at the end. */
+	/* /proc/net/xtcp_ext shows the shifts and buffers, then ca_state. */
 	f = fopen("/proc/net/xtcp_ext", "r");
 	ASSERT_NE(NULL, f);
 	if (fgets(line, sizeof(line), f))
-		header = strstr(line, " snd_ws rcv_ws   rcvbuf   sndbuf\n");
+		header = strstr(line,
+				" snd_ws rcv_ws   rcvbuf   sndbuf ca_state\n");
 	fclose(f);
 	EXPECT_TRUE(header);
 }
