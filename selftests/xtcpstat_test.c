@@ -1573,7 +1573,9 @@ TEST_F(stat, input__hostile_ext_and_snmp)
 		/* no prefix */
 		"A B\n1 2\n",
 		/* a transition between unknown states */
-		"XTcp: A\nXTcp: 1\nXTcpTrans: FOO->BAR\nXTcpTrans: 1\n",
+		"XTcp: A\nXTcp: 1\nXTcpTrans: FooBar\nXTcpTrans: 1\n",
+		/* the arrow form the counters no longer use */
+		"XTcp: A\nXTcp: 1\nXTcpTrans: LISTEN->CLOSED\nXTcpTrans: 1\n",
 		/* empty */
 		"",
 	};

@@ -6,12 +6,11 @@
  *
  *   XTcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens ...
  *   XTcp: 1 200 120000 -1 3 ...
- *   XTcpTrans: ESTABLISHED->SYN_SENT ESTABLISHED->SYN_RCVD ...
+ *   XTcpTrans: EstablishedSynSent EstablishedSynRcvd ...
  *   XTcpTrans: 0 0 ...
  *
- * The "XTcpTrans" pair holds the from->to state transition counts; its
- * names may also be written FromTo in CamelCase ("ListenSynRcvd"), as
- * nstat prints more readably.
+ * The "XTcpTrans" pair holds the state transition counts, each named
+ * FromTo in CamelCase ("ListenSynRcvd").
  */
 #include <ctype.h>
 #include <errno.h>
@@ -63,17 +62,12 @@ static unsigned int match_state(const char *s, size_t len)
 	return state_from_name(buf);
 }
 
-/* "FROM->TO", or "FromTo" in CamelCase; 0 on success. */
+/* "FromTo" in CamelCase; 0 on success. */
 static int parse_transition(const char *name, unsigned int *from,
 			    unsigned int *to)
 {
-	const char *arrow = strstr(name, "->"), *p;
+	const char *p;
 
-	if (arrow) {
-		*from = match_state(name, arrow - name);
-		*to = match_state(arrow + 2, strlen(arrow + 2));
-		return *from && *to ? 0 : -1;
-	}
 	/* Try each capital letter as the start of the second name. */
 	for (p = name + 1; *p; p++) {
 		if (!isupper((unsigned char)*p))
