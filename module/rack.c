@@ -25,8 +25,6 @@
  * the loss probe or the RTO.
  */
 
-#include <linux/ktime.h>
-
 #include "xtcp.h"
 
 /* A segment was delivered @distance bytes below the highest delivered. */

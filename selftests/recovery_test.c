@@ -368,20 +368,35 @@ FIXTURE(tail) {
 	__u32 una;
 };
 
+/*
+ * After peer_setup(), with SACK: that flight, and the ACK of the first
+ * three.  Returns XTCP's socket, or -1.
+ */
+static int tail_flight(struct xtcp_peer *p, int *lfd, __u32 *una)
+{
+	int fd;
+
+	p->sack = true;
+	fd = peer_open_sender(p, XPORT, PPORT, SEG, 4 * SEG, lfd);
+	if (fd < 0)
+		return -1;
+	*una = p->snd_nxt;
+	if (peer_expect_run(p, *una, 4, SEG) ||
+	    peer_send(p, PEER_ACK, p->rcv_nxt, *una + 3 * SEG, NULL, 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 FIXTURE_SETUP(tail)
 {
 	self->lfd = -1;
 	self->fd = -1;
 	ASSERT_EQ(0, peer_setup(&self->p));
 	ASSERT_EQ(0, peer_quiet_timers());
-	self->p.sack = true;
-	self->fd = peer_open_sender(&self->p, XPORT, PPORT, SEG, 4 * SEG,
-				    &self->lfd);
+	self->fd = tail_flight(&self->p, &self->lfd, &self->una);
 	ASSERT_LE(0, self->fd);
-	self->una = self->p.snd_nxt;
-	ASSERT_EQ(0, peer_expect_run(&self->p, self->una, 4, SEG));
-	ASSERT_EQ(0, peer_send(&self->p, PEER_ACK, self->p.rcv_nxt,
-			       self->una + 3 * SEG, NULL, 0));
 }
 
 FIXTURE_TEARDOWN(tail)
@@ -458,13 +473,8 @@ TEST(tail_early_retrans_off__no_probe)
 	ASSERT_EQ(0, peer_setup(&p));
 	ASSERT_EQ(0, peer_quiet_timers());
 	ASSERT_EQ(0, xtcp_sysctl_set("early_retrans", 2));
-	p.sack = true;
-	fd = peer_open_sender(&p, XPORT, PPORT, SEG, 4 * SEG, &lfd);
+	fd = tail_flight(&p, &lfd, &una);
 	ASSERT_LE(0, fd);
-	una = p.snd_nxt;
-	ASSERT_EQ(0, peer_expect_run(&p, una, 4, SEG));
-	ASSERT_EQ(0, peer_send(&p, PEER_ACK, p.rcv_nxt, una + 3 * SEG,
-			       NULL, 0));
 	/* A probe would come within PEER_REPLY_MS; the RTO comes later. */
 	EXPECT_NE(0, peer_recv(&p, &s, PEER_REPLY_MS));
 	EXPECT_EQ(probes, XTCP_COUNTER("TlpProbes"));
