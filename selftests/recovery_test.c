@@ -464,13 +464,15 @@ TEST_F(tail, dsacked__no_reduction)
  */
 TEST(tail_early_retrans_off__no_probe)
 {
-	long long probes = XTCP_COUNTER("TlpProbes");
 	struct xtcp_peer p;
 	struct peer_seg s;
 	int lfd = -1, fd;
+	long long probes;
 	__u32 una;
 
 	ASSERT_EQ(0, peer_setup(&p));
+	/* Counted in the peer's own netns, which peer_setup() entered. */
+	probes = XTCP_COUNTER("TlpProbes");
 	ASSERT_EQ(0, peer_quiet_timers());
 	ASSERT_EQ(0, xtcp_sysctl_set("early_retrans", 2));
 	fd = tail_flight(&p, &lfd, &una);
