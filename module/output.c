@@ -265,7 +265,8 @@ void xtcp_push(struct sock *sk)
 			WRITE_ONCE(sk->sk_err_soft, -err);
 		} else if (cb->retransmitted) {
 			xs->total_retrans++;
-			trace_xtcp_retransmit(sk, skb);
+			/* Only a timeout rewinds the send head. */
+			trace_xtcp_retransmit(sk, skb, XTCP_RETRANS_RTO);
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
 		}
 		if (xtcp_after(cb->end_seq, xs->snd_nxt)) {

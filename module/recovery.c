@@ -394,7 +394,7 @@ void xtcp_retransmit_lost(struct sock *sk)
 			continue;
 		if (!xtcp_cwnd_allows(sk))
 			break;
-		if (xtcp_retransmit_skb(sk, skb))
+		if (xtcp_retransmit_skb(sk, skb, XTCP_RETRANS_FAST))
 			break;
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_FASTRETRANS);
 		if (xs->lost_out <= xs->retrans_out)

@@ -16,8 +16,8 @@
 #include "xtcp.h"
 #include "xtcp_trace.h"
 
-/* Send @skb, sent before, again. */
-int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+/* Send @skb, sent before, again, for the reason @kind (XTCP_RETRANS_*). */
+int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int kind)
 {
 	int err = xtcp_transmit_queued(sk, skb);
 
@@ -27,13 +27,13 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	xtcp_recovery_sent(sk, true);
 	XTCP_SKB_CB(skb)->retransmitted = 1;
 	xtcp_sk(sk)->total_retrans++;
-	trace_xtcp_retransmit(sk, skb);
+	trace_xtcp_retransmit(sk, skb, kind);
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
 	return 0;
 }
 
 /* Retransmit the oldest unacknowledged segment. */
-int xtcp_retransmit_head(struct sock *sk)
+int xtcp_retransmit_head(struct sock *sk, int kind)
 {
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
@@ -44,7 +44,7 @@ int xtcp_retransmit_head(struct sock *sk)
 		xtcp_send_probe(sk);
 		return 0;
 	}
-	return xtcp_retransmit_skb(sk, skb);
+	return xtcp_retransmit_skb(sk, skb, kind);
 }
 
 /*

@@ -55,7 +55,7 @@ static void xtcp_set_state(struct sock *sk, int state)
 
 	if (state == XTCP_SYN_SENT)
 		this_cpu_inc(mib->mibs[XTCP_MIB_ACTIVEOPENS]);
-	else if (state == XTCP_SYN_RECV && old == XTCP_CLOSE)
+	else if (state == XTCP_SYN_RECV && old == XTCP_LISTEN)
 		this_cpu_inc(mib->mibs[XTCP_MIB_PASSIVEOPENS]);
 	else if (state == XTCP_CLOSE &&
 		 (old == XTCP_SYN_SENT || old == XTCP_SYN_RECV))
@@ -73,6 +73,29 @@ static void xtcp_set_state(struct sock *sk, int state)
 	}
 	/* Lockless readers (/proc, poll) load it with acquire. */
 	smp_store_release(&sk->sk_state, state);
+}
+
+/*
+ * @skb, received, is the cause of the state changes that follow, until
+ * the caller puts back the cause this returns.  Its header is copied
+ * only while someone traces them.
+ */
+static u8 xtcp_cause_segment(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u8 prev = xs->cause;
+
+	xs->cause = XTCP_CAUSE_SEGMENT;
+	if (trace_xtcp_set_state_enabled()) {
+		xs->cause_flags = cb->flags;
+		xs->cause_seq = cb->seq;
+		xs->cause_ack = cb->ack_seq;
+		xs->cause_len = cb->end_seq - cb->seq -
+				!!(cb->flags & XTCP_FLAG_SYN) -
+				!!(cb->flags & XTCP_FLAG_FIN);
+	}
+	return prev;
 }
 
 static void xtcp_purge_write_queue(struct sock *sk)
@@ -424,6 +447,7 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 			acked++;
 			*delivered += !cb->sacked;
 		}
+		xs->bytes_acked += skb->len;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		consume_skb(skb);
@@ -583,7 +607,15 @@ static void xtcp_rcv_listen_syn(struct sock *sk, struct sk_buff *skb)
 			       xtcp_hdr(skb)->source);
 	xs->write_seq = xs->iss;
 	xtcp_take_syn_options(child, skb);
+	/*
+	 * RFC 9293's arc: the child stands for the listener that got the
+	 * SYN, so it leaves LISTEN (as Linux's clone of its listener does),
+	 * and that SYN caused it.
+	 */
+	child->sk_state = XTCP_LISTEN;
+	xtcp_cause_segment(child, skb);
 	xtcp_set_state(child, XTCP_SYN_RECV);
+	xs->cause = XTCP_CAUSE_CALL;
 
 	if (xtcp_hash_established(child))
 		goto drop_child;
@@ -675,7 +707,7 @@ static void xtcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	xs->snd_wl2 = xs->iss;
 	xtcp_set_state(sk, XTCP_SYN_RECV);
 	XTCP_SKB_CB(skb_peek(&sk->sk_write_queue))->flags |= XTCP_FLAG_ACK;
-	xtcp_retransmit_head(sk);
+	xtcp_retransmit_head(sk, XTCP_RETRANS_SYN);
 }
 
 /*
@@ -848,7 +880,7 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		    (cb->flags & XTCP_FLAG_SYN) && cb->seq == xs->irs &&
 		    !(cb->flags & (XTCP_FLAG_RST | XTCP_FLAG_ACK))) {
 			/* The peer lost our SYN+ACK and sends SYN again. */
-			xtcp_retransmit_head(sk);
+			xtcp_retransmit_head(sk, XTCP_RETRANS_SYN);
 			goto drop;
 		}
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTOFWINDOW);
@@ -1022,6 +1054,7 @@ int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	bool held = xtcp_clock_start(sk);
+	u8 cause = xtcp_cause_segment(sk, skb);
 	int ret = 0;
 
 	/*
@@ -1048,6 +1081,7 @@ int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 	kfree_skb(skb);
 out:
+	xtcp_sk(sk)->cause = cause;
 	xtcp_clock_release(sk, held);
 	return ret;
 }

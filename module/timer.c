@@ -92,7 +92,7 @@ static void xtcp_rtx_expired(struct sock *sk)
 		return;
 	}
 	xtcp_recovery_on_timeout(sk);
-	xtcp_retransmit_head(sk);
+	xtcp_retransmit_head(sk, XTCP_RETRANS_RTO);
 	xtcp_rewind_send_head(sk);
 	xs->retries++;
 backoff:
@@ -116,8 +116,12 @@ static void xtcp_tw_expired(struct sock *sk)
 static void xtcp_timer_fire(struct sock *sk, void (*fn)(struct sock *sk))
 {
 	bool held = xtcp_clock_start(sk);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u8 cause = xs->cause;
 
+	xs->cause = XTCP_CAUSE_TIMER;
 	fn(sk);
+	xs->cause = cause;
 	xtcp_clock_release(sk, held);
 }
 

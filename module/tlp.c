@@ -76,7 +76,7 @@ void xtcp_tlp_fire(struct sock *sk)
 		xs->tlp_retrans = 0;
 	} else {
 		skb = xtcp_last_sent(sk);
-		if (!skb || xtcp_retransmit_skb(sk, skb))
+		if (!skb || xtcp_retransmit_skb(sk, skb, XTCP_RETRANS_TLP))
 			return;
 		xs->tlp_retrans = 1;
 	}

@@ -260,8 +260,20 @@ struct xtcp_sock {
 	u32	snd_ssthresh;	/* SSTHRESH */
 	u32	snd_cwnd_cnt;	/* ACKed segments towards the next +1 */
 	unsigned long last_oow_ack;	/* jiffies of the last OOW answer */
-	u64	bytes_sent;
+	u64	bytes_sent;	/* text sent, resends included */
+	u64	bytes_acked;	/* text the peer acknowledged */
 	u64	bytes_received;
+	/*
+	 * What the current event is, for the trace of the transitions it
+	 * causes (XTCP_CAUSE_*), and the segment's header if it is one.
+	 * A copy: the segment may be merged into the queue and freed
+	 * before the transition it causes.
+	 */
+	u8	cause;
+	u8	cause_flags;
+	u32	cause_seq;
+	u32	cause_ack;
+	u32	cause_len;
 
 	/* Text beyond RCV.NXT, and what the next ACK says of it (ofo.c). */
 	struct rb_root	ofo_queue;	/* by SEG.SEQ, no two overlap */
@@ -681,8 +693,23 @@ void xtcp_send_rst(struct sock *sk);
 void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
 
 /* retransmit.c: retransmission and window probes */
-int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
-int xtcp_retransmit_head(struct sock *sk);
+/* What made a state change (trace xtcp_set_state). */
+enum {
+	XTCP_CAUSE_CALL,	/* a socket call, or the netns or module going */
+	XTCP_CAUSE_SEGMENT,	/* a segment received */
+	XTCP_CAUSE_TIMER,	/* a timer */
+};
+
+/* Why a segment goes again (trace xtcp_retransmit). */
+enum {
+	XTCP_RETRANS_RTO,	/* a retransmission timeout (RFC 6298 5.4) */
+	XTCP_RETRANS_FAST,	/* loss recovery (RFC 6675, RFC 8985 RACK) */
+	XTCP_RETRANS_TLP,	/* a tail loss probe (RFC 8985 7) */
+	XTCP_RETRANS_SYN,	/* the handshake: SYN or SYN,ACK again */
+};
+
+int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int kind);
+int xtcp_retransmit_head(struct sock *sk, int kind);
 void xtcp_rewind_send_head(struct sock *sk);
 void xtcp_send_probe(struct sock *sk);
 void xtcp_write_wakeup(struct sock *sk);

@@ -32,33 +32,23 @@
 			 { XTCP_LISTEN,		"LISTEN" },		\
 			 { XTCP_CLOSING,	"CLOSING" })
 
-#ifndef _XTCP_TRACE_KINDS
-#define _XTCP_TRACE_KINDS
-/* Why a segment goes again (xtcp_retransmit). */
-enum {
-	XTCP_RETRANS_RTO,	/* a retransmission timeout (RFC 6298 5.4) */
-	XTCP_RETRANS_FAST,	/* loss recovery (RFC 6675, RFC 8985 RACK) */
-	XTCP_RETRANS_TLP,	/* a tail loss probe (RFC 8985 7) */
-	XTCP_RETRANS_SYN,	/* the handshake: SYN or SYN,ACK again */
-};
-
+#ifndef _XTCP_TRACE_HELPERS
+#define _XTCP_TRACE_HELPERS
 /*
- * The kind follows from where the sender is: a timeout puts it in Loss
- * before anything goes again, fast recovery and RACK in Recovery (or
- * Disorder), and only a tail loss probe resends in Open.
+ * What caused the state change of @sk (XTCP_CAUSE_*), and for a segment
+ * its header; zeros else.
  */
-static inline int xtcp_retrans_kind(const struct sock *sk)
+static inline u8 xtcp_trace_cause(const struct sock *sk, u8 *flags, u32 *seq,
+				  u32 *ack, u32 *len)
 {
-	if (sk->sk_state == XTCP_SYN_SENT || sk->sk_state == XTCP_SYN_RECV)
-		return XTCP_RETRANS_SYN;
-	switch (xtcp_sk(sk)->ca_state) {
-	case XTCP_CA_LOSS:
-		return XTCP_RETRANS_RTO;
-	case XTCP_CA_RECOVERY:
-	case XTCP_CA_DISORDER:
-		return XTCP_RETRANS_FAST;
-	}
-	return XTCP_RETRANS_TLP;
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	bool seg = xs->cause == XTCP_CAUSE_SEGMENT;
+
+	*flags = seg ? xs->cause_flags : 0;
+	*seq = seg ? xs->cause_seq : 0;
+	*ack = seg ? xs->cause_ack : 0;
+	*len = seg ? xs->cause_len : 0;
+	return xs->cause;
 }
 
 /*
@@ -96,6 +86,27 @@ static inline int xtcp_rst_ends(const struct sock *sk,
 			 { XTCP_RETRANS_TLP,	"TLP" },		\
 			 { XTCP_RETRANS_SYN,	"SYN" })
 
+#define xtcp_show_cause(cause)						\
+	__print_symbolic(cause,						\
+			 { XTCP_CAUSE_CALL,	"call" },		\
+			 { XTCP_CAUSE_SEGMENT,	"segment" },		\
+			 { XTCP_CAUSE_TIMER,	"timer" })
+
+/* tcpdump's letters; none (empty) when the cause is not a segment. */
+#define xtcp_show_seg_flags(flags)					\
+	__print_flags(flags, "",					\
+		      { XTCP_FLAG_SYN,	"S" },				\
+		      { XTCP_FLAG_FIN,	"F" },				\
+		      { XTCP_FLAG_RST,	"R" },				\
+		      { XTCP_FLAG_PSH,	"P" },				\
+		      { XTCP_FLAG_ACK,	"." })
+
+/*
+ * A state change, and what caused it: a socket call, a timer, or a
+ * segment, whose header it records (its SEQ, ACK, flags and length).
+ * bytes_acked and bytes_received are the text delivered each way, as
+ * bcc's tcplife counts; bytes_sent counts resends too.
+ */
 TRACE_EVENT(xtcp_set_state,
 	    TP_PROTO(const struct sock *sk, int oldstate, int newstate),
 	    TP_ARGS(sk, oldstate, newstate),
@@ -109,7 +120,13 @@ TRACE_EVENT(xtcp_set_state,
 			     __array(__u8, saddr, 4)
 			     __array(__u8, daddr, 4)
 			     __field(__u64, bytes_sent)
-			     __field(__u64, bytes_received)),
+			     __field(__u64, bytes_acked)
+			     __field(__u64, bytes_received)
+			     __field(__u8, cause)
+			     __field(__u8, seg_flags)
+			     __field(__u32, seg_seq)
+			     __field(__u32, seg_ack)
+			     __field(__u32, seg_len)),
 	    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
 			   __entry->skaddr = sk;
 			   __entry->oldstate = oldstate;
@@ -121,15 +138,25 @@ TRACE_EVENT(xtcp_set_state,
 			   memcpy(__entry->saddr, &inet->inet_rcv_saddr, 4);
 			   memcpy(__entry->daddr, &inet->inet_daddr, 4);
 			   __entry->bytes_sent = xtcp_sk(sk)->bytes_sent;
+			   __entry->bytes_acked = xtcp_sk(sk)->bytes_acked;
 			   __entry->bytes_received =
-				xtcp_sk(sk)->bytes_received;),
-	    TP_printk("family=%u protocol=%u sport=%u dport=%u saddr=%pI4 daddr=%pI4 oldstate=%s newstate=%s bytes_sent=%llu bytes_received=%llu",
+				xtcp_sk(sk)->bytes_received;
+			   __entry->cause = xtcp_trace_cause(sk,
+							     &__entry->seg_flags,
+							     &__entry->seg_seq,
+							     &__entry->seg_ack,
+							     &__entry->seg_len);),
+	    TP_printk("family=%u protocol=%u sport=%u dport=%u saddr=%pI4 daddr=%pI4 oldstate=%s newstate=%s bytes_sent=%llu bytes_acked=%llu bytes_received=%llu cause=%s flags=%s seq=%u ack=%u len=%u",
 		      __entry->family, __entry->protocol,
 		      __entry->sport, __entry->dport,
 		      __entry->saddr, __entry->daddr,
 		      xtcp_show_state(__entry->oldstate),
 		      xtcp_show_state(__entry->newstate),
-		      __entry->bytes_sent, __entry->bytes_received)
+		      __entry->bytes_sent, __entry->bytes_acked,
+		      __entry->bytes_received,
+		      xtcp_show_cause(__entry->cause),
+		      xtcp_show_seg_flags(__entry->seg_flags),
+		      __entry->seg_seq, __entry->seg_ack, __entry->seg_len)
 );
 
 /* The socket's addresses, as the events below record them. */
@@ -164,12 +191,14 @@ DEFINE_EVENT(xtcp_event_sk, xtcp_receive_reset,
 );
 
 /*
- * A segment sent again; @skb is the segment (SEQ and length).  The kind:
- * see xtcp_retrans_kind().
+ * A segment sent again; @skb is the segment (SEQ and length), @kind the
+ * caller's reason (XTCP_RETRANS_*).  A SYN or SYN,ACK is the handshake's
+ * whoever resends it.
  */
 TRACE_EVENT(xtcp_retransmit,
-	    TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
-	    TP_ARGS(sk, skb),
+	    TP_PROTO(const struct sock *sk, const struct sk_buff *skb,
+		     int kind),
+	    TP_ARGS(sk, skb, kind),
 	    TP_STRUCT__entry(__field(const void *, skbaddr)
 			     __field(const void *, skaddr)
 			     __field(int, state)
@@ -186,7 +215,9 @@ TRACE_EVENT(xtcp_retransmit,
 			   __entry->skbaddr = skb;
 			   __entry->skaddr = sk;
 			   __entry->state = sk->sk_state;
-			   __entry->kind = xtcp_retrans_kind(sk);
+			   __entry->kind = XTCP_SKB_CB(skb)->flags &
+					   XTCP_FLAG_SYN ?
+					   XTCP_RETRANS_SYN : kind;
 			   __entry->sport = ntohs(inet->inet_sport);
 			   __entry->dport = ntohs(inet->inet_dport);
 			   __entry->family = sk->sk_family;

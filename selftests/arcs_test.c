@@ -97,7 +97,7 @@ TEST_F(arcs, listen__rcv_syn__syn_rcvd)
 {
 	struct xtcp_peer *p = &self->p;
 	long long opens = XTCP_COUNTER("PassiveOpens");
-	long long arc = XTCP_COUNTER("ClosedSynRcvd");
+	long long arc = XTCP_COUNTER("ListenSynRcvd");
 
 	self->lfd = peer_listener(p, XPORT);
 	ASSERT_LE(0, self->lfd);
@@ -109,7 +109,7 @@ TEST_F(arcs, listen__rcv_syn__syn_rcvd)
 	EXPECT_EQ(XTCP_SYN_RECV, peer_state(p));
 	EXPECT_EQ(XTCP_LISTEN, xtcp_proc_state(XPORT, 0));
 	EXPECT_EQ(opens + 1, XTCP_COUNTER("PassiveOpens"));
-	EXPECT_EQ(arc + 1, XTCP_COUNTER("ClosedSynRcvd"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("ListenSynRcvd"));
 }
 
 TEST_F(arcs, syn_rcvd__rcv_syn_again__synack_again)

@@ -141,7 +141,7 @@ TEST(snmp_counts_each_transition_of_a_connection)
 {
 	static const char * const arcs[] = {
 		"ClosedSynSent", "SynSentEstablished",
-		"ClosedSynRcvd", "SynRcvdEstablished",
+		"ListenSynRcvd", "SynRcvdEstablished",
 		"ClosedListen",
 	};
 	long long before[5];

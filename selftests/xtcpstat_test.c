@@ -27,7 +27,7 @@
 #include <linux/sockios.h>
 #include <netinet/in.h>
 
-#include "xtcp_util.h"
+#include "xtcp_peer.h"
 #include "kselftest_harness.h"
 
 #define UNREAD	5
@@ -910,23 +910,25 @@ TEST_F_TIMEOUT(stat, json__summary, 90)
 
 /*
  * A saved trace, in tracefs's format and in perf script's: each event
- * mode reads it back with the right durations, paths, bytes and kinds.
+ * mode reads it back with the right durations, paths, bytes, causes and
+ * kinds.  The second connection's lines are an older module's, without
+ * a cause and with bytes_sent alone.
  */
 static const char trace_text[] =
 	"# tracer: nop\n"
 	"#\n"
-	"  cl-100  [000] .....   100.000000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=CLOSED newstate=SYN_SENT bytes_sent=0 bytes_received=0\n"
-	"  <idle>-0  [001] ..s1.   100.010000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=SYN_SENT newstate=ESTABLISHED bytes_sent=0 bytes_received=0\n"
+	"  cl-100  [000] .....   100.000000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=CLOSED newstate=SYN_SENT bytes_sent=0 bytes_acked=0 bytes_received=0 cause=call flags= seq=0 ack=0 len=0\n"
+	"  <idle>-0  [001] ..s1.   100.010000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=SYN_SENT newstate=ESTABLISHED bytes_sent=0 bytes_acked=0 bytes_received=0 cause=segment flags=S. seq=5000 ack=1001 len=0\n"
 	"  <idle>-0  [001] ..s1.   100.500000: xtcp_retransmit: family=25 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 state=ESTABLISHED kind=TLP seq=12345 len=100 retrans=1\n"
 	"  <idle>-0  [001] ..s1.   100.900000: xtcp_retransmit: family=25 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 state=ESTABLISHED kind=RTO seq=12345 len=100 retrans=2\n"
 	/* Another connection, in perf script's format. */
 	"   srv  200 [000]   100.950000: xtcp:xtcp_set_state: family=25 protocol=0 sport=80 dport=50000 saddr=10.0.0.2 daddr=10.0.0.3 oldstate=ESTABLISHED newstate=CLOSE_WAIT bytes_sent=0 bytes_received=10\n"
-	"  cl-100  [000] .....   101.010000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=ESTABLISHED newstate=FIN_WAIT1 bytes_sent=100 bytes_received=7\n"
-	"  <idle>-0  [001] ..s1.   101.020000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=FIN_WAIT1 newstate=FIN_WAIT2 bytes_sent=100 bytes_received=7\n"
-	"  <idle>-0  [001] ..s1.   101.030000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=FIN_WAIT2 newstate=TIME_WAIT bytes_sent=100 bytes_received=7\n"
+	"  cl-100  [000] .....   101.010000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=ESTABLISHED newstate=FIN_WAIT1 bytes_sent=200 bytes_acked=100 bytes_received=7 cause=call flags= seq=0 ack=0 len=0\n"
+	"  <idle>-0  [001] ..s1.   101.020000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=FIN_WAIT1 newstate=FIN_WAIT2 bytes_sent=200 bytes_acked=100 bytes_received=7 cause=segment flags=. seq=5008 ack=1102 len=0\n"
+	"  <idle>-0  [001] ..s1.   101.030000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=FIN_WAIT2 newstate=TIME_WAIT bytes_sent=200 bytes_acked=100 bytes_received=7 cause=segment flags=FP. seq=5008 ack=1102 len=0\n"
 	"   srv  200 [000]   101.200000: xtcp:xtcp_set_state: family=25 protocol=0 sport=80 dport=50000 saddr=10.0.0.2 daddr=10.0.0.3 oldstate=CLOSE_WAIT newstate=LAST_ACK bytes_sent=20 bytes_received=10\n"
 	"   srv  200 [000]   101.250000: xtcp:xtcp_set_state: family=25 protocol=0 sport=80 dport=50000 saddr=10.0.0.2 daddr=10.0.0.3 oldstate=LAST_ACK newstate=CLOSED bytes_sent=20 bytes_received=10\n"
-	"  <idle>-0  [001] ..s1.   161.030000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=TIME_WAIT newstate=CLOSED bytes_sent=100 bytes_received=7\n"
+	"  <idle>-0  [001] ..s1.   161.030000: xtcp_set_state: family=25 protocol=0 sport=40000 dport=80 saddr=10.0.0.1 daddr=10.0.0.2 oldstate=TIME_WAIT newstate=CLOSED bytes_sent=200 bytes_acked=100 bytes_received=7 cause=timer flags= seq=0 ack=0 len=0\n"
 	"  <idle>-0  [001] ..s1.   162.000000: xtcp_send_reset: sport=80 dport=5555 saddr=10.0.0.2 daddr=10.0.0.9 state=CLOSED\n"
 	"  <idle>-0  [001] ..s1.   162.500000: xtcp_receive_reset: family=25 sport=40001 dport=81 saddr=10.0.0.1 daddr=10.0.0.2 state=SYN_SENT\n"
 	"";
@@ -952,12 +954,14 @@ TEST_F(stat, events__replay_states)
 		"print(len(s), s[1][\"ms_in_old\"], s[0][\"ms_in_old\"])\n";
 	static const char *const want[] = {
 		/* The first transition seen: how long before it, unknown. */
-		"100.000000      10.0.0.1:40000        10.0.0.2:80           CLOSED      -> SYN_SENT             -\n",
-		"SYN_SENT    -> ESTABLISHED     10.000\n",
-		"ESTABLISHED -> FIN_WAIT1     1000.000\n",
-		"TIME_WAIT   -> CLOSED       60000.000\n",
-		/* The perf script lines, the other connection. */
-		"10.0.0.2:80           10.0.0.3:50000        CLOSE_WAIT  -> LAST_ACK       250.000\n",
+		"100.000000      10.0.0.1:40000        10.0.0.2:80           CLOSED      -> SYN_SENT             - call\n",
+		"SYN_SENT    -> ESTABLISHED     10.000 rcv <SEQ=5000><ACK=1001><CTL=SYN,ACK>\n",
+		"ESTABLISHED -> FIN_WAIT1     1000.000 call\n",
+		"FIN_WAIT1   -> FIN_WAIT2       10.000 rcv <SEQ=5008><ACK=1102><CTL=ACK>",
+		"FIN_WAIT2   -> TIME_WAIT       10.000 rcv <SEQ=5008><ACK=1102><CTL=FIN,PSH,ACK>\n",
+		"TIME_WAIT   -> CLOSED       60000.000 timer\n",
+		/* The perf script lines, the other connection: no cause. */
+		"10.0.0.2:80           10.0.0.3:50000        CLOSE_WAIT  -> LAST_ACK       250.000 -\n",
 	};
 	const char *file = trace_file();
 	char args[256];
@@ -980,6 +984,16 @@ TEST_F(stat, events__replay_states)
 		 "--states --replay %s --follow 10.0.0.3:50000 -j", file);
 	ASSERT_EQ(0, json_tool(args, py, self->out, sizeof(self->out)));
 	EXPECT_STREQ("3 250.0 None\n", self->out);
+
+	/* --follow alone is --states; -j gives the segment's fields. */
+	snprintf(args, sizeof(args), "--replay %s --follow 10.0.0.1:40000 -j",
+		 file);
+	ASSERT_EQ(0, json_tool(args,
+			       "s = d[\"states\"]\n"
+			       "g = s[1][\"segment\"]\n"
+			       "print(len(s), s[0][\"cause\"], s[1][\"cause\"], g[\"seq\"], g[\"ack\"], g[\"ctl\"], g[\"len\"], s[5][\"cause\"])\n",
+			       self->out, sizeof(self->out)));
+	EXPECT_STREQ("6 call segment 5000 1001 SYN,ACK 0 timer\n", self->out);
 	unlink(file);
 }
 
@@ -988,6 +1002,7 @@ TEST_F(stat, events__replay_life)
 	static const char *const want[] = {
 		/* Closed by the peer first, then by the client itself. */
 		"10.0.0.2:80           10.0.0.3:50000                20         10    300.000 peer   ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSED\n",
+		/* What the peer acknowledged: not the 200 sent with resends. */
 		"10.0.0.1:40000        10.0.0.2:80                  100          7  61030.000 local  CLOSED>SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT>CLOSED\n",
 		/* -j: the second life. */
 		"2 local 100 7 61030.0 CLOSED>SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT>CLOSED\n",
@@ -1005,7 +1020,7 @@ TEST_F(stat, events__replay_life)
 	snprintf(args, sizeof(args), "--life --replay %s -j --pretty", file);
 	ASSERT_EQ(0, json_tool(args,
 			       "l = d[\"lives\"][1]\n"
-			       "print(len(d[\"lives\"]), l[\"closed_first\"], l[\"bytes_sent\"], l[\"bytes_received\"], l[\"duration_ms\"], \">\".join(l[\"path\"]))",
+			       "print(len(d[\"lives\"]), l[\"closed_first\"], l[\"bytes_acked\"], l[\"bytes_received\"], l[\"duration_ms\"], \">\".join(l[\"path\"]))",
 			       self->out, sizeof(self->out)));
 	EXPECT_STREQ(want[2], self->out);
 	unlink(file);
@@ -1077,7 +1092,7 @@ TEST_F(stat, events__no_tracefs)
 	EXPECT_EQ(2, run_tool("--states --life 2>&1", o, n));
 	EXPECT_EQ(2, run_tool("--count 0 --states 2>&1", o, n));
 	EXPECT_EQ(2, run_tool("--follow nowhere --states 2>&1", o, n));
-	EXPECT_EQ(2, run_tool("--follow 1.2.3.4:5 2>&1", o, n));
+	EXPECT_EQ(2, run_tool("--follow 1.2.3.4:5 --diagram 2>&1", o, n));
 }
 
 /* A live tracer: xtcpstat running, its output read through a pipe. */
@@ -1222,11 +1237,16 @@ TEST_F(stat, events__live_states)
 	snprintf(want, sizeof(want), "127.0.0.1:%d ", port);
 	snprintf(args, sizeof(args), " 127.0.0.1:%d ", self->lport);
 	EXPECT_TRUE(line_with(log, want, args, "CLOSED      -> SYN_SENT"));
-	EXPECT_TRUE(line_with(log, want, args, "SYN_SENT    -> ESTABLISHED"));
+	EXPECT_TRUE(line_with(log, want, "CLOSED      -> SYN_SENT", " call"));
+	EXPECT_TRUE(line_with(log, want, "SYN_SENT    -> ESTABLISHED",
+			      "<CTL=SYN,ACK>"));
 	EXPECT_TRUE(line_with(log, want, args, "FIN_WAIT2   -> TIME_WAIT"));
 	snprintf(want, sizeof(want), "127.0.0.1:%d ", self->lport);
 	snprintf(args, sizeof(args), " 127.0.0.1:%d ", port);
-	EXPECT_TRUE(line_with(log, want, args, "CLOSED      -> SYN_RCVD"));
+	/* RFC 9293's passive open: the listener's arc, the SYN its cause. */
+	EXPECT_TRUE(line_with(log, want, args, "LISTEN      -> SYN_RCVD"));
+	EXPECT_TRUE(line_with(log, want, "LISTEN      -> SYN_RCVD",
+			      "<CTL=SYN>"));
 	EXPECT_TRUE(line_with(log, want, args, "SYN_RCVD    -> ESTABLISHED"));
 	EXPECT_TRUE(line_with(log, want, args, "CLOSE_WAIT  -> LAST_ACK"));
 	p = strstr(log, "ESTABLISHED -> FIN_WAIT1");
@@ -1250,7 +1270,7 @@ TEST_F_TIMEOUT(stat, events__live_life_json, 90)
 	static const char py[] =
 		"python3 -c 'import json, sys\n"
 		"for l in json.load(sys.stdin)[\"lives\"]:\n"
-		"    print(l[\"local\"][\"port\"], l[\"bytes_sent\"], l[\"bytes_received\"],\n"
+		"    print(l[\"local\"][\"port\"], l[\"bytes_acked\"], l[\"bytes_received\"],\n"
 		"          l[\"closed_first\"], \">\".join(l[\"path\"]))\n"
 		"' < /tmp/xtcpstat-life.json\n";
 	int c, a, port;
@@ -1290,7 +1310,7 @@ TEST_F_TIMEOUT(stat, events__live_life_json, 90)
 	ASSERT_EQ(0, xtcp_sh_output(py, res, sizeof(res)));
 	TH_LOG("%s", res);
 	snprintf(args, sizeof(args),
-		 "%d 3 5 peer CLOSED>SYN_RCVD>ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSED\n",
+		 "%d 3 5 peer LISTEN>SYN_RCVD>ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSED\n",
 		 self->lport);
 	EXPECT_NE(NULL, strstr(res, args));
 	snprintf(args, sizeof(args),
@@ -1337,6 +1357,62 @@ TEST_F_TIMEOUT(stat, events__live_retrans, 90)
 	snprintf(want, sizeof(want), "127.0.0.1:%d ", closed_port);
 	EXPECT_TRUE(line_with(log, want, "CLOSED", "RST-out"));
 	EXPECT_TRUE(line_with(log, want, "SYN_SENT", "RST-in"));
+	EXPECT_EQ(0, leftover_instances());
+}
+
+/*
+ * --follow: a connection that the segment-level peer opens to an XTCP
+ * listener and that XTCP closes first, each transition with its cause,
+ * the segments exactly as the peer sent them.  A short MSL ends
+ * TIME_WAIT by its timer.
+ */
+TEST(events__follow_causes)
+{
+	char args[64], log[8192] = "", want[128], peer[32];
+	struct tracer_proc t;
+	struct xtcp_peer p;
+	int lfd = -1, fd;
+	__u32 irs, iss;
+
+	ASSERT_EQ(0, peer_setup(&p));
+	p.port = 40000;
+	ASSERT_EQ(0, xtcp_sysctl_set("msl_ms", 100));
+	snprintf(peer, sizeof(peer), "%s:%u", PEER_IP, p.port);
+	snprintf(args, sizeof(args), "--follow %s", peer);
+	ASSERT_EQ(0, tracer_start(&t, args));
+
+	fd = peer_open_passive(&p, 7000, &lfd);
+	ASSERT_LE(0, fd);
+	irs = p.irs;
+	iss = p.iss;
+	/* XTCP closes first: FIN_WAIT1 by the call, then the peer's ACK. */
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, peer_expect_fin(&p));
+	p.snd_nxt++;
+	ASSERT_EQ(0, peer_send(&p, PEER_ACK, p.rcv_nxt, p.snd_nxt, NULL, 0));
+	ASSERT_TRUE(peer_wait_state(&p, XTCP_FIN_WAIT2));
+	ASSERT_EQ(0, peer_fin(&p, p.snd_nxt));
+	EXPECT_TRUE(tracer_wait(&t, "TIME_WAIT   -> CLOSED", log, sizeof(log)));
+	EXPECT_EQ(0, tracer_stop(&t));
+	TH_LOG("%s", log);
+	close(lfd);
+	peer_close(&p);
+
+	/* Only the followed connection: not the listener, not the probes. */
+	EXPECT_EQ(NULL, strstr(log, "CLOSED      -> LISTEN"));
+	snprintf(want, sizeof(want), "rcv <SEQ=%u><CTL=SYN>", irs);
+	EXPECT_TRUE(line_with(log, peer, "LISTEN      -> SYN_RCVD", want));
+	snprintf(want, sizeof(want), "rcv <SEQ=%u><ACK=%u><CTL=ACK>",
+		 irs + 1, iss + 1);
+	EXPECT_TRUE(line_with(log, peer, "SYN_RCVD    -> ESTABLISHED", want));
+	EXPECT_TRUE(line_with(log, peer, "ESTABLISHED -> FIN_WAIT1", " call"));
+	snprintf(want, sizeof(want), "rcv <SEQ=%u><ACK=%u><CTL=ACK>",
+		 irs + 1, iss + 2);
+	EXPECT_TRUE(line_with(log, peer, "FIN_WAIT1   -> FIN_WAIT2", want));
+	snprintf(want, sizeof(want), "rcv <SEQ=%u><ACK=%u><CTL=FIN,ACK>",
+		 irs + 1, iss + 2);
+	EXPECT_TRUE(line_with(log, peer, "FIN_WAIT2   -> TIME_WAIT", want));
+	EXPECT_TRUE(line_with(log, peer, "TIME_WAIT   -> CLOSED", " timer"));
 	EXPECT_EQ(0, leftover_instances());
 }
 

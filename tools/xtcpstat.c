@@ -64,12 +64,14 @@ static void usage(void)
 	       "\n"
 	       "Events, as they happen (from the xtcp:* tracepoints in tracefs):\n"
 	       "      --states         each state transition: time, ends, OLD -> NEW,\n"
-	       "                       milliseconds spent in OLD\n"
+	       "                       milliseconds spent in OLD, and its cause: a\n"
+	       "                       call, a timer or the segment received\n"
 	       "      --life           each connection when it closes: bytes each way,\n"
 	       "                       duration, who closed first, its states\n"
 	       "      --retrans        each retransmission and its kind (RTO, fast,\n"
 	       "                       TLP, SYN), and each RST sent or received\n"
-	       "      --follow=ADDR:PORT  only the connection with this end\n"
+	       "      --follow=ADDR:PORT  only the connection with this end; alone,\n"
+	       "                       its transitions and their causes (--states)\n"
 	       "      --count=N        stop after N events or drawings (else at Ctrl-C)\n"
 	       "      --replay=FILE    read the events from FILE, a saved trace or\n"
 	       "                       perf script's output, instead (- is stdin)\n"
@@ -365,8 +367,11 @@ int main(int argc, char **argv)
 		filter_free(filter);
 		return EXIT_USAGE;
 	}
-	if ((follow.family || replay || count) && mode < 0) {
-		fprintf(stderr, "%s: --follow, --count, --replay need %s\n",
+	/* Following a connection is watching its transitions. */
+	if (follow.family && mode < 0)
+		mode = EV_STATES;
+	if ((replay || count) && mode < 0) {
+		fprintf(stderr, "%s: --count, --replay need %s\n",
 			progname, "--states, --life or --retrans");
 		filter_free(filter);
 		return EXIT_USAGE;

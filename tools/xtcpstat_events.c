@@ -18,6 +18,8 @@
  * ("... SECONDS.MICROS: xtcp:EVENT: ..." from perf script).  A connection
  * is known by its four-tuple: a state lasts from one transition of that
  * tuple to the next, and a life from its first transition to CLOSED.
+ * Each transition says what caused it: a socket call, a timer, or a
+ * segment, shown as RFC 9293 writes segments, <SEQ=..><ACK=..><CTL=..>.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -256,6 +258,75 @@ static const char *closer(const struct conn *c)
 	return established ? "reset" : "never";
 }
 
+/* The tracepoint's flags, tcpdump's letters, as RFC 9293 names them. */
+static void ctl_names(const char *flags, char *buf, size_t size)
+{
+	static const struct {
+		char letter;
+		const char *name;
+	} ctl[] = {
+		{ 'S', "SYN" }, { 'F', "FIN" }, { 'R', "RST" }, { 'P', "PSH" },
+		{ '.', "ACK" },
+	};
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(ctl) && n < size; i++)
+		if (strchr(flags, ctl[i].letter))
+			n += (size_t)snprintf(buf + n, size - n, "%s%s",
+					      n ? "," : "", ctl[i].name);
+}
+
+/*
+ * What caused the transition of @e, into BUF: "call", "timer", or the
+ * segment received, "rcv <SEQ=1><ACK=2><CTL=SYN,ACK>" (and "<LEN=5>" if
+ * it had text); "-" if the event does not say (an older module's trace).
+ */
+static void describe_cause(const struct event *e, char *buf, size_t size)
+{
+	const char *cause = field(e, "cause"), *flags = field(e, "flags");
+	const char *seq = field(e, "seq"), *ack = field(e, "ack");
+	const char *len = field(e, "len");
+	char names[32], acks[24] = "", lens[24] = "";
+
+	if (!cause || strcmp(cause, "segment") || !flags || !seq || !ack ||
+	    !len) {
+		snprintf(buf, size, "%s", cause ? cause : "-");
+		return;
+	}
+	ctl_names(flags, names, sizeof(names));
+	if (strchr(flags, '.'))
+		snprintf(acks, sizeof(acks), "<ACK=%s>", ack);
+	if (strcmp(len, "0"))
+		snprintf(lens, sizeof(lens), "<LEN=%s>", len);
+	snprintf(buf, size, "rcv <SEQ=%s>%s<CTL=%s>%s", seq, acks, names,
+		 lens);
+}
+
+static void json_cause(struct tracer *t, const struct event *e)
+{
+	const char *cause = field(e, "cause"), *flags = field(e, "flags");
+	const char *seq = field(e, "seq"), *ack = field(e, "ack");
+	const char *len = field(e, "len");
+	char names[32];
+
+	if (!cause) {
+		json_null(&t->json, "cause");
+		return;
+	}
+	json_str(&t->json, "cause", cause);
+	if (strcmp(cause, "segment") || !flags || !seq || !ack || !len)
+		return;
+	ctl_names(flags, names, sizeof(names));
+	json_open(&t->json, "segment", '{');
+	json_uint(&t->json, "seq", strtoull(seq, NULL, 10));
+	if (strchr(flags, '.'))
+		json_uint(&t->json, "ack", strtoull(ack, NULL, 10));
+	json_str(&t->json, "ctl", names);
+	json_uint(&t->json, "len", strtoull(len, NULL, 10));
+	json_close(&t->json, '}');
+}
+
 static void print_path(FILE *f, const struct conn *c)
 {
 	int i;
@@ -267,18 +338,21 @@ static void print_path(FILE *f, const struct conn *c)
 static void life_end(struct tracer *t, const struct event *e,
 		     const struct row *r, struct conn *c)
 {
-	const char *tx = field(e, "bytes_sent"), *rx = field(e, "bytes_received");
-	unsigned long long txb = tx ? strtoull(tx, NULL, 10) : 0;
+	const char *tx = field(e, "bytes_acked"), *rx = field(e, "bytes_received");
+	unsigned long long txb;
 	unsigned long long rxb = rx ? strtoull(rx, NULL, 10) : 0;
 	double ms = (e->ts - c->born) * 1000;
 	char time[32], path[PATH_STATES * 12];
 	FILE *m;
 	int i;
 
-	/* A listener's life is not a connection's. */
-	for (i = 0; i < c->nr_path; i++)
-		if (c->path[i] == XTCP_LISTEN)
-			return;
+	/* A listener's life is not a connection's: it has no peer. */
+	if (!r->dst.port)
+		return;
+	/* An older module's trace: only what was sent, resends and all. */
+	if (!tx)
+		tx = field(e, "bytes_sent");
+	txb = tx ? strtoull(tx, NULL, 10) : 0;
 	m = fmemopen(path, sizeof(path), "w");
 	if (!m)
 		return;
@@ -287,7 +361,7 @@ static void life_end(struct tracer *t, const struct event *e,
 	if (t->o->json) {
 		json_event_head(t, "life", e, r);
 		json_fixed(&t->json, "duration_ms", ms, 3);
-		json_uint(&t->json, "bytes_sent", txb);
+		json_uint(&t->json, "bytes_acked", txb);
 		json_uint(&t->json, "bytes_received", rxb);
 		json_str(&t->json, "closed_first", closer(c));
 		json_open(&t->json, "path", '[');
@@ -309,7 +383,7 @@ static void on_set_state(struct tracer *t, const struct event *e,
 	int old = parse_state(field(e, "oldstate"));
 	int new = parse_state(field(e, "newstate"));
 	struct conn **slot, *c;
-	char key[2 * ENDPOINT_SIZE], time[32], ms[32];
+	char key[2 * ENDPOINT_SIZE], time[32], ms[32], cause[128];
 	bool known;
 
 	if (old < 0 || new < 0) {
@@ -343,12 +417,14 @@ static void on_set_state(struct tracer *t, const struct event *e,
 					   (e->ts - c->since) * 1000, 3);
 			else
 				json_null(&t->json, "ms_in_old");
+			json_cause(t, e);
 			json_close(&t->json, '}');
 		} else {
 			format_time(t, e->ts, time, sizeof(time));
-			printf("%-15s %-21s %-21s %-11s -> %-11s %10s\n",
+			describe_cause(e, cause, sizeof(cause));
+			printf("%-15s %-21s %-21s %-11s -> %-11s %10s %s\n",
 			       time, r->local, r->peer, state_names[old],
-			       state_names[new], known ? ms : "-");
+			       state_names[new], known ? ms : "-", cause);
 		}
 		t->printed++;
 	}
@@ -480,8 +556,8 @@ static void print_header(const struct tracer *t)
 		return;
 	switch (t->mode) {
 	case EV_STATES:
-		printf("%-15s %-21s %-21s %-11s -> %-11s %10s\n", "TIME",
-		       "LOCAL", "PEER", "OLD", "NEW", "MS");
+		printf("%-15s %-21s %-21s %-11s -> %-11s %10s %s\n", "TIME",
+		       "LOCAL", "PEER", "OLD", "NEW", "MS", "CAUSE");
 		break;
 	case EV_LIFE:
 		printf("%-15s %-21s %-21s %10s %10s %10s %-6s %s\n", "TIME",
