@@ -1385,8 +1385,12 @@ TEST(events__follow_causes)
 	ASSERT_LE(0, fd);
 	irs = p.irs;
 	iss = p.iss;
-	/* XTCP closes first: FIN_WAIT1 by the call, then the peer's ACK. */
-	ASSERT_EQ(0, close(fd));
+	/*
+	 * XTCP closes first: FIN_WAIT1 by the call, then the peer's ACK.
+	 * shutdown(), not close(): an orphan's FIN_WAIT2 would end with
+	 * the short MSL, perhaps before the peer's FIN.
+	 */
+	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
 	ASSERT_EQ(0, peer_expect_fin(&p));
 	p.snd_nxt++;
 	ASSERT_EQ(0, peer_send(&p, PEER_ACK, p.rcv_nxt, p.snd_nxt, NULL, 0));
@@ -1395,6 +1399,7 @@ TEST(events__follow_causes)
 	EXPECT_TRUE(tracer_wait(&t, "TIME_WAIT   -> CLOSED", log, sizeof(log)));
 	EXPECT_EQ(0, tracer_stop(&t));
 	TH_LOG("%s", log);
+	close(fd);
 	close(lfd);
 	peer_close(&p);
 
