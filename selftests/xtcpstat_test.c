@@ -1403,9 +1403,9 @@ TEST_F(stat, diagram__dot)
 	ASSERT_EQ(0, run_tool("--dot", self->out, sizeof(self->out)));
 	TH_LOG("%s", self->out);
 	EXPECT_EQ(0, strncmp(self->out, "digraph xtcp {\n", 15));
-	EXPECT_NE(NULL, strstr(self->out, "\"ESTABLISHED\" [label=\"ESTABLISHED\\n2\"];\n"));
-	EXPECT_NE(NULL, strstr(self->out, "\"SYN_SENT\" -> \"ESTABLISHED\" [label=\"2\"];\n"));
-	EXPECT_NE(NULL, strstr(self->out, "\"TIME_WAIT\" -> \"CLOSED\" [label=\"0\"];\n"));
+	EXPECT_NE(NULL, strstr(self->out, "<B>ESTABLISHED</B></TD></TR><TR><TD>2</TD>"));
+	EXPECT_NE(NULL, strstr(self->out, "[label=<rcv SYN,ACK / snd ACK<BR/><B>2</B>>"));
+	EXPECT_NE(NULL, strstr(self->out, "deleted)\" [label=<timeout = 2 MSL<BR/><B>0</B>>"));
 	EXPECT_NE(NULL, strstr(self->out, "}\n"));
 	EXPECT_EQ(2, run_tool("--dot state listening 2>&1", self->out,
 			      sizeof(self->out)));
