@@ -8,6 +8,7 @@
 #                   debug objects) built once from Debian's linux-source
 #   make demo       install what is missing, boot one VM, run the echo demo
 #   make bench      XTCP against Linux TCP in one VM, as ratios
+#   make diagram    boot one VM, redraw Documentation/images/xtcp-states.svg
 #   make lint       checkpatch.pl --strict over every source file
 #   make setup      only install what is missing
 #
@@ -25,7 +26,7 @@ CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -I$(CURDIR_ABS)/include/uapi
 
 .PHONY: all module tools selftests clean check check-debug demo bench lint \
-	setup install
+	setup install diagram
 
 all: module tools selftests
 
@@ -76,6 +77,15 @@ check-debug: setup
 demo: setup
 	$(MAKE) all
 	$(VMDIR)/run-vm.sh tools/demo.sh
+
+# The picture in Documentation/xtcpstat.rst: a real run's counts, taken in
+# the VM (tools/diagram.sh), drawn here by Graphviz.
+DIAGRAM := Documentation/images/xtcp-states
+
+diagram: setup
+	$(MAKE) all
+	$(VMDIR)/run-vm.sh tools/diagram.sh $(DIAGRAM).dot
+	dot -Tsvg -o $(DIAGRAM).svg $(DIAGRAM).dot
 
 # As a stock kernel runs: without slub_debug's poisoning and red zones.
 bench: setup

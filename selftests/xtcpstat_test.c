@@ -1484,9 +1484,9 @@ TEST_F(stat, diagram__dot)
 	ASSERT_EQ(0, run_tool("--dot", self->out, sizeof(self->out)));
 	TH_LOG("%s", self->out);
 	EXPECT_EQ(0, strncmp(self->out, "digraph xtcp {\n", 15));
-	EXPECT_NE(NULL, strstr(self->out, "\"ESTABLISHED\" [label=\"ESTABLISHED\\n2\"];\n"));
-	EXPECT_NE(NULL, strstr(self->out, "\"SYN_SENT\" -> \"ESTABLISHED\" [label=\"2\"];\n"));
-	EXPECT_NE(NULL, strstr(self->out, "\"TIME_WAIT\" -> \"CLOSED\" [label=\"0\"];\n"));
+	EXPECT_NE(NULL, strstr(self->out, "<B>ESTABLISHED</B></TD></TR><TR><TD>2</TD>"));
+	EXPECT_NE(NULL, strstr(self->out, "[label=<rcv SYN,ACK / snd ACK<BR/><B>2</B>>"));
+	EXPECT_NE(NULL, strstr(self->out, "deleted)\" [label=<timeout = 2 MSL<BR/><B>0</B>>"));
 	EXPECT_NE(NULL, strstr(self->out, "}\n"));
 	EXPECT_EQ(2, run_tool("--dot state listening 2>&1", self->out,
 			      sizeof(self->out)));
@@ -1802,6 +1802,147 @@ TEST_F(stat, file__proc_net_tcp)
 	EXPECT_EQ(1, n);
 	EXPECT_NE(NULL, row(self, n, "LISTEN", local, "0.0.0.0:*"));
 	close(fd);
+}
+
+/* A state's name as the counters spell it: "SYN_RCVD" -> "SynRcvd". */
+static void camel_name(const char *name, char *buf, size_t size)
+{
+	bool up = true;
+	size_t n = 0;
+
+	for (; *name && n + 1 < size; name++) {
+		if (*name == '_') {
+			up = true;
+			continue;
+		}
+		buf[n++] = up ? *name : tolower((unsigned char)*name);
+		up = false;
+	}
+	buf[n] = '\0';
+}
+
+/* The state a --dot node is named after ("CLOSED (TCB deleted)"); 0 if none. */
+static int dot_state(const char *node)
+{
+	static const char * const names[] = XTCP_STATE_NAMES;
+	size_t len = strcspn(node, " ");
+	int i;
+
+	for (i = 1; i < XTCP_MAX_STATES; i++)
+		if (strlen(names[i]) == len && !strncmp(node, names[i], len))
+			return i;
+	return 0;
+}
+
+/* The number just before @end in @line, after "<B>" or "<TD>"; -1 if none. */
+static long long dot_number(const char *line, const char *end)
+{
+	const char *e = strstr(line, end), *p;
+
+	if (!e)
+		return -1;
+	for (p = e; p > line && isdigit((unsigned char)p[-1]); p--)
+		;
+	if (p == e)
+		return -1;
+	if ((p - line < 3 || strncmp(p - 3, "<B>", 3)) &&
+	    (p - line < 4 || strncmp(p - 4, "<TD>", 4)))
+		return -1;
+	return atoll(p);
+}
+
+/* How many times @what occurs in @s. */
+static int occurrences(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (s = strstr(s, what); s; s = strstr(s + 1, what))
+		n++;
+	return n;
+}
+
+/*
+ * --dot piped through Graphviz's dot renders, every node and arc drawn;
+ * each arc's count is its XTcpTrans counter, every arc taken is drawn,
+ * and each box holds the sockets the namespace has now.
+ */
+TEST_F_TIMEOUT(stat, diagram__dot_renders, 60)
+{
+	static const char * const names[] = XTCP_STATE_NAMES;
+	bool drawn[XTCP_MAX_STATES][XTCP_MAX_STATES] = {};
+	long long want_sockets[XTCP_MAX_STATES] = {
+		[XTCP_LISTEN] = 1, [XTCP_ESTABLISHED] = 2,
+		[XTCP_TIME_WAIT] = 1,
+	};
+	char from[32], to[32], cf[16], ct[16], ctr[64], svg[65536];
+	char cmd[PATH_MAX + 64], *line, *save = NULL;
+	int edges = 0, nodes = 0, status, a, b;
+	const char *svg_path;
+	long long want;
+	FILE *f;
+
+	if (XTCP_UNMET(!xtcp_sh("command -v dot"),
+		       "no Graphviz dot (tools/vm/setup.sh installs graphviz)"))
+		return;
+	ASSERT_EQ(0, run_tool("--dot", self->out, sizeof(self->out)));
+	svg_path = tmp_file("dot.svg", "");
+	ASSERT_NE(NULL, svg_path);
+	snprintf(cmd, sizeof(cmd), "dot -Tsvg > %s", svg_path);
+	f = popen(cmd, "w");
+	ASSERT_NE(NULL, f);
+	fputs(self->out, f);
+	status = pclose(f);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("dot -Tsvg: status %#x on:\n%s", status, self->out);
+	snprintf(cmd, sizeof(cmd), "cat %s", svg_path);
+	EXPECT_EQ(0, xtcp_sh_output(cmd, svg, sizeof(svg)));
+	unlink(svg_path);
+	EXPECT_NE(NULL, strstr(svg, "</svg>"));
+
+	for (line = strtok_r(self->out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "\t\"%31[^\"]\" -> \"%31[^\"]\"", from, to) == 2) {
+			a = dot_state(from);
+			b = dot_state(to);
+			ASSERT_TRUE(a && b) TH_LOG("%s", line);
+			camel_name(names[a], cf, sizeof(cf));
+			camel_name(names[b], ct, sizeof(ct));
+			snprintf(ctr, sizeof(ctr), "%s%s", cf, ct);
+			want = XTCP_COUNTER(ctr);
+			EXPECT_EQ(want, dot_number(line, "</B>>"))
+				TH_LOG("%s", line);
+			drawn[a][b] = true;
+			edges++;
+		} else if (sscanf(line, "\t\"%31[^\"]\" [label=<", from) == 1) {
+			a = dot_state(from);
+			ASSERT_NE(0, a) TH_LOG("%s", line);
+			/* The foot's CLOSED holds no count. */
+			want = strchr(from, ' ') ? -1 : want_sockets[a];
+			EXPECT_EQ(want, dot_number(line, "</TD></TR></TABLE>"))
+				TH_LOG("%s", line);
+			nodes++;
+		}
+	}
+	/* Eleven states and the foot's CLOSED. */
+	EXPECT_EQ(12, nodes);
+	EXPECT_EQ(nodes, occurrences(svg, "class=\"node\""));
+	EXPECT_EQ(edges, occurrences(svg, "class=\"edge\""));
+	/* Each arc taken is drawn: the handshakes and closes at least. */
+	for (a = 1; a < XTCP_MAX_STATES; a++)
+		for (b = 1; b < XTCP_MAX_STATES; b++) {
+			if (a == b)
+				continue;
+			camel_name(names[a], cf, sizeof(cf));
+			camel_name(names[b], ct, sizeof(ct));
+			snprintf(ctr, sizeof(ctr), "%s%s", cf, ct);
+			want = XTCP_COUNTER(ctr);
+			EXPECT_TRUE(!want || drawn[a][b]) TH_LOG("%s", ctr);
+		}
+	/* Two handshakes, one passive close. */
+	want = XTCP_COUNTER("SynSentEstablished");
+	EXPECT_EQ(2, want);
+	want = XTCP_COUNTER("LastAckClosed");
+	EXPECT_EQ(1, want);
 }
 
 TEST_HARNESS_MAIN

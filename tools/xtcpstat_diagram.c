@@ -192,30 +192,164 @@ static void draw(const struct frame *now, const struct frame *last,
 	fflush(stdout);
 }
 
+/*
+ * --dot: the figure's arcs in RFC 9293's words, "event / action".  A
+ * passive open is LISTEN's arc: the new socket leaves LISTEN.
+ */
+static const struct {
+	unsigned char from, to;
+	const char *label;
+} dot_arcs[] = {
+	{ XTCP_CLOSE, XTCP_LISTEN, "passive open" },
+	{ XTCP_CLOSE, XTCP_SYN_SENT, "active open / snd SYN" },
+	{ XTCP_LISTEN, XTCP_SYN_SENT, "SEND / snd SYN" },
+	{ XTCP_LISTEN, XTCP_SYN_RECV, "rcv SYN / snd SYN,ACK" },
+	{ XTCP_SYN_SENT, XTCP_SYN_RECV, "rcv SYN / snd SYN,ACK" },
+	{ XTCP_SYN_SENT, XTCP_ESTABLISHED, "rcv SYN,ACK / snd ACK" },
+	{ XTCP_SYN_RECV, XTCP_ESTABLISHED, "rcv ACK of SYN" },
+	{ XTCP_ESTABLISHED, XTCP_FIN_WAIT1, "close / snd FIN" },
+	{ XTCP_ESTABLISHED, XTCP_CLOSE_WAIT, "rcv FIN / snd ACK" },
+	{ XTCP_FIN_WAIT1, XTCP_FIN_WAIT2, "rcv ACK of FIN" },
+	{ XTCP_FIN_WAIT1, XTCP_CLOSING, "rcv FIN / snd ACK" },
+	{ XTCP_FIN_WAIT2, XTCP_TIME_WAIT, "rcv FIN / snd ACK" },
+	{ XTCP_CLOSING, XTCP_TIME_WAIT, "rcv ACK of FIN" },
+	{ XTCP_CLOSE_WAIT, XTCP_LAST_ACK, "close / snd FIN" },
+	{ XTCP_LAST_ACK, XTCP_CLOSE, "rcv ACK of FIN" },
+	{ XTCP_TIME_WAIT, XTCP_CLOSE, "timeout = 2 MSL" },
+	{ XTCP_LISTEN, XTCP_CLOSE, "close" },
+	{ XTCP_SYN_SENT, XTCP_CLOSE, "close, timeout or RST" },
+	{ XTCP_SYN_RECV, XTCP_FIN_WAIT1, "close / snd FIN" },
+	{ XTCP_SYN_RECV, XTCP_LISTEN, "rcv RST" },
+	{ XTCP_FIN_WAIT1, XTCP_TIME_WAIT, "rcv FIN,ACK of FIN / snd ACK" },
+};
+
+/* The figure's rows, top to bottom, each left to right. */
+static const unsigned char dot_ranks[][3] = {
+	{ XTCP_CLOSE },
+	{ XTCP_LISTEN },
+	{ XTCP_SYN_RECV, XTCP_SYN_SENT },
+	{ XTCP_ESTABLISHED },
+	{ XTCP_FIN_WAIT1, XTCP_CLOSE_WAIT },
+	{ XTCP_FIN_WAIT2, XTCP_CLOSING, XTCP_LAST_ACK },
+	{ XTCP_TIME_WAIT },
+};
+
+/* CLOSED again, beside TIME_WAIT, where the figure deletes the TCB. */
+#define DOT_END	"CLOSED (TCB deleted)"
+
+/* The graph's look, and a legend above it. */
+static const char * const dot_head[] = {
+	"digraph xtcp {",
+	"\tgraph [fontname=\"Helvetica\", fontsize=11, labelloc=t,",
+	"\t       nodesep=0.6, ranksep=0.45, label=<",
+	"<B>XTCP connection states (RFC 9293, figure 5)</B><BR/>",
+	"in a box: sockets in the state now; on an arc: times taken<BR/>",
+	"grey: never taken; dashed: outside the figure (aborts, resets)<BR/> >];",
+	"\tnode [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\",",
+	"\t      fontsize=11];",
+	"\tedge [fontname=\"Helvetica\", fontsize=9, arrowsize=0.7];",
+};
+
+/* A box: the state's name, then (apart, below) @what. */
+static void dot_node(const char *id, const char *name, const char *what,
+		     bool busy)
+{
+	printf("\t\"%s\" [label=<<TABLE BORDER=\"0\" CELLPADDING=\"1\">", id);
+	printf("<TR><TD><B>%s</B></TD></TR><TR><TD>%s</TD></TR></TABLE>>", name,
+	       what);
+	printf(", fillcolor=\"%s\"];\n", busy ? "#cfe2f3" : "white");
+}
+
+/* The row of state @st in the figure. */
+static size_t dot_rank(unsigned int st)
+{
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_SIZE(dot_ranks); i++)
+		for (j = 0; j < ARRAY_SIZE(dot_ranks[i]); j++)
+			if (dot_ranks[i][j] == st)
+				return i;
+	return 0;
+}
+
+/* Whether an arc to CLOSED goes down to the foot's CLOSED. */
+static bool dot_to_end(unsigned int from, unsigned int to)
+{
+	return to == XTCP_CLOSE && dot_rank(from) >= dot_rank(XTCP_ESTABLISHED);
+}
+
+/* The arc's head, and whether it must not bend the rows (going up). */
+static void dot_arc(unsigned int from, unsigned int to, const char **head,
+		    bool *up)
+{
+	*up = false;
+	if (dot_to_end(from, to)) {
+		*head = DOT_END;
+		return;
+	}
+	*head = state_names[to];
+	*up = dot_rank(to) < dot_rank(from);
+}
+
+/* One arc, its label ending in its count, in bold; @style its look. */
+static void dot_edge(unsigned int from, unsigned int to, const char *label,
+		     unsigned long long count, const char *style)
+{
+	const char *head;
+	bool up;
+
+	dot_arc(from, to, &head, &up);
+	printf("\t\"%s\" -> \"%s\" [label=<%s%s<B>%llu</B>>, %s%s];\n",
+	       state_names[from], head, label, *label ? "<BR/>" : "", count,
+	       style, up ? ", constraint=false" : "");
+}
+
+/*
+ * A digraph in the figure's layout: each state with its sockets now, each
+ * of the figure's arcs with its event / action and count (grey if never
+ * taken), and every other arc taken (aborts, resets) dashed.  Nodes are
+ * named by their state, but for the second CLOSED, DOT_END.
+ */
 static void dot(const struct frame *now)
 {
 	unsigned int from, to;
+	char cnt[24];
+	size_t i, j;
 
-	printf("digraph xtcp {\n");
-	printf("\tnode [shape=box];\n");
-	for (from = 1; from < XTCP_MAX_STATES; from++)
-		printf("\t\"%s\" [label=\"%s\\n%lu\"];\n", state_names[from],
-		       state_names[from], now->states[from]);
+	for (i = 0; i < ARRAY_SIZE(dot_head); i++)
+		puts(dot_head[i]);
+	for (from = 1; from < XTCP_MAX_STATES; from++) {
+		snprintf(cnt, sizeof(cnt), "%lu", now->states[from]);
+		dot_node(state_names[from], state_names[from], cnt,
+			 now->states[from]);
+	}
+	dot_node(DOT_END, "CLOSED", "delete TCB", false);
+	for (i = 0; i < ARRAY_SIZE(dot_ranks); i++) {
+		printf("\t{ rank=same;");
+		for (j = 0; j < ARRAY_SIZE(dot_ranks[i]) && dot_ranks[i][j]; j++)
+			printf(" \"%s\";", state_names[dot_ranks[i][j]]);
+		printf("%s }\n", dot_ranks[i][0] == XTCP_TIME_WAIT ?
+		       " \"" DOT_END "\";" : "");
+	}
+	for (i = 0; i < ARRAY_SIZE(dot_arcs); i++) {
+		from = dot_arcs[i].from;
+		to = dot_arcs[i].to;
+		dot_edge(from, to, dot_arcs[i].label, now->trans[from][to],
+			 now->trans[from][to] ? "penwidth=1.8" :
+			 "color=\"grey70\", fontcolor=\"grey55\"");
+	}
+	/* Every other arc, once taken. */
 	for (from = 1; from < XTCP_MAX_STATES; from++)
 		for (to = 1; to < XTCP_MAX_STATES; to++) {
-			bool drawn = in_picture(from, to);
-			size_t i;
+			bool drawn = false;
 
-			for (i = 0; i < ARRAY_SIZE(side_arcs); i++)
-				drawn |= side_arcs[i].from == from &&
-					 side_arcs[i].to == to;
-			/* The figure's arcs always; others once taken. */
-			if (!drawn && !now->trans[from][to])
+			for (i = 0; i < ARRAY_SIZE(dot_arcs); i++)
+				drawn |= dot_arcs[i].from == from &&
+					 dot_arcs[i].to == to;
+			if (drawn || !now->trans[from][to])
 				continue;
-			printf("\t\"%s\" -> \"%s\" [label=\"%llu\"%s];\n",
-			       state_names[from], state_names[to],
-			       now->trans[from][to],
-			       drawn ? "" : ", style=dashed");
+			dot_edge(from, to, "", now->trans[from][to],
+				 "style=dashed, color=\"firebrick\", fontcolor=\"firebrick\"");
 		}
 	printf("}\n");
 }
