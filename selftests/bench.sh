@@ -17,6 +17,10 @@
 #                 (default 1); the stacks take turns run by run
 #   BENCH_LINK    link profiles, link_test variant names (default
 #                 "loss_1_percent loss_5_percent reorder_25_percent")
+#   BENCH_SCALE   socket counts at which "xtcpstat -an" is timed against
+#                 "ss -tan" on as many TCP sockets (default "10000 100000")
+#   BENCH_SCALE_RUNS  timed listings per tool and count, median (default 3)
+#   BENCH_ONLY    the parts to run, of "echo link scale" (default all)
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -28,6 +32,9 @@ LINK_BYTES=${BENCH_LINK_BYTES:-16M}
 LINK_RUNS=${BENCH_LINK_RUNS:-1}
 LINK_PROFILES=${BENCH_LINK:-loss_1_percent loss_5_percent reorder_25_percent}
 LINK_TEST=selftests/link_test
+SCALE_SIZES=${BENCH_SCALE:-10000 100000}
+SCALE_RUNS=${BENCH_SCALE_RUNS:-3}
+PARTS=${BENCH_ONLY:-echo link scale}
 OUT=.vm/bench
 mkdir -p "$OUT"
 
@@ -86,11 +93,14 @@ conn_rate() {
 
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
+want() { [[ " $PARTS " == *" $1 "* ]]; }
+
 objsize() {
 	awk -v n="$1" '$1 == n { print $4 }' /proc/slabinfo
 }
 
 declare -A tput rate
+want echo &&
 for stack in xtcp tcp; do
 	if [ "$stack" = tcp ]; then flag=-4; port=7402; else flag=; port=7401; fi
 	start_server "$flag" "$port"
@@ -131,6 +141,7 @@ link_stats() {
 # load (TCG) falls on both alike.  Every run is kept in link-runs.txt.
 declare -A link
 : >"$OUT/link-runs.txt"
+want link || LINK_PROFILES=
 for prof in $LINK_PROFILES; do
 	declare -a runs_xtcp=() runs_inet=()
 	for i in $(seq 1 "$LINK_RUNS"); do
@@ -143,20 +154,90 @@ for prof in $LINK_PROFILES; do
 	link[inet.$prof]=$(link_stats "${runs_inet[@]}")
 done
 
+# The listing of many idle sockets: "xtcpstat -an" on N XTCP sockets
+# against "ss -tan" on N TCP sockets, each held by "xtcp-echo hold" (a
+# listener and connections to it over loopback).  Each time is the median
+# of $SCALE_RUNS listings to /dev/null; a listing that shows fewer lines
+# than there are sockets fails the bench.  The clients bind ports from
+# 1024 up: TCP's ephemeral port search alone would take minutes.
+HOLD_FIFO=/tmp/xtcp-bench-hold.fifo
+
+# hold_start FLAG N PORT: N sockets held by a background xtcp-echo
+# (hold_pid), once it says they are all up.
+hold_start() {
+	local line s
+
+	s=$(date +%s%N)
+	rm -f "$HOLD_FIFO"
+	mkfifo "$HOLD_FIFO" || die "mkfifo $HOLD_FIFO"
+	# shellcheck disable=SC2086
+	$ECHO $1 hold -p "$3" -n "$2" >"$HOLD_FIFO" 2>&1 &
+	hold_pid=$!
+	exec {hold_fd}<"$HOLD_FIFO"
+	read -r line <&"$hold_fd"
+	[[ "$line" == holding* ]] || die "xtcp-echo $1 hold -n $2: $line"
+	hold_secs=$(echo "scale=1; ($(date +%s%N) - $s) / 1000000000" | bc)
+}
+
+hold_stop() {
+	kill "$hold_pid" 2>/dev/null
+	wait "$hold_pid" 2>/dev/null
+	exec {hold_fd}<&-
+	rm -f "$HOLD_FIFO"
+}
+
+# list_ms N CMD...: the median time of CMD in ms, after checking that it
+# lists at least N lines (-H: no header).
+list_ms() {
+	local n=$1 i s e lines times=()
+
+	shift
+	lines=$("$@" -H | wc -l)
+	[ "$lines" -ge "$n" ] || die "$* listed $lines lines, not $n"
+	for i in $(seq 1 "$SCALE_RUNS"); do
+		s=$(date +%s%N)
+		"$@" >/dev/null || die "$* failed"
+		e=$(date +%s%N)
+		times+=("$(echo "scale=1; ($e - $s) / 1000000" | bc)")
+	done
+	printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((SCALE_RUNS + 1) / 2))p"
+}
+
+declare -A scale
+want scale || SCALE_SIZES=
+# An empty listing: the start-up cost, taken off the per-line figures.
+if [ -n "$SCALE_SIZES" ]; then
+	scale[xtcp.0]=$(list_ms 0 tools/xtcpstat -an) || exit 1
+	scale[tcp.0]=$(list_ms 0 ss -tan) || exit 1
+fi
+for n in $SCALE_SIZES; do
+	hold_start "" "$n" 900
+	scale[made.xtcp.$n]=$hold_secs
+	scale[xtcp.$n]=$(list_ms "$n" tools/xtcpstat -an) || exit 1
+	hold_stop
+	hold_start -4 "$n" 910
+	scale[made.tcp.$n]=$hold_secs
+	scale[tcp.$n]=$(list_ms "$n" ss -tan) || exit 1
+	hold_stop
+done
+
 mem_x=$(objsize XTCP)
 mem_t=$(objsize TCP)
 
+if want echo; then
 printf '\n%-34s %12s %12s %10s\n' "benchmark (loopback, one VM)" XTCP TCP XTCP/TCP
 printf '%-34s %12s %12s %10s\n' "echo throughput, MB/s ($BYTES)" \
 	"${tput[xtcp]}" "${tput[tcp]}" "$(ratio "${tput[xtcp]}" "${tput[tcp]}")"
 printf '%-34s %12s %12s %10s\n' "short connections per second" \
 	"${rate[xtcp]}" "${rate[tcp]}" "$(ratio "${rate[xtcp]}" "${rate[tcp]}")"
-if [ -n "$mem_x" ] && [ -n "$mem_t" ]; then
+fi
+if [ -n "$mem_x" ] && [ -n "$mem_t" ] && want echo; then
 	printf '%-34s %12s %12s %10s\n' "socket object, bytes (slab)" \
 		"$mem_x" "$mem_t" "$(ratio "$mem_x" "$mem_t")"
 fi
 
 
+[ -n "$LINK_PROFILES" ] &&
 printf '\n%-34s %12s %12s %10s\n' "goodput, MB/s (veth + netem)" XTCP TCP XTCP/TCP
 for prof in $LINK_PROFILES; do
 	read -r x xmin xmax <<<"${link[xtcp.$prof]}"
@@ -171,6 +252,31 @@ done
 if [[ "${link[*]}" == *"*"* ]]; then
 	echo "* did not finish within link_test's limit: goodput until it gave up"
 fi
+
+# Per line: the time beyond an empty listing's over the sockets listed;
+# linear if about equal at every count.
+per_line() { echo "scale=1; ($1 - $2) * 1000 / $3" | bc; }
+[ -n "$SCALE_SIZES" ] &&
+printf '\n%-34s %12s %12s %10s\n' "listing, ms (xtcpstat / ss -tan)" XTCP TCP XTCP/TCP
+[ -n "$SCALE_SIZES" ] &&
+printf '%-34s %12s %12s %10s\n' "-an, no socket" \
+	"${scale[xtcp.0]}" "${scale[tcp.0]}" \
+	"$(ratio "${scale[xtcp.0]}" "${scale[tcp.0]}")"
+for n in $SCALE_SIZES; do
+	printf '%-34s %12s %12s %10s\n' "-an, $n sockets" \
+		"${scale[xtcp.$n]}" "${scale[tcp.$n]}" \
+		"$(ratio "${scale[xtcp.$n]}" "${scale[tcp.$n]}")"
+done
+for n in $SCALE_SIZES; do
+	printf '%-34s %12s %12s\n' "  per line, us ($n)" \
+		"$(per_line "${scale[xtcp.$n]}" "${scale[xtcp.0]}" "$n")" \
+		"$(per_line "${scale[tcp.$n]}" "${scale[tcp.0]}" "$n")"
+done
+for n in $SCALE_SIZES; do
+	printf '%-34s %12s %12s %10s\n' "  made in, s ($n)" \
+		"${scale[made.xtcp.$n]}" "${scale[made.tcp.$n]}" \
+		"$(ratio "${scale[made.xtcp.$n]}" "${scale[made.tcp.$n]}")"
+done
 
 if [ -n "${loaded:-}" ]; then
 	rmmod xtcp || die "rmmod failed"

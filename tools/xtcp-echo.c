@@ -5,11 +5,14 @@
  *   xtcp-echo [-4 | -F NUM] server [-b ADDR] -p PORT [-n COUNT]
  *   xtcp-echo [-4 | -F NUM] client -a ADDR -p PORT [-s BYTES | -m MSG]
  *             [-w] [-t SECONDS]
+ *   xtcp-echo [-4 | -F NUM] hold [-b ADDR] -p PORT -n SOCKETS
  *
  * The server accepts connections one after another and echoes every byte
  * back until the peer half-closes.  The client sends a message or a
  * deterministic pattern, half-closes with shutdown(SHUT_WR), reads the echo
- * until end of file and checks it byte for byte.  Both print one line per
+ * until end of file and checks it byte for byte.  Hold opens many idle
+ * connections to itself and keeps them until a signal (make bench times
+ * the tools that list them).  Each prints one line per
  * event on stdout, line buffered, so a script can wait for "listening" or
  * "connected" instead of sleeping.
  *
@@ -28,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -78,6 +82,7 @@ static void usage(void)
 	printf("Usage: xtcp-echo [-4 | -F NUM] server [-b ADDR] -p PORT [-n COUNT]\n"
 	       "       xtcp-echo [-4 | -F NUM] client -a ADDR -p PORT [-s BYTES | -m MSG]\n"
 	       "                 [-w] [-t SECONDS]\n"
+	       "       xtcp-echo [-4 | -F NUM] hold [-b ADDR] -p PORT -n SOCKETS\n"
 	       "\n"
 	       "Echo server and client over AF_XTCP (family %d by default, or the\n"
 	       "value in " FAMILY_PARAM " when present).\n"
@@ -103,6 +108,13 @@ static void usage(void)
 	       "              standard input before sending\n"
 	       "  -t SECONDS  fail after SECONDS without progress, in connecting\n"
 	       "              or echoing (default %d, 0 for never)\n"
+	       "\n"
+	       "hold: open SOCKETS idle sockets on ADDR (default 127.0.0.1): a\n"
+	       "listener on PORT (and one on PORT+1 when SOCKETS is even) and\n"
+	       "connections to it, each as its client and its accepted end;\n"
+	       "print \"holding SOCKETS sockets\" and keep them until SIGTERM or\n"
+	       "SIGINT, then reset them all (no TIME_WAIT is left behind).\n"
+	       "The clients bind ports 1024, 1025 ...; PORT must be below 1023.\n"
 	       "\n"
 	       "Addresses are dotted-quad IPv4; XTCP has no name resolution.\n"
 	       "The \"bench\" mode is not implemented yet.\n",
@@ -508,6 +520,99 @@ static int run_client(const struct options *o)
 	return 0;
 }
 
+/* Connections made before they are accepted: below somaxconn (4096). */
+#define HOLD_BATCH		1000
+/* The clients' ports: HOLD_FIRST_PORT, the next ... */
+#define HOLD_FIRST_PORT		1024u
+
+/* SO_LINGER 0: close resets, so nothing lingers in TIME_WAIT after. */
+static void set_abortive(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)))
+		err(1, "setsockopt(SO_LINGER)");
+}
+
+static int hold_listener(const struct options *o, unsigned int port)
+{
+	struct options lo = *o;
+	union sockaddr_any sa;
+	char name[64];
+	socklen_t len;
+	int fd;
+
+	fd = open_socket(o->family);
+	lo.port = port;
+	len = make_sockaddr(&lo, &sa);
+	if (bind(fd, &sa.sa, len))
+		err(1, "bind to %s", format_sockaddr(&sa, name, sizeof(name)));
+	if (listen(fd, 4096))
+		err(1, "listen");
+	set_abortive(fd);
+	return fd;
+}
+
+/*
+ * hold: O->count sockets, a listener (two when the count is even) and
+ * connections to it, kept until a signal.  Their descriptors need not be
+ * remembered: the exit closes them all.
+ */
+static int run_hold(const struct options *o)
+{
+	unsigned long pairs = (o->count - 1) / 2, i, j, end;
+	struct rlimit rl = { .rlim_cur = o->count + 64,
+			     .rlim_max = o->count + 64 };
+	union sockaddr_any sa, ca;
+	struct options cl = *o;
+	socklen_t len, clen;
+	sigset_t mask;
+	int lfd, fd, sig;
+
+	if (pairs > 65536 - HOLD_FIRST_PORT || o->port + 1 >= HOLD_FIRST_PORT)
+		errx(2, "hold: at most %u connections, PORT below %u",
+		     65536 - HOLD_FIRST_PORT, HOLD_FIRST_PORT - 1);
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		err(1, "setrlimit(RLIMIT_NOFILE, %lu)", o->count + 64);
+	/* Blocked: taken by sigwait() once the sockets are up. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
+	lfd = hold_listener(o, o->port);
+	if (!(o->count & 1))
+		hold_listener(o, o->port + 1);
+	len = make_sockaddr(o, &sa);
+	for (i = 0; i < pairs; i = end) {
+		end = i + HOLD_BATCH < pairs ? i + HOLD_BATCH : pairs;
+		for (j = i; j < end; j++) {
+			fd = open_socket(o->family);
+			/*
+			 * Each client on a port of its own, from 1024 up: no
+			 * stack's ephemeral port search (TCP's tries every
+			 * busy port of the range before a free one).
+			 */
+			cl.port = HOLD_FIRST_PORT + j;
+			clen = make_sockaddr(&cl, &ca);
+			if (bind(fd, &ca.sa, clen))
+				err(1, "bind to port %u", cl.port);
+			if (connect(fd, &sa.sa, len))
+				err(1, "connection %lu of %lu", j + 1, pairs);
+			set_abortive(fd);
+		}
+		for (j = i; j < end; j++) {
+			fd = accept(lfd, NULL, NULL);
+			if (fd < 0)
+				err(1, "accept %lu of %lu", j + 1, pairs);
+			set_abortive(fd);
+		}
+	}
+	printf("holding %lu sockets\n", o->count);
+	sigwait(&mask, &sig);
+	return 0;
+}
+
 /* Options every mode takes.  Returns 0 if OPT was one of them. */
 static int common_option(int opt, struct options *o, int *family_set)
 {
@@ -546,7 +651,7 @@ int main(int argc, char **argv)
 	};
 	struct options o = { .timeout_s = DEFAULT_TIMEOUT_S };
 	const char *mode, *optstring;
-	int family_set = 0, server;
+	int family_set = 0, server, hold = 0;
 	int opt;
 
 	/* A failed write should be an error message, not a silent death. */
@@ -560,7 +665,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		warnx("no mode given: server or client");
+		warnx("no mode given: server, client or hold");
 		try_help();
 		return 2;
 	}
@@ -571,6 +676,10 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "client") == 0) {
 		server = 0;
 		optstring = ":4F:hVa:p:s:m:wt:";
+	} else if (strcmp(mode, "hold") == 0) {
+		server = 0;
+		hold = 1;
+		optstring = ":4F:hVb:p:n:";
 	} else if (strcmp(mode, "bench") == 0) {
 		errx(2, "the bench mode is not implemented yet");
 	} else {
@@ -636,6 +745,13 @@ int main(int argc, char **argv)
 	if (!o.have_port)
 		errx(2, "%s: -p PORT is required", mode);
 
+	if (hold) {
+		if (!o.have_addr)
+			o.addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (o.count < 1 || o.count > 10000000)
+			errx(2, "hold: -n SOCKETS, 1 to 10000000, is required");
+		return run_hold(&o);
+	}
 	if (server) {
 		if (!o.have_addr)
 			o.addr.s_addr = htonl(INADDR_ANY);

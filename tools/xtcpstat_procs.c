@@ -72,7 +72,7 @@ static void read_comm(int pid, char *comm, size_t size)
 	comm[strcspn(comm, "\n")] = '\0';
 }
 
-static int add_owner(struct row *r, int pid, int fd)
+static int add_owner(struct row *r, int pid, int fd, const char *comm)
 {
 	struct owner *o = realloc(r->owners,
 				  (r->nr_owners + 1) * sizeof(*o));
@@ -83,7 +83,7 @@ static int add_owner(struct row *r, int pid, int fd)
 	o += r->nr_owners++;
 	o->pid = pid;
 	o->fd = fd;
-	read_comm(pid, o->comm, sizeof(o->comm));
+	snprintf(o->comm, sizeof(o->comm), "%s", comm);
 	return 0;
 }
 
@@ -100,7 +100,7 @@ static bool all_digits(const char *s)
 /* The owners of PID's sockets in IX. */
 static int scan_process(const struct inode_index *ix, const char *pid)
 {
-	char path[PATH_MAX], link[64];
+	char path[PATH_MAX], link[64], comm[32] = "";
 	unsigned long long inode;
 	struct dirent *d;
 	struct row *r;
@@ -124,7 +124,12 @@ static int scan_process(const struct inode_index *ix, const char *pid)
 		if (sscanf(link, "socket:[%llu]", &inode) != 1)
 			continue;
 		r = find_inode(ix, inode);
-		if (r && add_owner(r, atoi(pid), atoi(d->d_name))) {
+		if (!r)
+			continue;
+		/* Once per process, not per socket: 100,000 may be its. */
+		if (!comm[0])
+			read_comm(atoi(pid), comm, sizeof(comm));
+		if (add_owner(r, atoi(pid), atoi(d->d_name), comm)) {
 			ret = -1;
 			break;
 		}
