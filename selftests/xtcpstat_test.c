@@ -501,7 +501,7 @@ TEST_F(stat, options__timers)
 	ASSERT_NE(NULL, r);
 	EXPECT_EQ(5, r->fields);
 
-	/* TIME_WAIT: 2 MSL (60 s by default) running. */
+	/* TIME_WAIT: 2 MSL running. */
 	r = row(self, n, "TIME_WAIT", self->t, self->l);
 	ASSERT_NE(NULL, r);
 	ASSERT_EQ(0, strncmp(r->rest, "timer:(timewait,", 16));
