@@ -234,6 +234,44 @@ static bool xtcp_fits_window(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * Segment size for new data: the MSS, but at most half the largest window
+ * the peer has offered (all of it when that is below the default MSS), so
+ * that a segment fits once the window is half open (sender side of silly
+ * window avoidance, RFC 9293 3.8.6.2.1).
+ */
+unsigned int xtcp_size_goal(const struct xtcp_sock *xs)
+{
+	u32 cutoff = xs->max_snd_wnd;
+
+	if (cutoff > XTCP_DEFAULT_MSS)
+		cutoff /= 2;
+	if (cutoff && cutoff < xs->mss)
+		return cutoff;
+	return xs->mss;
+}
+
+/*
+ * Does the Nagle algorithm (RFC 896, RFC 9293 3.7.4) hold back @skb, the
+ * next to send?  Only a partial segment at the tail of the queue waits:
+ * while the user corks (XTCP_CORK, MSG_MORE), or, unless XTCP_NODELAY,
+ * while a partial segment sent before is unacknowledged (Minshall's
+ * refinement, as Linux: a full segment in flight does not hold it).
+ * Text sent before goes again at once.
+ */
+static bool xtcp_nagle_holds(const struct sock *sk, const struct sk_buff *skb)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->push_now || !skb->len || skb->len >= xtcp_size_goal(xs) ||
+	    !skb_queue_is_last(&sk->sk_write_queue, skb) ||
+	    xtcp_before(XTCP_SKB_CB(skb)->seq, xs->snd_nxt))
+		return false;
+	if (xs->cork || xs->more)
+		return true;
+	return !xs->nodelay && xtcp_after(xs->snd_sml, xs->snd_una);
+}
+
+/*
  * Send the unsent part of the queue as far as the peer's window allows.
  * A segment that the local stack fails to send (no route, a full qdisc)
  * counts as sent and lost: the retransmission timer recovers it, and
@@ -243,6 +281,7 @@ void xtcp_push(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	bool held = xtcp_clock_hold(sk);
+	bool nagle = false;
 	struct sk_buff *skb;
 
 	/* What is presumed lost goes before new data (RFC 6675 NextSeg). */
@@ -258,7 +297,9 @@ void xtcp_push(struct sock *sk)
 							  skb) ? NULL : skb->next;
 			continue;
 		}
-		if (!xtcp_fits_window(sk, skb) || !xtcp_cwnd_allows(sk))
+		nagle = xtcp_nagle_holds(sk, skb);
+		if (nagle || !xtcp_fits_window(sk, skb) ||
+		    !xtcp_cwnd_allows(sk))
 			break;
 		err = xtcp_transmit_queued(sk, skb);
 		if (err) {
@@ -272,6 +313,8 @@ void xtcp_push(struct sock *sk)
 		if (xtcp_after(cb->end_seq, xs->snd_nxt)) {
 			xs->snd_nxt = cb->end_seq;
 			xs->packets_out++;
+			if (skb->len && skb->len < xtcp_size_goal(xs))
+				xs->snd_sml = cb->end_seq;
 			xtcp_recovery_sent(sk, false);
 		} else {
 			xtcp_skb_resent(sk, skb);
@@ -285,9 +328,28 @@ void xtcp_push(struct sock *sk)
 			break;
 	}
 	xtcp_clock_release(sk, held);
-	/* Retransmission, or probing a zero window (RFC 9293 3.8.6.1). */
-	if (!skb_queue_empty(&sk->sk_write_queue))
+	/*
+	 * Retransmission, or probing a zero window (RFC 9293 3.8.6.1); not
+	 * for text that only Nagle or the cork holds, with none in flight.
+	 */
+	if (!skb_queue_empty(&sk->sk_write_queue) &&
+	    (!nagle || skb_peek(&sk->sk_write_queue) != xs->send_head))
 		xtcp_arm_rtx(sk);
+}
+
+/*
+ * Send what Nagle held (XTCP_NODELAY set, XTCP_CORK unset), as TCP's
+ * TCP_NAGLE_PUSH: once, whatever Nagle would say.
+ */
+void xtcp_push_pending(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+		return;
+	xs->push_now = 1;
+	xtcp_push(sk);
+	xs->push_now = 0;
 }
 
 /*
@@ -312,6 +374,7 @@ int xtcp_send_syn(struct sock *sk, gfp_t gfp)
 		cb->flags |= XTCP_FLAG_ACK;
 	xs->snd_una = xs->iss;
 	xs->snd_nxt = xs->iss;
+	xs->snd_sml = xs->iss;
 	xtcp_queue_data(sk, skb);
 	xtcp_push(sk);
 	return 0;

@@ -429,6 +429,15 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 	switch (optname) {
 	case XTCP_NODELAY:
 		xs->nodelay = !!val;
+		/* As TCP: what Nagle held goes now. */
+		if (val)
+			xtcp_push_pending(sk);
+		break;
+	case XTCP_CORK:
+		xs->cork = !!val;
+		/* Uncorked, a partial segment goes at once, Nagle or not. */
+		if (!val)
+			xtcp_push_pending(sk);
 		break;
 	case XTCP_MAXSEG:
 		if (val < XTCP_MIN_MSS || val > 0xffff)
@@ -475,6 +484,8 @@ static void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	info->xtcpi_sndbuf = READ_ONCE(sk->sk_sndbuf);
 	info->xtcpi_rcv_space = xs->rcvq_space;
 	info->xtcpi_rcv_rtt_us = xs->rcv_rtt_us;
+	info->xtcpi_bytes_acked = xs->bytes_acked;
+	info->xtcpi_rcv_mss = xs->rcv_mss;
 }
 
 int xtcp_getsockopt(struct socket *sock, int level, int optname,
@@ -494,6 +505,9 @@ int xtcp_getsockopt(struct socket *sock, int level, int optname,
 	switch (optname) {
 	case XTCP_NODELAY:
 		val = xtcp_sk(sk)->nodelay;
+		break;
+	case XTCP_CORK:
+		val = xtcp_sk(sk)->cork;
 		break;
 	case XTCP_MAXSEG:
 		val = xtcp_sk(sk)->mss;

@@ -27,24 +27,61 @@ void xtcp_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
-/*
- * Segment size for new data: the MSS, but at most half the largest window
- * the peer has offered (all of it when that is below the default MSS), so
- * that a segment fits once the window is half open (sender side of silly
- * window avoidance, RFC 9293 3.8.6.2.1).
- */
-static unsigned int xtcp_size_goal(const struct xtcp_sock *xs)
-{
-	u32 cutoff = xs->max_snd_wnd;
+#define XTCP_BACKLOG_EVERY	16	/* segments queued between flushes */
 
-	if (cutoff > XTCP_DEFAULT_MSS)
-		cutoff /= 2;
-	if (cutoff && cutoff < xs->mss)
-		return cutoff;
-	return xs->mss;
+/*
+ * The queue's tail, if more text may join it: not sent yet, short of
+ * @goal, no SYN or FIN.  Joining it is what lets Nagle and the cork send
+ * small writes as full segments.
+ */
+static struct sk_buff *xtcp_tail_room(struct sock *sk, unsigned int goal)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	struct xtcp_skb_cb *cb;
+
+	if (!skb || skb->len >= goal || skb_cloned(skb))
+		return NULL;
+	cb = XTCP_SKB_CB(skb);
+	if ((cb->flags & (XTCP_FLAG_SYN | XTCP_FLAG_FIN)) ||
+	    xtcp_before(cb->seq, xtcp_sk(sk)->snd_nxt))
+		return NULL;
+	return skb;
 }
 
-#define XTCP_BACKLOG_EVERY	16	/* segments queued between flushes */
+/*
+ * Append up to @len bytes of @msg to the unsent @skb, in the task's page
+ * fragment.  Returns the bytes taken, 0 if @skb has no fragment slot
+ * left, or an error.
+ */
+static int xtcp_append(struct sock *sk, struct sk_buff *skb,
+		       struct msghdr *msg, size_t len)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	int i = skb_shinfo(skb)->nr_frags;
+	bool merge;
+
+	if (!sk_page_frag_refill(sk, pfrag))
+		return -ENOMEM;
+	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+	if (!merge && i >= MAX_SKB_FRAGS)
+		return 0;
+	len = min_t(size_t, len, pfrag->size - pfrag->offset);
+	if (copy_page_from_iter(pfrag->page, pfrag->offset, len,
+				&msg->msg_iter) != len)
+		return -EFAULT;
+	if (merge) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], len);
+	} else {
+		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, len);
+		get_page(pfrag->page);
+	}
+	pfrag->offset += len;
+	skb_len_add(skb, len);
+	sk_wmem_queued_add(sk, len);
+	XTCP_SKB_CB(skb)->end_seq += len;
+	xtcp_sk(sk)->write_seq += len;
+	return len;
+}
 
 int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
@@ -69,10 +106,14 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	}
 
 	held = xtcp_clock_hold(sk);
+	/* MSG_MORE: more text follows, hold a partial tail (Nagle). */
+	xs->more = !!(flags & MSG_MORE);
 	while (msg_data_left(msg)) {
+		unsigned int goal = xtcp_size_goal(xs);
 		struct xtcp_skb_cb *cb;
 		struct sk_buff *skb;
 		size_t seglen;
+		int n;
 
 		err = -EPIPE;
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
@@ -89,7 +130,23 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			continue;
 		}
 
-		seglen = min_t(size_t, msg_data_left(msg), xtcp_size_goal(xs));
+		skb = xtcp_tail_room(sk, goal);
+		if (skb) {
+			n = xtcp_append(sk, skb, msg,
+					min_t(size_t, msg_data_left(msg),
+					      goal - skb->len));
+			if (n < 0) {
+				err = n;
+				goto out_err;
+			}
+			if (n) {
+				copied += n;
+				xtcp_push(sk);
+				continue;
+			}
+		}
+
+		seglen = min_t(size_t, msg_data_left(msg), goal);
 		skb = alloc_skb_with_frags(XTCP_MAX_HEADER, seglen,
 					   PAGE_ALLOC_COSTLY_ORDER, &err,
 					   sk->sk_allocation);
@@ -121,11 +178,13 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		if (!(++segs % XTCP_BACKLOG_EVERY))
 			sk_flush_backlog(sk);
 	}
+	xs->more = 0;
 	xtcp_clock_release(sk, held);
 	release_sock(sk);
 	return copied;
 
 out_err:
+	xs->more = 0;
 	xtcp_clock_release(sk, held);
 	if (!copied)
 		err = sk_stream_error(sk, flags, err);

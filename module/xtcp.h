@@ -197,7 +197,11 @@ struct xtcp_sock {
 	u8	ts_ok:1,	/* both ends sent timestamps on SYN */
 		ts_syn_sent:1,	/* our SYN offered them */
 		wscale_ok:1,	/* both ends sent window scale on SYN */
-		ws_syn_sent:1;	/* our SYN offered it */
+		ws_syn_sent:1,	/* our SYN offered it */
+		cork:1,		/* XTCP_CORK: hold partial segments */
+		more:1,		/* MSG_MORE: this sendmsg() holds them too */
+		push_now:1;	/* this push sends them anyway */
+	u32	snd_sml;	/* end of the last partial segment sent */
 	u8	snd_wscale;	/* SND.WND = SEG.WND << this (RFC 7323 2.3) */
 	u8	rcv_wscale;	/* our SEG.WND = RCV.WND >> this */
 
@@ -572,6 +576,8 @@ void xtcp_send_fin(struct sock *sk);
 void xtcp_push(struct sock *sk);
 void xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
 int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len);
+unsigned int xtcp_size_goal(const struct xtcp_sock *xs);
+void xtcp_push_pending(struct sock *sk);
 
 /* ofo.c: segment text, in order and out of order */
 struct xtcp_rcv_text {

@@ -75,6 +75,7 @@ enum {
 /* Socket options at level SOL_XTCP. */
 #define XTCP_NODELAY	1	/* int: send small segments at once */
 #define XTCP_MAXSEG	2	/* int: largest segment payload to send */
+#define XTCP_CORK	3	/* int: send only full segments until unset */
 #define XTCP_INFO	11	/* struct xtcp_info, read only */
 
 /* XTCP_INFO: the connection as RFC 9293 describes it. */
@@ -107,6 +108,9 @@ struct xtcp_info {
 	__u32	xtcpi_sndbuf;		/* SO_SNDBUF now */
 	__u32	xtcpi_rcv_space;	/* bytes read in the last measured RTT */
 	__u32	xtcpi_rcv_rtt_us;	/* the receiver's RTT estimate, 0: none */
+	__u64	xtcpi_bytes_acked;	/* payload bytes the peer acknowledged */
+	__u32	xtcpi_rcv_mss;		/* the peer's full segment, as seen */
+	__u32	xtcpi_pad3;
 };
 
 /* xtcpi_options bits, as TCP_INFO's tcpi_options. */
