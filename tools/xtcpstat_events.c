@@ -277,53 +277,73 @@ static void ctl_names(const char *flags, char *buf, size_t size)
 					      n ? "," : "", ctl[i].name);
 }
 
+/* The segment that caused a transition, as its event gives it. */
+struct cause_seg {
+	const char *flags, *seq, *ack, *len;
+};
+
+/*
+ * The cause of @e's transition ("call", "timer", "segment"), NULL if the
+ * event does not say (an older module's trace); for a segment whose
+ * header the event carries whole, true and its fields in @seg.
+ */
+static bool event_cause(const struct event *e, const char **cause,
+			struct cause_seg *seg)
+{
+	*cause = field(e, "cause");
+	seg->flags = field(e, "flags");
+	seg->seq = field(e, "seq");
+	seg->ack = field(e, "ack");
+	seg->len = field(e, "len");
+	return *cause && !strcmp(*cause, "segment") && seg->flags &&
+	       seg->seq && seg->ack && seg->len;
+}
+
 /*
  * What caused the transition of @e, into BUF: "call", "timer", or the
  * segment received, "rcv <SEQ=1><ACK=2><CTL=SYN,ACK>" (and "<LEN=5>" if
- * it had text); "-" if the event does not say (an older module's trace).
+ * it had text); "-" if the event does not say.
  */
 static void describe_cause(const struct event *e, char *buf, size_t size)
 {
-	const char *cause = field(e, "cause"), *flags = field(e, "flags");
-	const char *seq = field(e, "seq"), *ack = field(e, "ack");
-	const char *len = field(e, "len");
 	char names[32], acks[24] = "", lens[24] = "";
+	struct cause_seg seg;
+	const char *cause;
 
-	if (!cause || strcmp(cause, "segment") || !flags || !seq || !ack ||
-	    !len) {
+	if (!event_cause(e, &cause, &seg)) {
 		snprintf(buf, size, "%s", cause ? cause : "-");
 		return;
 	}
-	ctl_names(flags, names, sizeof(names));
-	if (strchr(flags, '.'))
-		snprintf(acks, sizeof(acks), "<ACK=%s>", ack);
-	if (strcmp(len, "0"))
-		snprintf(lens, sizeof(lens), "<LEN=%s>", len);
-	snprintf(buf, size, "rcv <SEQ=%s>%s<CTL=%s>%s", seq, acks, names,
+	ctl_names(seg.flags, names, sizeof(names));
+	if (strchr(seg.flags, '.'))
+		snprintf(acks, sizeof(acks), "<ACK=%s>", seg.ack);
+	if (strcmp(seg.len, "0"))
+		snprintf(lens, sizeof(lens), "<LEN=%s>", seg.len);
+	snprintf(buf, size, "rcv <SEQ=%s>%s<CTL=%s>%s", seg.seq, acks, names,
 		 lens);
 }
 
 static void json_cause(struct tracer *t, const struct event *e)
 {
-	const char *cause = field(e, "cause"), *flags = field(e, "flags");
-	const char *seq = field(e, "seq"), *ack = field(e, "ack");
-	const char *len = field(e, "len");
+	struct cause_seg seg;
+	const char *cause;
 	char names[32];
+	bool whole = event_cause(e, &cause, &seg);
 
 	if (!cause) {
 		json_null(&t->json, "cause");
 		return;
 	}
 	json_str(&t->json, "cause", cause);
-	if (strcmp(cause, "segment") || !flags || !seq || !ack || !len)
+	if (!whole)
 		return;
-	ctl_names(flags, names, sizeof(names));
+	ctl_names(seg.flags, names, sizeof(names));
 	json_open(&t->json, "segment", '{');
-	json_uint(&t->json, "seq", strtoull(seq, NULL, 10));
-	if (strchr(flags, '.'))
-		json_uint(&t->json, "ack", strtoull(ack, NULL, 10));
+	json_uint(&t->json, "seq", strtoull(seg.seq, NULL, 10));
+	if (strchr(seg.flags, '.'))
+		json_uint(&t->json, "ack", strtoull(seg.ack, NULL, 10));
 	json_str(&t->json, "ctl", names);
-	json_uint(&t->json, "len", strtoull(len, NULL, 10));
+	json_uint(&t->json, "len", strtoull(seg.len, NULL, 10));
 	json_close(&t->json, '}');
 }
 
