@@ -91,9 +91,7 @@ static u8 xtcp_cause_segment(struct sock *sk, const struct sk_buff *skb)
 		xs->cause_flags = cb->flags;
 		xs->cause_seq = cb->seq;
 		xs->cause_ack = cb->ack_seq;
-		xs->cause_len = cb->end_seq - cb->seq -
-				!!(cb->flags & XTCP_FLAG_SYN) -
-				!!(cb->flags & XTCP_FLAG_FIN);
+		xs->cause_len = skb->len;	/* the header is pulled */
 	}
 	return prev;
 }
