@@ -233,6 +233,7 @@ TEST_F(recovery, full_ack__ends_with_cwnd_ssthresh)
 	while (!peer_recv(&self->p, &(struct peer_seg){}, 300))
 		;
 	ASSERT_EQ(0, ack_sack(self, (IW + 2) * SEG, 0, 0, 0, 0));
+	ASSERT_EQ(0, peer_settle(&self->p));
 	EXPECT_EQ(IW / 2, cwnd(self->fd));
 	EXPECT_EQ(IW / 2, ssthresh(self->fd));
 }
@@ -267,6 +268,7 @@ TEST_F(recovery, undo__dsack_restores_the_window)
 	ASSERT_EQ(0, enter_recovery(self));
 	/* Everything arrives, the first twice. */
 	ASSERT_EQ(0, ack_sack(self, (IW + 2) * SEG, 0, 0, 0, SEG));
+	ASSERT_EQ(0, peer_settle(&self->p));
 	if (variant->sack) {
 		EXPECT_EQ(undo + 1, XTCP_COUNTER("DSackUndo"));
 		EXPECT_LE(IW, cwnd(self->fd));
@@ -292,6 +294,7 @@ TEST_F(recovery, undo__original_echoed)
 		      self->una + (IW + 2) * SEG, NULL, 0);
 	a.tsecr = self->flight_tsval;
 	ASSERT_EQ(0, peer_xmit(&self->p, &a, false));
+	ASSERT_EQ(0, peer_settle(&self->p));
 	if (variant->ts) {
 		EXPECT_EQ(undo + 1, XTCP_COUNTER("EifelUndo"));
 		EXPECT_LE(IW, cwnd(self->fd));
@@ -571,6 +574,7 @@ TEST_F(spurious, resend_echoed__kept)
 	long long undone = XTCP_COUNTER("SpuriousRtos");
 
 	ASSERT_EQ(0, ack_all_echo(self, self->p.ts_recent));
+	ASSERT_EQ(0, peer_settle(&self->p));
 	EXPECT_EQ(undone, XTCP_COUNTER("SpuriousRtos"));
 	EXPECT_EQ(IW / 2, ssthresh(self->fd));
 }

@@ -1014,6 +1014,27 @@ static inline int peer_expect_none(struct xtcp_peer *p)
 }
 
 /*
+ * XTCP has handled everything sent before (peer_barrier()), whatever the
+ * connection sent meanwhile, which is passed over.  A segment sent is
+ * handled in softirq context, which may run after peer_xmit() returns
+ * (in ksoftirqd on a loaded VM): read state it changes only after this.
+ */
+static inline int peer_settle(struct xtcp_peer *p)
+{
+	__u32 mark = peer_barrier_send(p);
+	struct peer_seg s;
+	int ret;
+
+	if (!mark)
+		return -1;
+	while ((ret = peer_barrier_wait(p, &s, mark, PEER_REPLY_MS)) == 1)
+		;
+	if (ret)
+		peer_log("no RST for the barrier probe");
+	return ret;
+}
+
+/*
  * Pin to one CPU, enter a fresh network namespace, build the veth pair,
  * open the peer's packet socket, and make sure that segments go both
  * ways: XTCP answers a barrier probe.  Counters therefore start with one NoSocket, InSegs,
