@@ -20,13 +20,46 @@
 #include "xtcp.h"
 #include "xtcp_trace.h"
 
-/* Push the IPv4 header and send; consumes @skb and the reference on @rt. */
+/*
+ * The checksum of the segment at skb->data.  A device that sums any
+ * protocol (NETIF_F_HW_CSUM: loopback, veth, most virtual devices) is left
+ * to finish it from the pseudo-header sum (CHECKSUM_PARTIAL); the stack
+ * sums it in software before a device that turns out unable to
+ * (validate_xmit_skb()), so this only picks the likely cheaper way.
+ * Between namespaces the sum is never computed at all: the receiver trusts
+ * CHECKSUM_PARTIAL as TCP does.
+ */
+static void xtcp_csum_out(struct sk_buff *skb, const struct net_device *dev,
+			  __be32 saddr, __be32 daddr)
+{
+	struct xtcphdr *th = xtcp_hdr(skb);
+	unsigned int len = skb->len;
+
+	if (dev->features & NETIF_F_HW_CSUM) {
+		skb->ip_summed = CHECKSUM_PARTIAL;
+		skb->csum_start = skb_transport_header(skb) - skb->head;
+		skb->csum_offset = offsetof(struct xtcphdr, check);
+		th->check = ~csum_tcpudp_magic(saddr, daddr, len, xtcp_ipproto,
+					       0);
+		return;
+	}
+	th->check = 0;
+	th->check = csum_tcpudp_magic(saddr, daddr, len, xtcp_ipproto,
+				      skb_checksum(skb, 0, len, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+/*
+ * Checksum the segment, push the IPv4 header and send; consumes @skb and
+ * the reference on @rt.
+ */
 int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 		 struct rtable *rt, __be32 saddr, __be32 daddr)
 {
 	struct iphdr *iph;
 	int err;
 
+	xtcp_csum_out(skb, rt->dst.dev, saddr, daddr);
 	/* skb->cb held our control block; IP reads it as IPCB. */
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 	skb_push(skb, sizeof(*iph));
@@ -55,14 +88,16 @@ int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 	return net_xmit_eval(err);
 }
 
-/* Push the segment header in front of the payload and checksum it all. */
-void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
-		      __be16 sport, __be16 dport, u32 seq, u32 ack, u8 flags,
-		      u16 window, const struct xtcp_out_options *opts)
+/*
+ * Push the segment header in front of the payload; xtcp_ip_xmit() sums
+ * it, once the route tells what the device can do.
+ */
+void xtcp_push_header(struct sk_buff *skb, __be16 sport, __be16 dport,
+		      u32 seq, u32 ack, u8 flags, u16 window,
+		      const struct xtcp_out_options *opts)
 {
 	unsigned int optlen = xtcp_options_len(opts);
 	struct xtcphdr *th;
-	__wsum csum;
 
 	th = skb_push(skb, XTCP_HDR_LEN + optlen);
 	skb_reset_transport_header(skb);
@@ -77,11 +112,6 @@ void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
 	th->urg_ptr = 0;
 	if (optlen)
 		xtcp_options_write((u8 *)(th + 1), opts);
-
-	csum = skb_checksum(skb, 0, skb->len, 0);
-	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, xtcp_ipproto,
-				      csum);
-	skb->ip_summed = CHECKSUM_NONE;
 }
 
 /*
@@ -134,8 +164,7 @@ int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 	if (flags & XTCP_FLAG_ACK)
 		xtcp_delack_sent(sk);
 
-	xtcp_push_header(skb, inet->inet_saddr, inet->inet_daddr,
-			 inet->inet_sport, inet->inet_dport, seq,
+	xtcp_push_header(skb, inet->inet_sport, inet->inet_dport, seq,
 			 (flags & XTCP_FLAG_ACK) ? xs->rcv_nxt : 0, flags,
 			 win, &opts);
 	xs->bytes_sent += payload;

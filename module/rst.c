@@ -61,8 +61,7 @@ void xtcp_reply_rst(struct net *net, struct sk_buff *in)
 		ip_rt_put(rt);
 		return;
 	}
-	xtcp_push_header(skb, iph->daddr, iph->saddr, ith->dest, ith->source,
-			 seq, ack, flags, 0, NULL);
+	xtcp_push_header(skb, ith->dest, ith->source, seq, ack, flags, 0, NULL);
 	XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
 	trace_xtcp_send_reset(NULL, in);
 	xtcp_ip_xmit(net, NULL, skb, rt, iph->daddr, iph->saddr);

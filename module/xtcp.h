@@ -564,9 +564,9 @@ struct flowi4;
 /* output.c: segments to IP, and the send queue */
 int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 		 struct rtable *rt, __be32 saddr, __be32 daddr);
-void xtcp_push_header(struct sk_buff *skb, __be32 saddr, __be32 daddr,
-		      __be16 sport, __be16 dport, u32 seq, u32 ack, u8 flags,
-		      u16 window, const struct xtcp_out_options *opts);
+void xtcp_push_header(struct sk_buff *skb, __be16 sport, __be16 dport,
+		      u32 seq, u32 ack, u8 flags, u16 window,
+		      const struct xtcp_out_options *opts);
 struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp);
 int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags);
 int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb);

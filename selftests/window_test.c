@@ -488,44 +488,23 @@ static int recv_stamped(struct xtcp_peer *p, struct peer_seg *s, int ms,
 {
 	long end = xtcp_now_ms() + ms;
 	unsigned char frame[2048];
-	union {
-		struct cmsghdr cm;
-		char buf[CMSG_SPACE(sizeof(struct timespec))];
-	} ctl;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-		struct iovec iov = { frame, sizeof(frame) };
-		struct sockaddr_ll from;
-		struct msghdr msg = {
-			.msg_name = &from, .msg_namelen = sizeof(from),
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = &ctl, .msg_controllen = sizeof(ctl),
-		};
 		long left = end - xtcp_now_ms();
-		struct cmsghdr *cm;
+		bool partial;
 		ssize_t n;
 
-		n = recvmsg(p->fd, &msg, MSG_DONTWAIT);
-		if (n <= 0) {
+		n = peer_read_frame(p, frame, sizeof(frame), &partial, when);
+		if (n < 0) {
 			if (left <= 0)
 				return -1;
 			poll(&pfd, 1, left);
 			continue;
 		}
-		if (from.sll_pkttype == PACKET_OUTGOING ||
-		    !peer_parse(p, frame, n, s) || s->dport != p->port)
+		if (!n || !peer_parse(p, frame, n, s) || s->dport != p->port)
 			continue;
-		*when = -1;
-		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-			struct timespec ts;
-
-			if (cm->cmsg_level != SOL_SOCKET ||
-			    cm->cmsg_type != SCM_TIMESTAMPNS)
-				continue;
-			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-			*when = ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-		}
+		s->csum_partial = partial;
 		peer_learn(p, s);
 		return *when < 0 ? -1 : 0;
 	}

@@ -43,12 +43,12 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
-#include <netpacket/packet.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/types.h>
@@ -100,6 +100,12 @@ struct peer_seg {
 	__u32	tsecr;
 	unsigned int optlen;	/* bytes of options in the header */
 	bool	csum_ok;	/* both checksums verified (received) */
+	/*
+	 * Received: XTCP left the segment's sum to the device, which veth
+	 * never computes (TP_STATUS_CSUMNOTREADY); the peer finished it
+	 * from XTCP's pseudo-header sum before checking it.
+	 */
+	bool	csum_partial;
 	unsigned int len;	/* payload bytes */
 	unsigned char data[PEER_MAX_DATA];
 };
@@ -424,6 +430,11 @@ static inline int peer_make_world(struct xtcp_peer *p)
 	/* Our own frames are not for us to read. */
 	setsockopt(p->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
 		   sizeof(one));
+	/* Whether a frame's checksum was left to the device. */
+	if (setsockopt(p->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one))) {
+		peer_log("PACKET_AUXDATA: %s", strerror(errno));
+		return -1;
+	}
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_IP);
@@ -799,6 +810,79 @@ static inline int peer_parse(const struct xtcp_peer *p,
 }
 
 /*
+ * Finish a checksum left to the device (CHECKSUM_PARTIAL): the segment's
+ * checksum field holds the pseudo-header's sum; the sum of the whole
+ * segment over it, complemented, is what a device would write.  A wrong
+ * pseudo-header sum then fails the check as a wrong checksum would.
+ */
+static inline void peer_csum_finish(unsigned char *f, size_t n)
+{
+	unsigned char *ip = f + PEER_ETH_LEN, *th;
+	unsigned int ihl, tot;
+
+	if (n < PEER_ETH_LEN + PEER_IP_LEN)
+		return;
+	ihl = (ip[0] & 0xf) * 4;
+	tot = peer_get16(ip + 2);
+	if (ihl < PEER_IP_LEN || tot > n - PEER_ETH_LEN ||
+	    tot < ihl + PEER_HDR_LEN)
+		return;
+	th = ip + ihl;
+	peer_put16(th + 16, peer_csum_fold(peer_csum_add(0, th, tot - ihl)));
+}
+
+/*
+ * One frame from the packet socket into @frame, without waiting: its
+ * length (0 for one of our own), -1 if none is queued.  *@partial says
+ * whether its checksum was left to the device, and is now finished;
+ * @when_ms, if not NULL, gets the kernel's receive time (SO_TIMESTAMPNS,
+ * CLOCK_REALTIME ms), -1 without one.
+ */
+static inline ssize_t peer_read_frame(struct xtcp_peer *p,
+				      unsigned char *frame, size_t size,
+				      bool *partial, long *when_ms)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct tpacket_auxdata)) +
+		  CMSG_SPACE(sizeof(struct timespec))];
+	struct iovec iov = { .iov_base = frame, .iov_len = size };
+	struct sockaddr_ll from;
+	struct msghdr msg = {
+		.msg_name = &from, .msg_namelen = sizeof(from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*partial = false;
+	if (when_ms)
+		*when_ms = -1;
+	n = recvmsg(p->fd, &msg, MSG_DONTWAIT);
+	if (n <= 0)
+		return -1;
+	if (from.sll_pkttype == PACKET_OUTGOING)
+		return 0;
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		struct tpacket_auxdata aux;
+		struct timespec ts;
+
+		if (c->cmsg_level == SOL_PACKET &&
+		    c->cmsg_type == PACKET_AUXDATA) {
+			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+			*partial = aux.tp_status & TP_STATUS_CSUMNOTREADY;
+		}
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_TIMESTAMPNS && when_ms) {
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			*when_ms = ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		}
+	}
+	if (*partial)
+		peer_csum_finish(frame, n);
+	return n;
+}
+
+/*
  * The next XTCP segment to 10.0.0.2, any port, within @timeout_ms.
  * 0 on success, -1 on timeout.
  */
@@ -811,17 +895,15 @@ static inline int peer_recv_any(struct xtcp_peer *p, struct peer_seg *s,
 	for (;;) {
 		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
 		long left = end - xtcp_now_ms();
-		struct sockaddr_ll from;
-		socklen_t flen = sizeof(from);
+		bool partial;
 		ssize_t n;
 
-		n = recvfrom(p->fd, frame, sizeof(frame), MSG_DONTWAIT,
-			     (struct sockaddr *)&from, &flen);
-		if (n > 0) {
-			if (from.sll_pkttype == PACKET_OUTGOING)
-				continue;
-			if (peer_parse(p, frame, n, s))
+		n = peer_read_frame(p, frame, sizeof(frame), &partial, NULL);
+		if (n >= 0) {
+			if (n && peer_parse(p, frame, n, s)) {
+				s->csum_partial = partial;
 				return 0;
+			}
 			continue;
 		}
 		if (left <= 0)
