@@ -123,6 +123,9 @@ struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock,
 	sk->sk_backlog_rcv = xtcp_backlog_rcv;
 	sk->sk_write_space = xtcp_write_space;
 	sk->sk_state = XTCP_CLOSE;
+	/* Path MTU discovery unless the netns turned it off, as for TCP. */
+	inet_sk(sk)->pmtudisc = READ_ONCE(net->ipv4.sysctl_ip_no_pmtu_disc) ?
+				IP_PMTUDISC_DONT : IP_PMTUDISC_WANT;
 	/* Lookups run under RCU: keep the memory for a grace period. */
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	/*

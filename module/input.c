@@ -183,9 +183,10 @@ drop:
 /*
  * ICMP errors for our segments.  The quoted SEQ must lie in
  * [SND.UNA, SND.NXT] (RFC 5927 4.1; SND.NXT too, as Linux: a bare ACK
- * carries it), or anyone could abort a connection
- * by guessing its ports; a hard error then aborts a connecting socket,
- * and is only noted on others.
+ * carries it), or anyone could abort a connection, or shrink its
+ * segments, by guessing its ports; "fragmentation needed" then lowers the
+ * path MTU, a hard error aborts a connecting socket, and others are only
+ * noted.
  */
 int xtcp_v4_err(struct sk_buff *skb, u32 info)
 {
@@ -205,8 +206,7 @@ int xtcp_v4_err(struct sk_buff *skb, u32 info)
 	iph = (const struct iphdr *)skb->data;
 	th = (const struct xtcphdr *)(skb->data + iph->ihl * 4);
 
-	if (type != ICMP_DEST_UNREACH || code > NR_ICMP_UNREACH ||
-	    code == ICMP_FRAG_NEEDED)
+	if (type != ICMP_DEST_UNREACH || code > NR_ICMP_UNREACH)
 		return 0;
 	err = icmp_err_convert[code].errno;
 
@@ -221,6 +221,13 @@ int xtcp_v4_err(struct sk_buff *skb, u32 info)
 	if (sk->sk_state == XTCP_LISTEN || sk->sk_state == XTCP_CLOSE ||
 	    !xtcp_between(seq, xs->snd_una, xs->snd_nxt)) {
 		XTCP_INC_STATS(net, XTCP_MIB_ICMPDROPS);
+	} else if (code == ICMP_FRAG_NEEDED) {
+		/* Path MTU discovery (route.c), once no process owns it. */
+		WRITE_ONCE(xs->mtu_info, info);
+		if (!sock_owned_by_user(sk))
+			xtcp_mtu_reduced(sk);
+		else if (!test_and_set_bit(XTCP_MTU_DEFERRED, &xs->deferred))
+			sock_hold(sk);
 	} else if (sk->sk_state == XTCP_SYN_SENT && !sock_owned_by_user(sk) &&
 		   icmp_err_convert[code].fatal) {
 		WRITE_ONCE(sk->sk_err, err);

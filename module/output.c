@@ -69,7 +69,15 @@ int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 	iph->ihl = sizeof(*iph) / 4;
 	iph->tos = 0;
 	iph->tot_len = htons(skb->len);
+	/*
+	 * DF for path MTU discovery (RFC 1191), as the socket's IP_MTU_DISCOVER
+	 * allows.  A segment cut before the path MTU fell is still larger:
+	 * it goes in fragments rather than not at all.
+	 */
 	iph->frag_off = 0;
+	if (sk && ip_dont_fragment(sk, &rt->dst) &&
+	    skb->len <= dst_mtu(&rt->dst))
+		iph->frag_off = htons(IP_DF);
 	iph->ttl = ip4_dst_hoplimit(&rt->dst);
 	iph->protocol = xtcp_ipproto;
 	iph->saddr = saddr;
@@ -224,6 +232,7 @@ int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb), *rcb;
 	struct sk_buff *rest;
+	u32 moved;
 
 	if (!len || len >= skb->len || skb_cloned(skb) ||
 	    (cb->flags & (XTCP_FLAG_SYN | XTCP_FLAG_FIN)))
@@ -232,12 +241,19 @@ int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	if (!rest)
 		return -ENOBUFS;
 	skb_reserve(rest, XTCP_MAX_HEADER);
+	sk_wmem_queued_add(sk, rest->truesize);
+	moved = skb->len - len;
 	skb_split(skb, rest, len);
+	/*
+	 * The text's share of truesize goes with it: a receiver on this
+	 * machine gets these very skbs, and coalescing them trusts it.
+	 */
+	rest->truesize += moved;
+	skb->truesize -= moved;
 	rcb = XTCP_SKB_CB(rest);
 	*rcb = *cb;
 	rcb->seq = cb->seq + len;
 	cb->end_seq = rcb->seq;
-	sk_wmem_queued_add(sk, rest->truesize);
 	__skb_queue_after(&sk->sk_write_queue, skb, rest);
 	return 0;
 }
@@ -326,6 +342,9 @@ void xtcp_push(struct sock *sk)
 							  skb) ? NULL : skb->next;
 			continue;
 		}
+		/* Text queued before the path MTU fell: cut it to the MSS. */
+		if (skb->len > xs->mss && !xtcp_before(cb->seq, xs->snd_nxt))
+			xtcp_split(sk, skb, xs->mss);
 		nagle = xtcp_nagle_holds(sk, skb);
 		if (nagle || !xtcp_fits_window(sk, skb) ||
 		    !xtcp_cwnd_allows(sk))

@@ -6,8 +6,11 @@
  * smaller of the peer's option and what the route carries, less the
  * options every segment carries (RFC 6691: the MSS option counts no
  * options, the sender takes them from the payload).  dst_mtu()
- * includes a path MTU the kernel learnt (RFC 1191); XTCP sends without DF
- * and does no path MTU discovery of its own.
+ * includes a path MTU the kernel learnt.
+ *
+ * Path MTU discovery (RFC 1191): segments leave with DF, and an ICMP
+ * "fragmentation needed" (input.c checks that it quotes a sequence number
+ * in flight, RFC 5927 4.1) lowers the route's MTU and then the MSS.
  */
 #include <net/ip.h>
 #include <net/route.h>
@@ -55,7 +58,11 @@ struct rtable *xtcp_route(struct sock *sk)
 	return rt;
 }
 
-/* Set the send MSS from the peer's option and the path MTU. */
+/*
+ * Set the send MSS from the peer's option and the path MTU.  Text queued
+ * before it fell keeps its size: such a segment goes in IP fragments
+ * (xtcp_ip_xmit() sends it without DF), later ones are cut to the MSS.
+ */
 void xtcp_init_mss(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -68,4 +75,30 @@ void xtcp_init_mss(struct sock *sk)
 	}
 	/* Every segment gives the timestamps option room (tcp_current_mss). */
 	xs->mss = max_t(unsigned int, mss, XTCP_MIN_MSS) - xtcp_ts_optlen(xs);
+}
+
+/*
+ * A router asked for segments of at most xs->mtu_info bytes: record it in
+ * the route (a next-hop exception, which the kernel also clamps to
+ * net.ipv4.route.min_pmtu) and take the MSS from what the route then
+ * says.  Called with the socket lock held, not owned by a process.
+ */
+void xtcp_mtu_reduced(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u16 mss = xs->mss;
+	struct rtable *rt;
+
+	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
+		return;
+	rt = xtcp_route(sk);
+	if (IS_ERR(rt))
+		return;
+	rt->dst.ops->update_pmtu(&rt->dst, sk, NULL, READ_ONCE(xs->mtu_info),
+				 true);
+	ip_rt_put(rt);
+	/* The old route is stale now: xtcp_route() looks up the new one. */
+	xtcp_init_mss(sk);
+	if (xs->mss < mss)
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PMTUREDUCED);
 }

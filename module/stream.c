@@ -77,6 +77,8 @@ static int xtcp_append(struct sock *sk, struct sk_buff *skb,
 	}
 	pfrag->offset += len;
 	skb_len_add(skb, len);
+	/* Charged to the skb too: it gives back its truesize when freed. */
+	skb->truesize += len;
 	sk_wmem_queued_add(sk, len);
 	XTCP_SKB_CB(skb)->end_seq += len;
 	xtcp_sk(sk)->write_seq += len;

@@ -162,7 +162,7 @@ static void xtcp_delack_timer(struct timer_list *t)
 	xtcp_timer_run(&xs->inet.sk, XTCP_DELACK_DEFERRED, xtcp_delack_expired);
 }
 
-/* proto.release_cb: run what the timers deferred. */
+/* proto.release_cb: run what the timers and ICMP (input.c) deferred. */
 void xtcp_release_cb(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -177,6 +177,10 @@ void xtcp_release_cb(struct sock *sk)
 	}
 	if (test_and_clear_bit(XTCP_DELACK_DEFERRED, &xs->deferred)) {
 		xtcp_timer_fire(sk, xtcp_delack_expired);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(XTCP_MTU_DEFERRED, &xs->deferred)) {
+		xtcp_mtu_reduced(sk);
 		__sock_put(sk);
 	}
 }

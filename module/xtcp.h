@@ -156,6 +156,7 @@ enum {
 	XTCP_RTX_DEFERRED,
 	XTCP_TW_DEFERRED,
 	XTCP_DELACK_DEFERRED,
+	XTCP_MTU_DEFERRED,	/* an ICMP lowered the path MTU */
 };
 
 struct xtcp_hbucket;
@@ -183,6 +184,7 @@ struct xtcp_sock {
 
 	u16	mss;		/* payload bytes per segment we send */
 	u16	peer_mss;	/* MSS option the peer sent */
+	u32	mtu_info;	/* next-hop MTU of the last "fragmentation needed" */
 	u8	retries;	/* retransmissions of the head segment */
 	u8	probes_out;	/* window probes since the peer last spoke */
 	u8	probes;		/* window probes since the window shut */
@@ -413,6 +415,7 @@ enum {
 	XTCP_MIB_EIFELUNDO,	/* fast recoveries Eifel found needless */
 	XTCP_MIB_DELAYEDACKS,	/* ACKs the delayed-ACK timer sent */
 	XTCP_MIB_PAWSESTAB,	/* segments PAWS rejected (RFC 7323 5) */
+	XTCP_MIB_PMTUREDUCED,	/* ICMPs that lowered the send MSS */
 	XTCP_MIB_MAX
 };
 
@@ -730,6 +733,7 @@ struct rtable *xtcp_route_flow(struct sock *sk, struct flowi4 *fl4,
 			       __be16 sport);
 struct rtable *xtcp_route(struct sock *sk);
 void xtcp_init_mss(struct sock *sk);
+void xtcp_mtu_reduced(struct sock *sk);
 
 /* delack.c: delayed ACKs */
 void xtcp_delack_init(struct sock *sk);

@@ -279,35 +279,6 @@ static int fz_counters(struct fz_count *c)
 	return found == 7 ? 0 : -1;
 }
 
-/* A counter of /proc/net/netstat, e.g. IpExt InTruncatedPkts; -1 if none. */
-static long long fz_netstat(const char *group, const char *name)
-{
-	FILE *fp = fopen("/proc/net/netstat", "r");
-	char names[8192], values[8192];
-	size_t glen = strlen(group);
-	long long result = -1;
-
-	if (!fp)
-		return -1;
-	while (result < 0 && fgets(names, sizeof(names), fp) &&
-	       fgets(values, sizeof(values), fp)) {
-		char *ns, *vs, *n, *v;
-
-		if (strncmp(names, group, glen) || names[glen] != ':')
-			continue;
-		n = strtok_r(names, "\n ", &ns);
-		v = strtok_r(values, "\n ", &vs);
-		while (n && v) {
-			if (!strcmp(n, name))
-				result = atoll(v);
-			n = strtok_r(NULL, "\n ", &ns);
-			v = strtok_r(NULL, "\n ", &vs);
-		}
-	}
-	fclose(fp);
-	return result;
-}
-
 static int fz_info(int fd, struct xtcp_info *info)
 {
 	socklen_t len = sizeof(*info);
@@ -1686,6 +1657,13 @@ static void fz_gen_bad(struct fz *f, struct fz_frame *fr, enum fz_bad bad,
 		fr->b[16] ^= 0xff;
 }
 
+/* IP's count of datagrams shorter than their header says; -1 if none. */
+static long long fz_truncated(void)
+{
+	return xtcp_snmp_value("/proc/net/netstat", "IpExt",
+			       "InTruncatedPkts");
+}
+
 TEST_F_TIMEOUT(fuzz, malformed__dropped_counted_exactly, FZ_TIMEOUT)
 {
 	struct fz *f = &self->f;
@@ -1709,7 +1687,7 @@ TEST_F_TIMEOUT(fuzz, malformed__dropped_counted_exactly, FZ_TIMEOUT)
 	f->target = FZ_ESTABLISHED;
 
 	for (bad = 0; bad < FZ_BAD_MAX; bad++) {
-		trunc = fz_netstat("IpExt", "InTruncatedPkts");
+		trunc = fz_truncated();
 		ASSERT_EQ(0, fz_begin(f));
 		before = 0;
 		for (i = 0; i < per; i++) {
@@ -1733,8 +1711,7 @@ TEST_F_TIMEOUT(fuzz, malformed__dropped_counted_exactly, FZ_TIMEOUT)
 			/* IP drops them; XTCP sees only the barriers */
 			EXPECT_EQ(per / FZ_BATCH + 1, f->exp.insegs);
 			if (trunc >= 0)
-				EXPECT_EQ(trunc + per,
-					  fz_netstat("IpExt", "InTruncatedPkts"));
+				EXPECT_EQ(trunc + per, fz_truncated());
 		} else if (bad == FZ_BAD_CSUM_DATA ||
 			   bad == FZ_BAD_CSUM_OPT ||
 			   bad == FZ_BAD_IP_SHORT_DATA) {

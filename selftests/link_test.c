@@ -364,45 +364,6 @@ static bool link_running(const char *ifname)
 	return up;
 }
 
-/*
- * A line "SECTION: names...", then "SECTION: values...": the
- * format of /proc/net/snmp, /proc/net/netstat and /proc/net/xtcp_snmp:
- * the value of @name, or -1.
- */
-static long long snmp_value(const char *path, const char *section,
-			    const char *name)
-{
-	char names[8192], values[8192], *ns, *vs, *n, *v;
-	size_t len = strlen(section);
-	long long result = -1;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	if (!fgets(names, sizeof(names), f))
-		goto out;
-	while (fgets(values, sizeof(values), f)) {
-		if (strncmp(names, section, len) || names[len] != ':' ||
-		    strncmp(values, names, len + 1)) {
-			memcpy(names, values, sizeof(names));
-			continue;
-		}
-		n = strtok_r(names + len + 1, "\n ", &ns);
-		v = strtok_r(values + len + 1, "\n ", &vs);
-		for (; n && v; n = strtok_r(NULL, "\n ", &ns),
-		     v = strtok_r(NULL, "\n ", &vs)) {
-			if (!strcmp(n, name)) {
-				result = atoll(v);
-				goto out;
-			}
-		}
-		break;
-	}
-out:
-	fclose(f);
-	return result;
-}
-
 /* The packets the root qdisc of @ifname dropped ("tc -s"), or -1. */
 static long long link_qdisc_drops(const char *ifname)
 {
@@ -435,18 +396,18 @@ static void link_count_one(bool inet, struct link_counters *c, int ifidx)
 	const char *ext = "/proc/thread-self/net/netstat";
 	struct link_counters o = {
 		.drops = link_qdisc_drops(link_ifname[ifidx]),
-		.retrans = inet ? snmp_value(snmp, "Tcp", "RetransSegs") :
-				  snmp_value(x, "XTcp", "RetransSegs"),
-		.csum = inet ? snmp_value(snmp, "Tcp", "InCsumErrors") :
-			       snmp_value(x, "XTcp", "InCsumErrors"),
-		.ofo = inet ? snmp_value(ext, "TcpExt", "TCPOFOQueue") :
-			      snmp_value(x, "XTcp", "OfoQueue"),
-		.in = inet ? snmp_value(snmp, "Tcp", "InSegs") :
-			     snmp_value(x, "XTcp", "InSegs"),
-		.out = inet ? snmp_value(snmp, "Tcp", "OutSegs") :
-			      snmp_value(x, "XTcp", "OutSegs"),
+		.retrans = inet ? xtcp_snmp_value(snmp, "Tcp", "RetransSegs") :
+				  xtcp_snmp_value(x, "XTcp", "RetransSegs"),
+		.csum = inet ? xtcp_snmp_value(snmp, "Tcp", "InCsumErrors") :
+			       xtcp_snmp_value(x, "XTcp", "InCsumErrors"),
+		.ofo = inet ? xtcp_snmp_value(ext, "TcpExt", "TCPOFOQueue") :
+			      xtcp_snmp_value(x, "XTcp", "OfoQueue"),
+		.in = inet ? xtcp_snmp_value(snmp, "Tcp", "InSegs") :
+			     xtcp_snmp_value(x, "XTcp", "InSegs"),
+		.out = inet ? xtcp_snmp_value(snmp, "Tcp", "OutSegs") :
+			      xtcp_snmp_value(x, "XTcp", "OutSegs"),
 	};
-	long long ipcsum = snmp_value(ext, "IpExt", "InCsumErrors");
+	long long ipcsum = xtcp_snmp_value(ext, "IpExt", "InCsumErrors");
 	long long *dst = (long long *)c, *src = (long long *)&o;
 	size_t i;
 
@@ -710,8 +671,8 @@ static long long link_retrans(struct link_net *net)
 		if (link_enter(net->ns[i]))
 			return -1;
 		v = net->inet ?
-		    snmp_value("/proc/thread-self/net/snmp", "Tcp", "RetransSegs") :
-		    snmp_value("/proc/thread-self/net/xtcp_snmp", "XTcp", "RetransSegs");
+		    xtcp_snmp_value("/proc/thread-self/net/snmp", "Tcp", "RetransSegs") :
+		    xtcp_snmp_value("/proc/thread-self/net/xtcp_snmp", "XTcp", "RetransSegs");
 		if (v < 0)
 			return -1;
 		sum += v;

@@ -272,4 +272,55 @@ TEST_F(nagle, options__bad_length)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/*
+ * Text joined to the unsent tail is charged to the send buffer and given
+ * back when it is acknowledged: a long run of small writes through a
+ * small buffer never finds it full for good.  Loopback, both ends XTCP.
+ */
+#define SMALL_RUN	(1024 * 1024)
+
+TEST(joined_text__send_buffer_given_back)
+{
+	int lfd, cfd, afd, port, sndbuf = 4096;
+	static char buf[65536];
+	size_t sent = 0, got = 0;
+
+	lfd = xtcp_listener(&port);
+	ASSERT_LE(0, lfd);
+	cfd = xtcp_socket();
+	ASSERT_LE(0, cfd);
+	ASSERT_EQ(0, setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				sizeof(sndbuf)));
+	ASSERT_EQ(0, xtcp_connect_to(cfd, "127.0.0.1", port));
+	afd = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, afd);
+	while (got < SMALL_RUN) {
+		struct pollfd pfd[2] = {
+			{ .fd = cfd, .events = sent < SMALL_RUN ? POLLOUT : 0 },
+			{ .fd = afd, .events = POLLIN },
+		};
+		ssize_t n;
+
+		/* Neither end can move for 5 s: the buffer stays full. */
+		ASSERT_LT(0, poll(pfd, 2, 5000))
+			TH_LOG("stalled: %zu sent, %zu received", sent, got);
+		if (pfd[0].revents & POLLOUT) {
+			n = send(cfd, buf, SMALL, MSG_DONTWAIT);
+			ASSERT_TRUE(n > 0 || errno == EAGAIN);
+			if (n > 0)
+				sent += n;
+		}
+		if (pfd[1].revents & POLLIN) {
+			n = recv(afd, buf, sizeof(buf), MSG_DONTWAIT);
+			ASSERT_TRUE(n > 0 || errno == EAGAIN);
+			if (n > 0)
+				got += n;
+		}
+	}
+	EXPECT_EQ(sent, got);
+	close(cfd);
+	close(afd);
+	close(lfd);
+}
+
 TEST_HARNESS_MAIN

@@ -447,49 +447,6 @@ TEST_F(robust, out_of_window_ack__rate_limited)
 
 /* ---- ICMP errors (RFC 5927) ------------------------------------------------ */
 
-/*
- * Send ICMP destination unreachable @code from the peer, quoting a segment
- * 10.0.0.1:xport -> 10.0.0.2:port with SEQ @seq.
- */
-static int send_icmp_unreach(struct xtcp_peer *p, int code, __u32 seq)
-{
-	unsigned char f[PEER_ETH_LEN + 2 * PEER_IP_LEN + 8 + 8];
-	unsigned char *ip = f + PEER_ETH_LEN, *icmp = ip + PEER_IP_LEN;
-	unsigned char *qip = icmp + 8, *qth = qip + PEER_IP_LEN;
-
-	memset(f, 0, sizeof(f));
-	memcpy(f, p->xmac, ETH_ALEN);
-	memcpy(f + ETH_ALEN, p->mac, ETH_ALEN);
-	peer_put16(f + 12, ETH_P_IP);
-
-	/* The quoted datagram, as XTCP sent it. */
-	qip[0] = 0x45;
-	peer_put16(qip + 2, PEER_IP_LEN + PEER_HDR_LEN);
-	qip[8] = 64;
-	qip[9] = p->proto;
-	memcpy(qip + 12, &p->xaddr, 4);
-	memcpy(qip + 16, &p->addr, 4);
-	peer_put16(qip + 10, peer_csum_fold(peer_csum_add(0, qip, PEER_IP_LEN)));
-	peer_put16(qth, p->xport);
-	peer_put16(qth + 2, p->port);
-	peer_put32(qth + 4, seq);
-
-	icmp[0] = 3;	/* destination unreachable */
-	icmp[1] = code;
-	peer_put16(icmp + 2, peer_csum_fold(peer_csum_add(0, icmp,
-							  8 + PEER_IP_LEN + 8)));
-
-	ip[0] = 0x45;
-	peer_put16(ip + 2, sizeof(f) - PEER_ETH_LEN);
-	peer_put16(ip + 4, ++p->ip_id);
-	ip[8] = 64;
-	ip[9] = IPPROTO_ICMP;
-	memcpy(ip + 12, &p->addr, 4);
-	memcpy(ip + 16, &p->xaddr, 4);
-	peer_put16(ip + 10, peer_csum_fold(peer_csum_add(0, ip, PEER_IP_LEN)));
-	return send(p->fd, f, sizeof(f), 0) == sizeof(f) ? 0 : -1;
-}
-
 TEST_F(robust, icmp_unreach__syn_sent__quoted_seq_checked)
 {
 	struct xtcp_peer *p = &self->p;
@@ -500,14 +457,14 @@ TEST_F(robust, icmp_unreach__syn_sent__quoted_seq_checked)
 	oow = CTR("OutOfWindowIcmps");
 
 	/* A guess at the ports with the wrong SEQ: ignored, counted. */
-	ASSERT_EQ(0, send_icmp_unreach(p, 3, p->iss + 12345));
+	ASSERT_EQ(0, peer_send_icmp_unreach(p, 3, p->iss + 12345, 0));
 	ASSERT_EQ(0, peer_expect_none(p));
 	EXPECT_EQ(XTCP_SYN_SENT, peer_state(p));
 	EXPECT_EQ(oow + 1, CTR("OutOfWindowIcmps"));
 	EXPECT_EQ(0, peer_so_error(self->fd));
 
 	/* Port unreachable quoting our SYN: a hard error, connect fails. */
-	ASSERT_EQ(0, send_icmp_unreach(p, 3, p->iss));
+	ASSERT_EQ(0, peer_send_icmp_unreach(p, 3, p->iss, 0));
 	ASSERT_EQ(0, peer_expect_none(p));
 	EXPECT_EQ(0, peer_state(p));
 	EXPECT_EQ(ECONNREFUSED, peer_so_error(self->fd));
@@ -523,7 +480,7 @@ TEST_F(robust, icmp_unreach__established__soft_error_only)
 	ASSERT_EQ(0, peer_recv(p, &(struct peer_seg){ 0 }, 2000));
 
 	/* A hard error for a synchronized connection is only noted. */
-	ASSERT_EQ(0, send_icmp_unreach(p, 1, p->snd_una));
+	ASSERT_EQ(0, peer_send_icmp_unreach(p, 1, p->snd_una, 0));
 	ASSERT_EQ(0, peer_expect_none(p));
 	EXPECT_EQ(XTCP_ESTABLISHED, peer_state(p));
 	p->snd_una = p->snd_nxt;

@@ -106,6 +106,7 @@ struct peer_seg {
 	 * from XTCP's pseudo-header sum before checking it.
 	 */
 	bool	csum_partial;
+	bool	df;		/* received: IP's Don't Fragment was set */
 	unsigned int len;	/* payload bytes */
 	unsigned char data[PEER_MAX_DATA];
 };
@@ -765,6 +766,7 @@ static inline int peer_parse(const struct xtcp_peer *p,
 	if (s->len > PEER_MAX_DATA)
 		s->len = PEER_MAX_DATA;
 	memcpy(s->data, th + hlen, s->len);
+	s->df = ip[6] & 0x40;
 	s->csum_ok = peer_csum_fold(peer_csum_add(0, ip, ihl)) == 0 &&
 		     peer_seg_csum(p->xaddr, p->addr, p->proto, th,
 				   tot - ihl) == 0;
@@ -1093,6 +1095,52 @@ static inline int peer_expect_none(struct xtcp_peer *p)
 	}
 	peer_log("no RST for the barrier probe");
 	return -1;
+}
+
+/*
+ * Send ICMP destination unreachable @code from the peer, quoting a segment
+ * 10.0.0.1:xport -> 10.0.0.2:port with SEQ @seq; @mtu is the next-hop MTU
+ * of code 4, "fragmentation needed and DF set" (RFC 1191 4).
+ */
+static inline int peer_send_icmp_unreach(struct xtcp_peer *p, int code,
+					 __u32 seq, __u16 mtu)
+{
+	unsigned char f[PEER_ETH_LEN + 2 * PEER_IP_LEN + 8 + 8];
+	unsigned char *ip = f + PEER_ETH_LEN, *icmp = ip + PEER_IP_LEN;
+	unsigned char *qip = icmp + 8, *qth = qip + PEER_IP_LEN;
+
+	memset(f, 0, sizeof(f));
+	memcpy(f, p->xmac, ETH_ALEN);
+	memcpy(f + ETH_ALEN, p->mac, ETH_ALEN);
+	peer_put16(f + 12, ETH_P_IP);
+
+	/* The quoted datagram, as XTCP sent it. */
+	qip[0] = 0x45;
+	peer_put16(qip + 2, PEER_IP_LEN + PEER_HDR_LEN);
+	qip[8] = 64;
+	qip[9] = p->proto;
+	memcpy(qip + 12, &p->xaddr, 4);
+	memcpy(qip + 16, &p->addr, 4);
+	peer_put16(qip + 10, peer_csum_fold(peer_csum_add(0, qip, PEER_IP_LEN)));
+	peer_put16(qth, p->xport);
+	peer_put16(qth + 2, p->port);
+	peer_put32(qth + 4, seq);
+
+	icmp[0] = 3;	/* destination unreachable */
+	icmp[1] = code;
+	peer_put16(icmp + 6, mtu);
+	peer_put16(icmp + 2, peer_csum_fold(peer_csum_add(0, icmp,
+							  8 + PEER_IP_LEN + 8)));
+
+	ip[0] = 0x45;
+	peer_put16(ip + 2, sizeof(f) - PEER_ETH_LEN);
+	peer_put16(ip + 4, ++p->ip_id);
+	ip[8] = 64;
+	ip[9] = IPPROTO_ICMP;
+	memcpy(ip + 12, &p->addr, 4);
+	memcpy(ip + 16, &p->xaddr, 4);
+	peer_put16(ip + 10, peer_csum_fold(peer_csum_add(0, ip, PEER_IP_LEN)));
+	return send(p->fd, f, sizeof(f), 0) == sizeof(f) ? 0 : -1;
 }
 
 /*

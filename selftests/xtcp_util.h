@@ -170,34 +170,46 @@ static inline int xtcp_proc_count(void)
 	return n;
 }
 
-/* One counter of /proc/net/xtcp_snmp, by name; -1 if absent. */
-static inline long long xtcp_counter(const char *name)
+/*
+ * A counter of a file laid out as /proc/net/snmp (and netstat, and
+ * xtcp_snmp): a line "Section: names...", then "Section: values...".  The
+ * value of @name in @section (in any section if NULL), or -1.
+ */
+static inline long long xtcp_snmp_value(const char *path,
+					const char *section, const char *name)
 {
-	FILE *f = fopen("/proc/net/xtcp_snmp", "r");
+	size_t len = section ? strlen(section) : 0;
 	char names[8192], values[8192];
 	long long result = -1;
+	FILE *f = fopen(path, "re");
 
 	if (!f)
 		return -1;
-	while (fgets(names, sizeof(names), f) &&
+	while (result < 0 && fgets(names, sizeof(names), f) &&
 	       fgets(values, sizeof(values), f)) {
 		char *ns, *vs, *n, *v;
 
+		if (section && (strncmp(names, section, len) ||
+				names[len] != ':'))
+			continue;
 		n = strtok_r(names, "\n ", &ns);
 		v = strtok_r(values, "\n ", &vs);
-		while (n && v) {
+		for (; n && v; n = strtok_r(NULL, "\n ", &ns),
+		     v = strtok_r(NULL, "\n ", &vs)) {
 			if (!strcmp(n, name)) {
 				result = atoll(v);
 				break;
 			}
-			n = strtok_r(NULL, "\n ", &ns);
-			v = strtok_r(NULL, "\n ", &vs);
 		}
-		if (result >= 0)
-			break;
 	}
 	fclose(f);
 	return result;
+}
+
+/* One counter of /proc/net/xtcp_snmp, by name; -1 if absent. */
+static inline long long xtcp_counter(const char *name)
+{
+	return xtcp_snmp_value("/proc/net/xtcp_snmp", NULL, name);
 }
 
 static inline int xtcp_sysctl_get(const char *name)
