@@ -85,22 +85,30 @@ u16 xtcp_select_window(struct sock *sk, bool syn)
 
 /*
  * Receiver side of silly window avoidance (RFC 9293 3.8.6.2.2): announce
- * a larger window only once it has grown by min(buffer / 2, MSS).
+ * a larger window only once it has grown by min(buffer / 2, RMSS), the
+ * peer's segment; or, as TCP's __tcp_cleanup_rbuf(), once it is at least
+ * twice what is left and a full segment.  Without the second, a window
+ * of at most half the buffer (xtcp_window()) can never grow by a
+ * loopback segment of 64 KiB, and the sender waits for window probes.
  */
 void xtcp_rcv_space_update(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 cur, win, step;
+	u32 cur, win, rmss, step;
 
 	if (!((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return;
 	cur = xtcp_rcv_wnd_left(xs);
 	win = xtcp_offer_window(sk);
+	if (win <= cur)
+		return;
+	rmss = xs->rcv_mss ?: xs->mss;
 	/* The peer sends at most half our largest window at a time. */
-	step = min3((u32)READ_ONCE(sk->sk_rcvbuf) / 2, (u32)xs->mss,
+	step = min3((u32)READ_ONCE(sk->sk_rcvbuf) / 2, rmss,
 		    xtcp_max_window(xs) / 2);
-	if (win >= cur + step && !xtcp_delack_update_waits(sk, cur, win))
+	if ((win - cur >= step || (win >= 2 * cur && win >= rmss)) &&
+	    !xtcp_delack_update_waits(sk, cur, win))
 		xtcp_send_ack(sk);
 }
 

@@ -76,9 +76,8 @@ static int xtcp_append(struct sock *sk, struct sk_buff *skb,
 		get_page(pfrag->page);
 	}
 	pfrag->offset += len;
+	/* len, data_len and truesize: the skb gives back its truesize. */
 	skb_len_add(skb, len);
-	/* Charged to the skb too: it gives back its truesize when freed. */
-	skb->truesize += len;
 	sk_wmem_queued_add(sk, len);
 	XTCP_SKB_CB(skb)->end_seq += len;
 	xtcp_sk(sk)->write_seq += len;
@@ -122,6 +121,13 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			goto out_err;
 
 		if (!sk_stream_memory_free(sk)) {
+			/*
+			 * What this call queued goes now, cork or Nagle as
+			 * they may: only its ACK can make room (TCP's
+			 * TCP_NAGLE_PUSH before sk_stream_wait_memory()).
+			 */
+			if (copied)
+				xtcp_push_pending(sk);
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 			/* After a sleep, a new reading (clock.c). */
 			xtcp_clock_release(sk, held);

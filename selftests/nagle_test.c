@@ -15,7 +15,10 @@
  * socket is on 10.0.0.1:XPORT, the peer on 10.0.0.2:PPORT; the peer's
  * MSS option makes XTCP's segments FULL bytes.
  */
+#include <linux/sock_diag.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 
 #include "xtcp_peer.h"
 #include "kselftest_harness.h"
@@ -272,52 +275,62 @@ TEST_F(nagle, options__bad_length)
 	EXPECT_EQ(EINVAL, errno);
 }
 
-/*
- * Text joined to the unsent tail is charged to the send buffer and given
- * back when it is acknowledged: 64 KiB in small writes through a
- * 4 KiB buffer never find it full for good.  Loopback, both ends XTCP.
- */
-#define SMALL_RUN	(64 * 1024)
+/* What @fd's send queue is charged (SO_MEMINFO), -1 if unknown. */
+static long wmem_queued(int fd)
+{
+	__u32 mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
 
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len))
+		return -1;
+	return mem[SK_MEMINFO_WMEM_QUEUED];
+}
+
+/* Everything @fd sent is acknowledged (SIOCOUTQ 0) within 5 s. */
+static int wait_all_acked(int fd)
+{
+	long end = xtcp_now_ms() + 5000;
+	int outq = -1;
+
+	while (xtcp_now_ms() < end) {
+		if (ioctl(fd, SIOCOUTQ, &outq) || !outq)
+			break;
+		usleep(10000);
+	}
+	return outq;
+}
+
+/*
+ * Text joined to the unsent tail is charged to the send buffer, and given
+ * back when it is acknowledged.  Loopback, both ends XTCP: rounds of ten
+ * small writes, corked, so that nine of each join the first.
+ */
 TEST(joined_text__send_buffer_given_back)
 {
-	int lfd, cfd, afd, port, sndbuf = 4096;
-	static char buf[65536];
-	size_t sent = 0, got = 0;
+	int lfd, cfd, afd, port, round, i, cork;
+	char buf[10 * SMALL];
 
 	lfd = xtcp_listener(&port);
 	ASSERT_LE(0, lfd);
 	cfd = xtcp_socket();
 	ASSERT_LE(0, cfd);
-	ASSERT_EQ(0, setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
-				sizeof(sndbuf)));
 	ASSERT_EQ(0, xtcp_connect_to(cfd, "127.0.0.1", port));
 	afd = accept(lfd, NULL, NULL);
 	ASSERT_LE(0, afd);
-	while (got < SMALL_RUN) {
-		struct pollfd pfd[2] = {
-			{ .fd = cfd, .events = sent < SMALL_RUN ? POLLOUT : 0 },
-			{ .fd = afd, .events = POLLIN },
-		};
-		ssize_t n;
-
-		/* Neither end can move for 5 s: the buffer stays full. */
-		ASSERT_LT(0, poll(pfd, 2, 5000))
-			TH_LOG("stalled: %zu sent, %zu received", sent, got);
-		if (pfd[0].revents & POLLOUT) {
-			n = send(cfd, buf, SMALL, MSG_DONTWAIT);
-			ASSERT_TRUE(n > 0 || errno == EAGAIN);
-			if (n > 0)
-				sent += n;
-		}
-		if (pfd[1].revents & POLLIN) {
-			n = recv(afd, buf, sizeof(buf), MSG_DONTWAIT);
-			ASSERT_TRUE(n > 0 || errno == EAGAIN);
-			if (n > 0)
-				got += n;
-		}
+	for (round = 0; round < 50; round++) {
+		cork = 1;
+		ASSERT_EQ(0, setsockopt(cfd, SOL_XTCP, XTCP_CORK, &cork,
+					sizeof(cork)));
+		for (i = 0; i < 10; i++)
+			ASSERT_EQ(SMALL, send(cfd, buf, SMALL, 0));
+		cork = 0;
+		ASSERT_EQ(0, setsockopt(cfd, SOL_XTCP, XTCP_CORK, &cork,
+					sizeof(cork)));
+		ASSERT_EQ(0, xtcp_read_all(afd, buf, sizeof(buf)));
 	}
-	EXPECT_EQ(sent, got);
+	/* All of it acknowledged: nothing queued, nothing charged. */
+	ASSERT_EQ(0, wait_all_acked(cfd));
+	EXPECT_EQ(0, wmem_queued(cfd));
 	close(cfd);
 	close(afd);
 	close(lfd);
