@@ -7,7 +7,7 @@
  * - select__*: the default is cubic; the sysctl and the socket option
  *   take a registered name and refuse others with ENOENT, as TCP's; new
  *   sockets follow the namespace's default, accepted ones their
- *   listener's.
+ *   listener's; a connection can switch.
  * - loss__*: against the scripted peer, three duplicate ACKs cut SSTHRESH
  *   to beta_cubic = 0.7 of the flight (Reno: 0.5), and recovery ends with
  *   SND.CWND = SSTHRESH.
@@ -131,11 +131,14 @@ TEST(select__setsockopt_by_name)
 	close(fd);
 }
 
-/* An accepted socket takes its listener's algorithm, not the default. */
+/*
+ * An accepted socket takes its listener's algorithm, not the default;
+ * XTCP_CONGESTION switches it mid-connection.
+ */
 TEST(select__accepted_child_inherits_listener)
 {
 	static const char * const algos[] = { "reno", "cubic" };
-	char name[XTCP_CA_NAME_MAX];
+	char name[XTCP_CA_NAME_MAX], buf[5];
 	int i, lfd, cfd, afd, port;
 
 	ASSERT_EQ(0, xtcp_netns_enter());
@@ -156,6 +159,13 @@ TEST(select__accepted_child_inherits_listener)
 		/* The connecting socket has the default. */
 		ASSERT_EQ(0, get_cc(cfd, name));
 		EXPECT_STREQ(algos[!i], name);
+		/* Switched mid-connection, it goes on carrying text. */
+		ASSERT_EQ(0, set_cc(afd, algos[!i]));
+		ASSERT_EQ(0, get_cc(afd, name));
+		EXPECT_STREQ(algos[!i], name);
+		ASSERT_EQ(5, send(afd, "hello", 5, 0));
+		ASSERT_EQ(0, xtcp_read_all(cfd, buf, 5));
+		EXPECT_EQ(0, memcmp(buf, "hello", 5));
 		close(afd);
 		close(cfd);
 		close(lfd);
