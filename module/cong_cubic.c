@@ -47,13 +47,13 @@
 /* One congestion avoidance stage, the epoch. */
 struct xtcp_cubic_epoch {
 	u64	est_acked;	/* ACKed segments for W_est, in 1/17ths */
+	u64	start_ns;	/* when the epoch began */
 	u32	w_max;		/* W_max: the window before the last cut */
 	u32	cwnd_prior;	/* cwnd_prior: the window at the last cut */
 	u32	origin;		/* the plateau of this epoch's curve */
 	u32	k_ms;		/* K */
-	u32	start_us;	/* when the epoch began */
 	u32	w_est;		/* W_est, segments */
-	u8	started:1,	/* start_us ... w_est are set */
+	u8	started:1,	/* start_ns, k_ms ... w_est are set */
 		after_rto:1;	/* the cut was a timeout (section 4.8) */
 };
 
@@ -102,7 +102,7 @@ static void xtcp_cubic_begin(struct xtcp_sock *xs, struct xtcp_cubic_epoch *e)
 	u32 cwnd = xs->snd_cwnd;
 
 	e->started = 1;
-	e->start_us = xtcp_now_us(xs);
+	e->start_ns = xtcp_now_ns(xs);
 	e->w_est = cwnd;	/* section 4.3: W_est = cwnd_epoch */
 	e->est_acked = 0;
 	/* After a timeout the curve starts flat where it is (4.8). */
@@ -160,7 +160,9 @@ static void xtcp_cubic_cong_avoid(struct sock *sk, u32 acked)
 	if (!e->started)
 		xtcp_cubic_begin(xs, e);
 	cwnd = xs->snd_cwnd;
-	t_ms = (xtcp_now_us(xs) - e->start_us) / USEC_PER_MSEC;
+	/* Bounded, so that t + RTT cannot wrap; W_cubic is capped below. */
+	t_ms = min_t(u64, div_u64(xtcp_now_ns(xs) - e->start_ns, NSEC_PER_MSEC),
+		     U32_MAX / 2);
 
 	xtcp_cubic_grow_est(xs, e, acked);
 	if (xtcp_cubic_w(e, t_ms) < e->w_est) {

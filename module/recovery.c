@@ -313,6 +313,7 @@ void xtcp_recovery_on_reo_timeout(struct sock *sk)
 		if (xs->ca_state < XTCP_CA_RECOVERY) {
 			xtcp_enter_recovery(sk);
 			xtcp_prr(sk, 0);
+			xtcp_update_pacing_rate(sk);
 		}
 		xtcp_push(sk);
 	}
