@@ -92,6 +92,7 @@ static void xtcp_sock_destruct(struct sock *sk)
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
 	RCU_INIT_POINTER(sk->sk_dst_cache, NULL);
 	WARN_ON_ONCE(xs->hashed || xs->bound);
+	xtcp_cong_release(sk);
 
 	spin_lock_bh(&xtcp_all_lock);
 	list_del(&xs->all_node);
@@ -207,9 +208,14 @@ static int __init xtcp_init(void)
 	if (err)
 		return err;
 
-	err = xtcp_netns_register();
+	/* Before any namespace: each names a default algorithm. */
+	err = xtcp_cong_register_builtin();
 	if (err)
 		goto out_proto;
+
+	err = xtcp_netns_register();
+	if (err)
+		goto out_cong;
 
 	if (inet_add_protocol(&xtcp_protocol, xtcp_ipproto) < 0) {
 		pr_err("xtcp: IP protocol %d is already taken\n",
@@ -235,6 +241,8 @@ out_protocol:
 	synchronize_net();
 out_netns:
 	xtcp_netns_unregister();
+out_cong:
+	xtcp_cong_unregister_builtin();
 out_proto:
 	proto_unregister(&xtcp_prot);
 	return err;
@@ -319,6 +327,7 @@ static void __exit xtcp_exit(void)
 
 	xtcp_wait_socks();
 	rcu_barrier();
+	xtcp_cong_unregister_builtin();
 	proto_unregister(&xtcp_prot);
 }
 

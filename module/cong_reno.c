@@ -41,8 +41,10 @@ static u32 xtcp_reno_ssthresh(struct sock *sk)
 	return max(min(xs->packets_out, xs->snd_cwnd) / 2, 2U);
 }
 
-const struct xtcp_cong_ops xtcp_reno = {
+/* Built in: no owner, so that sockets do not pin XTCP (cong.c). */
+struct xtcp_cong_ops xtcp_reno = {
 	.name		= "reno",
+	.owner		= NULL,
 	.cong_avoid	= xtcp_reno_cong_avoid,
 	.ssthresh	= xtcp_reno_ssthresh,
 };

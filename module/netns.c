@@ -24,6 +24,9 @@ static int xtcp_max_retries = 255;
 static int xtcp_max_ms = 3600 * 1000;
 static int xtcp_max_delack_ms = 500;	/* RFC 1122 4.2.3.2: under 0.5 s */
 
+/* Room for the names of the algorithms registered, as TCP_CA_BUF_MAX. */
+#define XTCP_CA_BUF_MAX	(XTCP_CA_NAME_MAX * 16)
+
 /* @n ints, each in [*lo, *hi] (NULL: no bound). */
 #define XTCP_SYSCTL_N(name, n, lo, hi) {				\
 	.procname	= #name,					\
@@ -61,7 +64,48 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	/* Linux's net.ipv4.tcp_rmem and tcp_wmem. */
 	.rmem		= { 4096, 131072, 6291456 },
 	.wmem		= { 4096, 16384, 4194304 },
+	.ca_default	= RCU_INITIALIZER(&xtcp_cubic),
 };
+
+/*
+ * net.xtcp.congestion_control: reads the name of the namespace's default
+ * algorithm; a name not registered is ENOENT, as for TCP's.
+ */
+static int xtcp_proc_congestion_control(XTCP_CTL_TABLE *table, int write,
+					void *buffer, size_t *lenp,
+					loff_t *ppos)
+{
+	struct xtcp_net *xn = container_of(table->data, struct xtcp_net,
+					   sysctl.ca_default);
+	char name[XTCP_CA_NAME_MAX];
+	struct ctl_table tbl = {
+		.data	= name,
+		.maxlen	= sizeof(name),
+	};
+	int err;
+
+	xtcp_cong_default_name(xn, name);
+	err = proc_dostring(&tbl, write, buffer, lenp, ppos);
+	if (write && !err)
+		err = xtcp_cong_set_default(xn, name);
+	return err;
+}
+
+/* net.xtcp.available_congestion_control: the names registered. */
+static int xtcp_proc_available_cc(XTCP_CTL_TABLE *table, int write,
+				  void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct ctl_table tbl = { .maxlen = XTCP_CA_BUF_MAX };
+	int err;
+
+	tbl.data = kmalloc(tbl.maxlen, GFP_USER);
+	if (!tbl.data)
+		return -ENOMEM;
+	xtcp_cong_available(tbl.data, tbl.maxlen);
+	err = proc_dostring(&tbl, write, buffer, lenp, ppos);
+	kfree(tbl.data);
+	return err;
+}
 
 static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(msl_ms, &xtcp_one, &xtcp_max_ms),
@@ -86,6 +130,19 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	/* min default max, each at least 1, as tcp_rmem and tcp_wmem */
 	XTCP_SYSCTL_N(rmem, 3, &xtcp_one, NULL),
 	XTCP_SYSCTL_N(wmem, 3, &xtcp_one, NULL),
+	{
+		.procname	= "congestion_control",
+		.data		= &xtcp_sysctl_defaults.ca_default,
+		.maxlen		= XTCP_CA_NAME_MAX,
+		.mode		= 0644,
+		.proc_handler	= xtcp_proc_congestion_control,
+	},
+	{
+		.procname	= "available_congestion_control",
+		.maxlen		= XTCP_CA_BUF_MAX,
+		.mode		= 0444,
+		.proc_handler	= xtcp_proc_available_cc,
+	},
 	{ }
 };
 
@@ -101,7 +158,8 @@ static int xtcp_sysctl_init(struct net *net, struct xtcp_net *xn)
 		return -ENOMEM;
 	/* Point each entry at this namespace's copy of the field. */
 	for (i = 0; i < n; i++)
-		table[i].data = (char *)&xn->sysctl +
+		if (table[i].data)
+			table[i].data = (char *)&xn->sysctl +
 				((char *)table[i].data -
 				 (char *)&xtcp_sysctl_defaults);
 
@@ -163,6 +221,7 @@ static void __net_exit xtcp_net_exit(struct net *net)
 	xtcp_net_destroy_sockets(net);
 	xtcp_proc_exit_net(net);
 	xtcp_sysctl_exit(xn);
+	xtcp_cong_net_exit(xn);
 	/* Softirq may still count into the MIB of a socket just freed. */
 	synchronize_net();
 	free_percpu(xn->mib);

@@ -111,7 +111,7 @@ static void xtcp_enter_recovery(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	xtcp_undo_init(xs, false);
-	xs->snd_ssthresh = xs->ca_ops->ssthresh(sk);
+	xtcp_cong_cut(sk, xs->ca_ops->ssthresh(sk));
 	xs->high_seq = xs->snd_nxt;
 	xs->prr_delivered = 0;
 	xs->prr_out = 0;
@@ -152,10 +152,15 @@ static void xtcp_prr(struct sock *sk, u32 delivered)
 	xs->snd_cwnd = pipe + max_t(s64, sndcnt, 0);
 }
 
-/* The window before the episode comes back; it is over for undo. */
-static void xtcp_undo_window(struct xtcp_sock *xs)
+/*
+ * The window before the episode comes back, and the algorithm's state
+ * with it (CUBIC's W_max); it is over for undo.
+ */
+static void xtcp_undo_window(struct sock *sk)
 {
-	xs->snd_cwnd = max(xs->snd_cwnd, xs->prior_cwnd);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->snd_cwnd = xtcp_cong_undo_cwnd(sk);
 	xs->snd_ssthresh = max(xs->snd_ssthresh, xs->prior_ssthresh);
 	xs->undo_armed = 0;
 }
@@ -171,7 +176,7 @@ static bool xtcp_try_undo(struct sock *sk)
 
 	if (!xs->undo_armed || xs->undo_retrans)
 		return false;
-	xtcp_undo_window(xs);
+	xtcp_undo_window(sk);
 	XTCP_INC_STATS(sock_net(sk), xs->undo_loss ? XTCP_MIB_LOSSUNDO :
 						     XTCP_MIB_DSACKUNDO);
 	return true;
@@ -203,7 +208,7 @@ static void xtcp_undo_timeout(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	xtcp_undo_window(xs);
+	xtcp_undo_window(sk);
 	xtcp_unmark_lost(sk);
 	xs->ca_state = XTCP_CA_OPEN;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SPURIOUSRTOS);
@@ -223,7 +228,7 @@ static bool xtcp_try_undo_eifel(struct sock *sk, u32 acked)
 	if (!acked || !xs->undo_armed || xs->retrans_out ||
 	    !xtcp_eifel_spurious(xs))
 		return false;
-	xtcp_undo_window(xs);
+	xtcp_undo_window(sk);
 	xtcp_unmark_lost(sk);
 	xs->ca_state = xs->sacked_out ? XTCP_CA_DISORDER : XTCP_CA_OPEN;
 	xtcp_rack_late_original(sk);
@@ -289,6 +294,7 @@ void xtcp_recovery_on_ack(struct sock *sk, const struct xtcp_ack_sample *s)
 		if (!xtcp_try_undo(sk))
 			xtcp_cong_on_ack(sk, s->acked);
 	}
+	xtcp_update_pacing_rate(sk);
 }
 
 /*
@@ -307,6 +313,7 @@ void xtcp_recovery_on_reo_timeout(struct sock *sk)
 		if (xs->ca_state < XTCP_CA_RECOVERY) {
 			xtcp_enter_recovery(sk);
 			xtcp_prr(sk, 0);
+			xtcp_update_pacing_rate(sk);
 		}
 		xtcp_push(sk);
 	}
@@ -343,6 +350,7 @@ void xtcp_recovery_on_timeout(struct sock *sk)
 	xs->high_seq = xs->snd_nxt;
 	xs->ca_state = XTCP_CA_LOSS;
 	xtcp_mark_lost(sk);
+	xtcp_update_pacing_rate(sk);
 }
 
 /*

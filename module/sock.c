@@ -411,6 +411,28 @@ __poll_t xtcp_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
+/* XTCP_CONGESTION: a name, NUL-terminated or not, as TCP_CONGESTION. */
+static int xtcp_setsockopt_congestion(struct sock *sk, sockptr_t optval,
+				      unsigned int optlen)
+{
+	char name[XTCP_CA_NAME_MAX];
+	long len;
+	int err;
+
+	if (optlen < 1)
+		return -EINVAL;
+	len = strncpy_from_sockptr(name, optval,
+				   min_t(long, sizeof(name) - 1, optlen));
+	if (len < 0)
+		return -EFAULT;
+	name[len] = '\0';
+
+	lock_sock(sk);
+	err = xtcp_set_congestion_control(sk, name);
+	release_sock(sk);
+	return err;
+}
+
 int xtcp_setsockopt(struct socket *sock, int level, int optname,
 		    sockptr_t optval, unsigned int optlen)
 {
@@ -420,6 +442,8 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 
 	if (level != SOL_XTCP)
 		return -ENOPROTOOPT;
+	if (optname == XTCP_CONGESTION)
+		return xtcp_setsockopt_congestion(sk, optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -486,11 +510,14 @@ static void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	info->xtcpi_rcv_rtt_us = xs->rcv_rtt_us;
 	info->xtcpi_bytes_acked = xs->bytes_acked;
 	info->xtcpi_rcv_mss = xs->rcv_mss;
+	info->xtcpi_pacing_rate = READ_ONCE(sk->sk_pacing_rate);
+	info->xtcpi_max_pacing_rate = READ_ONCE(sk->sk_max_pacing_rate);
 }
 
 int xtcp_getsockopt(struct socket *sock, int level, int optname,
 		    char __user *optval, int __user *optlen)
 {
+	char name[XTCP_CA_NAME_MAX];
 	struct sock *sk = sock->sk;
 	struct xtcp_info info;
 	int len, val;
@@ -518,6 +545,16 @@ int xtcp_getsockopt(struct socket *sock, int level, int optname,
 		release_sock(sk);
 		len = min_t(unsigned int, len, sizeof(info));
 		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
+	case XTCP_CONGESTION:
+		/* The name, NUL-padded, cut to @len as TCP_CONGESTION's. */
+		memset(name, 0, sizeof(name));
+		lock_sock(sk);
+		strscpy(name, xtcp_sk(sk)->ca_ops->name, sizeof(name));
+		release_sock(sk);
+		len = min_t(unsigned int, len, sizeof(name));
+		if (put_user(len, optlen) || copy_to_user(optval, name, len))
 			return -EFAULT;
 		return 0;
 	default:

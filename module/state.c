@@ -592,6 +592,7 @@ static void xtcp_rcv_listen_syn(struct sock *sk, struct sk_buff *skb)
 	child->sk_sndbuf = sk->sk_sndbuf;
 	child->sk_userlocks = sk->sk_userlocks;
 	xs->nodelay = lxs->nodelay;
+	xtcp_cong_inherit(child, sk);
 	xs->passive = 1;
 	inet_sk(child)->inet_rcv_saddr = iph->daddr;
 	inet_sk(child)->inet_saddr = iph->daddr;

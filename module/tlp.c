@@ -102,7 +102,7 @@ void xtcp_tlp_ack(struct sock *sk, bool dsack)
 	if (xtcp_before(xs->snd_una, xs->tlp_high_seq))
 		return;
 	if (xs->tlp_retrans && xs->ca_state == XTCP_CA_OPEN) {
-		xs->snd_ssthresh = xs->tlp_ssthresh;
+		xtcp_cong_cut(sk, xs->tlp_ssthresh);
 		xs->snd_cwnd = min(xs->snd_cwnd, xs->snd_ssthresh);
 		xs->snd_cwnd_cnt = 0;
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_TLPRECOVERY);

@@ -161,6 +161,9 @@ enum {
 
 struct xtcp_hbucket;
 
+/* Room for a congestion control algorithm's per-socket state. */
+#define XTCP_CA_PRIV_U64	13
+
 /* The transmission control block (RFC 9293 section 3.3.1). */
 struct xtcp_sock {
 	struct inet_sock	inet;	/* must be first */
@@ -261,10 +264,12 @@ struct xtcp_sock {
 	u32	recover_fs;	/* ... RecoverFS, in segments */
 
 	/* Congestion control (cong.c), windows in segments. */
-	const struct xtcp_cong_ops *ca_ops;
+	const struct xtcp_cong_ops *ca_ops;	/* holds its module */
 	u32	snd_cwnd;	/* SND.CWND */
 	u32	snd_ssthresh;	/* SSTHRESH */
 	u32	snd_cwnd_cnt;	/* ACKed segments towards the next +1 */
+	/* The algorithm's own state, as icsk_ca_priv: xtcp_ca_priv(). */
+	u64	ca_priv[XTCP_CA_PRIV_U64];
 	unsigned long last_oow_ack;	/* jiffies of the last OOW answer */
 	u64	bytes_sent;	/* text sent, resends included */
 	u64	bytes_acked;	/* text the peer acknowledged */
@@ -469,6 +474,8 @@ struct xtcp_sysctl {
 	int	window_scaling;	/* offer window scale (RFC 7323) */
 	int	rmem[3];	/* receive buffer: min, default, max */
 	int	wmem[3];	/* send buffer: min, default, max */
+	/* New sockets' algorithm, holding its module (cong.c). */
+	struct xtcp_cong_ops __rcu *ca_default;
 };
 
 /* Per network namespace state. */
@@ -616,16 +623,68 @@ void xtcp_unmark_lost(struct sock *sk);
 void xtcp_skb_acked(struct sock *sk, struct sk_buff *skb);
 void xtcp_skb_resent(struct sock *sk, struct sk_buff *skb);
 
-/* cong.c: congestion control (RFC 5681) */
-struct xtcp_cong_ops {
-	const char *name;
-	/* @acked segments were ACKed: grow SND.CWND. */
-	void (*cong_avoid)(struct sock *sk, u32 acked);
-	/* SSTHRESH after a loss. */
-	u32 (*ssthresh)(struct sock *sk);
+/* cong.c: congestion control (RFC 5681), algorithms registered by name */
+enum xtcp_ca_event {
+	/*
+	 * Congestion (a loss found, or a probe that repaired one): SSTHRESH
+	 * was just cut, SND.CWND is still the window it was cut from.
+	 */
+	XTCP_CA_EVENT_LOSS,
+	/* The retransmission timer fired: SND.CWND is one segment now. */
+	XTCP_CA_EVENT_TIMEOUT,
 };
 
-extern const struct xtcp_cong_ops xtcp_reno;
+/*
+ * An algorithm, as Linux's struct tcp_congestion_ops.  cong_avoid and
+ * ssthresh are required, the rest optional.  A module that registers one
+ * sets owner to THIS_MODULE: each socket using it holds the module.
+ */
+struct xtcp_cong_ops {
+	struct list_head list;	/* xtcp_cong_list, under RCU */
+	char name[XTCP_CA_NAME_MAX];
+	struct module *owner;
+	/* A socket starts using it: set up xtcp_ca_priv(). */
+	void (*init)(struct sock *sk);
+	/* ... and stops (closed, or switched to another algorithm). */
+	void (*release)(struct sock *sk);
+	/* @acked segments were ACKed outside recovery: grow SND.CWND. */
+	void (*cong_avoid)(struct sock *sk, u32 acked);
+	/*
+	 * SSTHRESH after a loss.  Only computes it: TLP asks ahead of the
+	 * loss it may repair (tlp.c); the loss itself is an event.
+	 */
+	u32 (*ssthresh)(struct sock *sk);
+	void (*cwnd_event)(struct sock *sk, enum xtcp_ca_event ev);
+	/*
+	 * The last reduction was needless (recovery.c's undo): SND.CWND to
+	 * restore; the algorithm restores its own state with it.  Default:
+	 * the larger of SND.CWND and the window before the reduction.
+	 */
+	u32 (*undo_cwnd)(struct sock *sk);
+};
+
+static inline void *xtcp_ca_priv(const struct sock *sk)
+{
+	return (void *)xtcp_sk(sk)->ca_priv;
+}
+
+extern struct xtcp_cong_ops xtcp_reno;
+extern struct xtcp_cong_ops xtcp_cubic;
+
+int xtcp_register_congestion_control(struct xtcp_cong_ops *ca);
+void xtcp_unregister_congestion_control(struct xtcp_cong_ops *ca);
+int xtcp_cong_register_builtin(void);
+void xtcp_cong_unregister_builtin(void);
+int xtcp_set_congestion_control(struct sock *sk, const char *name);
+void xtcp_cong_inherit(struct sock *child, const struct sock *parent);
+void xtcp_cong_release(struct sock *sk);
+int xtcp_cong_set_default(struct xtcp_net *xn, const char *name);
+void xtcp_cong_default_name(struct xtcp_net *xn, char *name);
+void xtcp_cong_available(char *buf, size_t size);
+void xtcp_cong_net_exit(struct xtcp_net *xn);
+void xtcp_cong_cut(struct sock *sk, u32 ssthresh);
+u32 xtcp_cong_undo_cwnd(struct sock *sk);
+void xtcp_update_pacing_rate(struct sock *sk);
 
 void xtcp_cong_init(struct sock *sk);
 u32 xtcp_in_flight(const struct xtcp_sock *xs);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Congestion control (RFC 5681, module/cong.c, cong_reno.c), driven by the
- * scripted peer (xtcp_peer.h), which offers a window far larger than
- * what XTCP may send and ACKs when the script says so:
+ * Congestion control (RFC 5681, module/cong.c, cong_reno.c), with Reno
+ * chosen by net.xtcp.congestion_control (CUBIC's are cong_cubic_test's),
+ * driven by the scripted peer (xtcp_peer.h), which offers a window far
+ * larger than what XTCP may send and ACKs when the script says so:
  *
  * - initial_window__*: RFC 6928.  Ten segments go out, no more, before
  *   the first ACK; SSTHRESH is unbounded (XTCP_INFO says ~0, /proc -1).
@@ -39,6 +40,8 @@ FIXTURE_SETUP(cong)
 	self->fd = -1;
 	ASSERT_EQ(0, peer_setup(&self->p));
 	ASSERT_EQ(0, peer_quiet_timers());
+	/* Reno's numbers; CUBIC's are cong_cubic_test's. */
+	ASSERT_EQ(0, xtcp_sysctl_set_str("congestion_control", "reno"));
 	self->fd = peer_open_sender(&self->p, XPORT, PPORT, SEG, TOTAL,
 				    &self->lfd);
 	ASSERT_LE(0, self->fd);
@@ -125,6 +128,7 @@ TEST(syn_timeout__window_one)
 	int fd;
 
 	ASSERT_EQ(0, peer_setup(&p));
+	ASSERT_EQ(0, xtcp_sysctl_set_str("congestion_control", "reno"));
 	ASSERT_EQ(0, xtcp_sysctl_set("rto_init_ms", 300));
 	p.port = PPORT;
 	fd = peer_connect(&p, XPORT);

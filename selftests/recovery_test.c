@@ -71,6 +71,8 @@ FIXTURE_SETUP(recovery)
 	self->lfd = -1;
 	self->fd = -1;
 	ASSERT_EQ(0, peer_setup(&self->p));
+	/* Reno halves the window: the numbers below are Reno's. */
+	ASSERT_EQ(0, xtcp_sysctl_set_str("congestion_control", "reno"));
 	ASSERT_EQ(0, peer_quiet_timers());
 	/*
 	 * Neither RACK's reordering timer nor the loss probe (10 ms after
@@ -317,6 +319,8 @@ FIXTURE_SETUP(reo)
 	self->lfd = -1;
 	self->fd = -1;
 	ASSERT_EQ(0, peer_setup(&self->p));
+	/* Reno halves the window: the numbers below are Reno's. */
+	ASSERT_EQ(0, xtcp_sysctl_set_str("congestion_control", "reno"));
 	ASSERT_EQ(0, peer_quiet_timers());
 	self->p.sack = true;
 	self->fd = peer_open_sender(&self->p, XPORT, PPORT, SEG, TOTAL,
@@ -397,6 +401,8 @@ FIXTURE_SETUP(tail)
 	self->lfd = -1;
 	self->fd = -1;
 	ASSERT_EQ(0, peer_setup(&self->p));
+	/* Reno halves the window: the numbers below are Reno's. */
+	ASSERT_EQ(0, xtcp_sysctl_set_str("congestion_control", "reno"));
 	ASSERT_EQ(0, peer_quiet_timers());
 	self->fd = tail_flight(&self->p, &self->lfd, &self->una);
 	ASSERT_LE(0, self->fd);
@@ -509,6 +515,8 @@ FIXTURE_SETUP(spurious)
 	self->lfd = -1;
 	self->fd = -1;
 	ASSERT_EQ(0, peer_setup(&self->p));
+	/* Reno halves the window: the numbers below are Reno's. */
+	ASSERT_EQ(0, xtcp_sysctl_set_str("congestion_control", "reno"));
 	ASSERT_EQ(0, xtcp_sysctl_set("rto_init_ms", 300));
 	ASSERT_EQ(0, xtcp_sysctl_set("rto_min_ms", 300));
 	self->p.sack = true;

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -240,6 +241,46 @@ static inline int xtcp_sysctl_set(const char *name, int value)
 		return -1;
 	ok = fprintf(f, "%d\n", value) > 0;
 	return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+/* A string sysctl (net.xtcp.congestion_control): 0, or -1 with errno. */
+static inline int xtcp_sysctl_set_str(const char *name, const char *value)
+{
+	char path[256];
+	size_t len = strlen(value);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/xtcp/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, value, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Read a string sysctl into @buf, without its newline. */
+static inline int xtcp_sysctl_get_str(const char *name, char *buf,
+				      size_t size)
+{
+	char path[256];
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/xtcp/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, size, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	len = strlen(buf);
+	if (len && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
+	return 0;
 }
 
 /* Write all of @buf, or fail. */

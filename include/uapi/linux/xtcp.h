@@ -77,6 +77,10 @@ enum {
 #define XTCP_MAXSEG	2	/* int: largest segment payload to send */
 #define XTCP_CORK	3	/* int: send only full segments until unset */
 #define XTCP_INFO	11	/* struct xtcp_info, read only */
+#define XTCP_CONGESTION	13	/* char[]: congestion control by name */
+
+/* Longest algorithm name with its NUL, as TCP_CA_NAME_MAX. */
+#define XTCP_CA_NAME_MAX	16
 
 /* XTCP_INFO: the connection as RFC 9293 describes it. */
 struct xtcp_info {
@@ -111,6 +115,8 @@ struct xtcp_info {
 	__u64	xtcpi_bytes_acked;	/* payload bytes the peer acknowledged */
 	__u32	xtcpi_rcv_mss;		/* the peer's full segment, as seen */
 	__u32	xtcpi_pad3;
+	__u64	xtcpi_pacing_rate;	/* bytes/s for fq (sk_pacing_rate) */
+	__u64	xtcpi_max_pacing_rate;	/* SO_MAX_PACING_RATE, ~0: none */
 };
 
 /* xtcpi_options bits, as TCP_INFO's tcpi_options. */
