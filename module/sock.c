@@ -486,6 +486,7 @@ static void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	info->xtcpi_rcv_rtt_us = xs->rcv_rtt_us;
 	info->xtcpi_bytes_acked = xs->bytes_acked;
 	info->xtcpi_rcv_mss = xs->rcv_mss;
+	info->xtcpi_delivery_rate = xs->delivery_rate;
 }
 
 int xtcp_getsockopt(struct socket *sock, int level, int optname,

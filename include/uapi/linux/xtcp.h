@@ -111,6 +111,7 @@ struct xtcp_info {
 	__u64	xtcpi_bytes_acked;	/* payload bytes the peer acknowledged */
 	__u32	xtcpi_rcv_mss;		/* the peer's full segment, as seen */
 	__u32	xtcpi_pad3;
+	__u64	xtcpi_delivery_rate;	/* bytes/s, the last sample (0: none) */
 };
 
 /* xtcpi_options bits, as TCP_INFO's tcpi_options. */
