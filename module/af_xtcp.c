@@ -192,6 +192,9 @@ static int __init xtcp_init(void)
 {
 	int err;
 
+	/* The per-segment state lives in skb->cb. */
+	BUILD_BUG_ON(sizeof(struct xtcp_skb_cb) >
+		     sizeof_field(struct sk_buff, cb));
 	if (xtcp_family <= 0 || xtcp_family >= NPROTO) {
 		pr_err("xtcp: family=%d is outside 1..%d\n",
 		       xtcp_family, NPROTO - 1);

@@ -209,6 +209,7 @@ int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
 		return -ENOBUFS;
 	cb->sent = jiffies;
 	cb->xmit_us = xtcp_now_us(xtcp_sk(sk));
+	xtcp_rate_skb_sent(sk, skb);
 	return xtcp_transmit(sk, copy, cb->seq, cb->flags);
 }
 

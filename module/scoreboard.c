@@ -53,6 +53,7 @@ static u32 xtcp_sack_mark(struct sock *sk, u32 start, u32 end)
 			xs->sacked_out++;
 			newly++;
 			xtcp_rack_delivered(sk, skb);
+			xtcp_rate_skb_delivered(sk, skb);
 			/* Neither lost nor in flight again any more. */
 			if (cb->lost) {
 				cb->lost = 0;

@@ -512,6 +512,7 @@ static void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	info->xtcpi_rcv_mss = xs->rcv_mss;
 	info->xtcpi_pacing_rate = READ_ONCE(sk->sk_pacing_rate);
 	info->xtcpi_max_pacing_rate = READ_ONCE(sk->sk_max_pacing_rate);
+	info->xtcpi_delivery_rate = xs->delivery_rate;
 }
 
 int xtcp_getsockopt(struct socket *sock, int level, int optname,

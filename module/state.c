@@ -439,8 +439,10 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 							  skb) ? NULL : skb->next;
 		xtcp_skb_acked(sk, skb);
 		/* A SACKed one was delivered when it was SACKed. */
-		if (!cb->sacked)
+		if (!cb->sacked) {
 			xtcp_rack_delivered(sk, skb);
+			xtcp_rate_skb_delivered(sk, skb);
+		}
 		if (!(cb->flags & XTCP_FLAG_SYN)) {
 			acked++;
 			*delivered += !cb->sacked;
@@ -818,6 +820,7 @@ static bool xtcp_ack_synchronized(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!xtcp_before(cb->ack_seq, xs->snd_una))
 		xtcp_update_window(sk, cb);
+	xtcp_rate_gen(sk);
 	xtcp_recovery_on_ack(sk, &sample);
 	/* The peer is alive: window probes start counting again. */
 	xs->probes_out = 0;

@@ -133,6 +133,10 @@ struct xtcp_skb_cb {
 		lost:1,		/* presumed lost: a timeout */
 		rexmit:1;	/* its retransmission is in flight */
 	u16	mss_opt;	/* MSS option of a received SYN, 0 if none */
+	/* Delivery rate (rate.c): the connection when it was last sent. */
+	u32	tx_delivered;	/* bytes delivered, modulo 2^32 */
+	u32	tx_delivered_us;	/* ... and when the last of them was */
+	u32	tx_first_us;	/* send time of the flight's first */
 };
 
 #define XTCP_SKB_CB(skb)	((struct xtcp_skb_cb *)&((skb)->cb[0]))
@@ -244,6 +248,17 @@ struct xtcp_sock {
 	u32	rack_rtt_us;	/* the round trip it took */
 	u32	rack_min_rtt_us;	/* the least round trip seen */
 	u32	rack_fack;	/* the highest end delivered */
+
+	/* Delivery rate (rate.c), as the draft's C and rs. */
+	u64	delivered_bytes;	/* C.delivered: ACKed or SACKed */
+	u64	delivery_rate;	/* the last sample, bytes per second */
+	u32	delivered_us;	/* C.delivered_time */
+	u32	first_tx_us;	/* C.first_sent_time */
+	u32	rs_prior_delivered;	/* the sample's P.delivered */
+	u32	rs_xmit_us;	/* ... its send time */
+	u32	rs_send_us;	/* ... its send interval */
+	u32	rs_ack_us;	/* ... and ACK interval */
+	u8	rs_valid:1;	/* this ACK delivered something */
 	u16	reordering;	/* DupThresh: how far the peer reorders */
 	u8	rack_reo_steps;	/* reordering window, in min RTT / 4 */
 	u8	rack_reo_persist;	/* recoveries before it shrinks back */
@@ -724,6 +739,11 @@ bool xtcp_clock_hold(struct sock *sk);
 void xtcp_clock_release(struct sock *sk, bool began);
 u64 xtcp_now_ns(const struct xtcp_sock *xs);
 u32 xtcp_now_us(const struct xtcp_sock *xs);
+
+/* rate.c: delivery rate estimation */
+void xtcp_rate_skb_sent(struct sock *sk, struct sk_buff *skb);
+void xtcp_rate_skb_delivered(struct sock *sk, const struct sk_buff *skb);
+void xtcp_rate_gen(struct sock *sk);
 
 /* rack.c: time-based loss detection */
 void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb);

@@ -117,6 +117,7 @@ struct xtcp_info {
 	__u32	xtcpi_pad3;
 	__u64	xtcpi_pacing_rate;	/* bytes/s for fq (sk_pacing_rate) */
 	__u64	xtcpi_max_pacing_rate;	/* SO_MAX_PACING_RATE, ~0: none */
+	__u64	xtcpi_delivery_rate;	/* bytes/s, the last sample (0: none) */
 };
 
 /* xtcpi_options bits, as TCP_INFO's tcpi_options. */
