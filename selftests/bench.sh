@@ -291,28 +291,66 @@ measure() {
 	return 0
 }
 
-# profile KEY ARGS...: one more bulk run of each stack under perf
-# record -a -g; the top of "perf report" goes to $OUT/perf-KEY-STACK.txt.
-profile() {
-	local key=$1 stack perf_pid data
+# profile KEY WHERE STREAMS BYTES: one more bulk run of each stack under
+# "perf record -a -g" (the whole VM); the top of "perf report" by symbol
+# (self and with children) and by object goes to $OUT/perf-KEY-STACK.txt.
+# One perf record runs throughout (under TCG it takes minutes to start)
+# and writes a file of its own for each run on SIGUSR2.
+perf_pid=
+perf_dumps=0
+perf_switch() {
+	local i
 
-	shift
+	perf_dumps=$((perf_dumps + 1))
+	for i in $(seq 1 600); do
+		kill -USR2 "$perf_pid" 2>/dev/null || die "perf record died: $(cat "$OUT/perf.log")"
+		sleep 0.5
+		[ "$(grep -c 'Dump ' "$OUT/perf.log")" -ge "$perf_dumps" ] && break
+	done
+	sed -n 's/.*Dump \(.*\) \]$/\1/p' "$OUT/perf.log" | sed -n "${perf_dumps}p"
+}
+
+profile() {
+	local key=$1 where=$2 streams=$3 bytes=$4 stack data txt
+
+	if [ -z "$perf_pid" ]; then
+		rm -f "$OUT"/perf.data*
+		perf record -e cpu-clock -F 999 -a -g -B -N \
+			--switch-output=signal -o "$OUT/perf.data" \
+			>"$OUT/perf.log" 2>&1 &
+		perf_pid=$!
+		# Signals only once it catches SIGUSR2 (bit 12 of SigCgt).
+		until [ $((0x$(awk '/^SigCgt/ { print $2 }' \
+			"/proc/$perf_pid/status") & 0x800)) -ne 0 ]; do
+			kill -0 "$perf_pid" || die "perf record failed: $(cat "$OUT/perf.log")"
+			sleep 1
+		done
+		rm -f "$(perf_switch)"
+	fi
 	for stack in xtcp tcp; do
 		data=$OUT/perf-$key-$stack.data
-		perf record -e cpu-clock -F 999 -a -g -o "$data" \
-			>"$OUT/perf-$key-$stack.log" 2>&1 &
-		perf_pid=$!
-		sleep 1
-		bulk_run "$stack" "$@" >>"$OUT/perf-$key-$stack.log"
-		kill -INT "$perf_pid"
-		wait "$perf_pid"
-		perf report -i "$data" --no-children --sort sym --stdio \
-			-g none --percent-limit 0.5 2>/dev/null |
-			grep -v '^$' | head -n 60 >"$OUT/perf-$key-$stack.txt"
-		perf report -i "$data" --no-children --sort dso --stdio \
-			-g none 2>/dev/null | grep -v '^$' | head -n 20 \
-			>>"$OUT/perf-$key-$stack.txt"
+		txt=$OUT/perf-$key-$stack.txt
+		bulk_run "$stack" "$where" "$streams" "$bytes" >"$txt"
+		mv "$(perf_switch)" "$data" || exit 1
+		{
+			perf report -i "$data" --no-children --sort sym \
+				--stdio -g none --percent-limit 0.5 |
+				grep -v '^$' | head -n 50
+			perf report -i "$data" --children --sort sym \
+				--stdio -g none --percent-limit 2 |
+				grep -v '^$' | head -n 60
+			perf report -i "$data" --no-children --sort dso \
+				--stdio -g none | grep -v '^$' | head -n 20
+		} >>"$txt" 2>/dev/null
 	done
+}
+
+perf_stop() {
+	[ -n "$perf_pid" ] || return 0
+	kill -TERM "$perf_pid"
+	wait "$perf_pid"
+	rm -f "$OUT"/perf.data.*
+	perf_pid=
 }
 
 : >"$OUT/runs.txt"
@@ -368,6 +406,7 @@ if want delay; then
 fi
 stop_servers
 veth_down
+perf_stop
 
 want mem && measure mem "memory per idle connection, bytes" t/x mem_run
 
