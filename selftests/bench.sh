@@ -38,6 +38,7 @@
 #   BENCH_SCALE   socket counts at which "xtcpstat -an" is timed against
 #                 "ss -tan" on as many TCP sockets (default "10000 100000")
 #   BENCH_SCALE_RUNS  timed listings per tool and count, median (default 3)
+#   BENCH_OUT     where the logs and profiles go (default .vm/bench)
 #   BENCH_ONLY    the parts to run (default all of the above)
 set -uo pipefail
 
@@ -59,7 +60,7 @@ LINK_TEST=selftests/link_test
 SCALE_SIZES=${BENCH_SCALE:-10000 100000}
 SCALE_RUNS=${BENCH_SCALE_RUNS:-3}
 PARTS=${BENCH_ONLY:-echo bulk veth delay rr crr mem link scale}
-OUT=.vm/bench
+OUT=${BENCH_OUT:-.vm/bench}
 # The veth: this namespace's end (the clients') and the server's.
 VETH_A=xtcpb0
 VETH_B=xtcpb1
@@ -298,16 +299,19 @@ measure() {
 # and writes a file of its own for each run on SIGUSR2.
 perf_pid=
 perf_dumps=0
+# perf_switch: have perf record start a new file; perf_file is the last.
 perf_switch() {
 	local i
 
 	perf_dumps=$((perf_dumps + 1))
-	for i in $(seq 1 600); do
-		kill -USR2 "$perf_pid" 2>/dev/null || die "perf record died: $(cat "$OUT/perf.log")"
-		sleep 0.5
+	kill -USR2 "$perf_pid" || die "perf record died: $(cat "$OUT/perf.log")"
+	for i in $(seq 1 1200); do
 		[ "$(grep -c 'Dump ' "$OUT/perf.log")" -ge "$perf_dumps" ] && break
+		sleep 0.5
 	done
-	sed -n 's/.*Dump \(.*\) \]$/\1/p' "$OUT/perf.log" | sed -n "${perf_dumps}p"
+	perf_file=$(sed -n 's/.*Dump \(.*\) \]$/\1/p' "$OUT/perf.log" |
+		sed -n "${perf_dumps}p")
+	[ -f "$perf_file" ] || die "perf record wrote no file $perf_dumps"
 }
 
 profile() {
@@ -325,13 +329,15 @@ profile() {
 			kill -0 "$perf_pid" || die "perf record failed: $(cat "$OUT/perf.log")"
 			sleep 1
 		done
-		rm -f "$(perf_switch)"
+		perf_switch
+		rm -f "$perf_file"
 	fi
 	for stack in xtcp tcp; do
 		data=$OUT/perf-$key-$stack.data
 		txt=$OUT/perf-$key-$stack.txt
 		bulk_run "$stack" "$where" "$streams" "$bytes" >"$txt"
-		mv "$(perf_switch)" "$data" || exit 1
+		perf_switch
+		mv "$perf_file" "$data"
 		{
 			perf report -i "$data" --no-children --sort sym \
 				--stdio -g none --percent-limit 0.5 |
