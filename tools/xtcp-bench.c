@@ -255,7 +255,8 @@ static int run_server(const struct options *o)
 
 	pfd[0].fd = listen_on(o, o->port);
 	pfd[1].fd = listen_on(o, o->port + 1);
-	pfd[0].events = pfd[1].events = POLLIN;
+	pfd[0].events = POLLIN;
+	pfd[1].events = POLLIN;
 	printf("listening on ports %u and %u (family %d)\n", o->port,
 	       o->port + 1, o->family);
 	fflush(stdout);
