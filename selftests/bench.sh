@@ -299,7 +299,9 @@ measure() {
 # and writes a file of its own for each run on SIGUSR2.
 perf_pid=
 perf_dumps=0
-# perf_switch: have perf record start a new file; perf_file is the last.
+# perf_switch [retry]: have perf record start a new file; perf_file is
+# the one it closed.  perf takes SIGUSR2 before it heeds it: the first
+# switch ("retry", its file thrown away) sends it until perf answers.
 perf_switch() {
 	local i
 
@@ -308,9 +310,13 @@ perf_switch() {
 	for i in $(seq 1 1200); do
 		[ "$(grep -c 'Dump ' "$OUT/perf.log")" -ge "$perf_dumps" ] && break
 		sleep 0.5
+		if [ -n "${1:-}" ] && [ $((i % 10)) = 0 ]; then
+			kill -USR2 "$perf_pid" || die "perf record died"
+		fi
 	done
+	perf_dumps=$(grep -c 'Dump ' "$OUT/perf.log")
 	perf_file=$(sed -n 's/.*Dump \(.*\) \]$/\1/p' "$OUT/perf.log" |
-		sed -n "${perf_dumps}p")
+		tail -n 1)
 	[ -f "$perf_file" ] || die "perf record wrote no file $perf_dumps"
 }
 
@@ -323,14 +329,10 @@ profile() {
 			--switch-output=signal -o "$OUT/perf.data" \
 			>"$OUT/perf.log" 2>&1 &
 		perf_pid=$!
-		# Signals only once it catches SIGUSR2 (bit 12 of SigCgt).
-		until [ $((0x$(awk '/^SigCgt/ { print $2 }' \
-			"/proc/$perf_pid/status") & 0x800)) -ne 0 ]; do
-			kill -0 "$perf_pid" || die "perf record failed: $(cat "$OUT/perf.log")"
-			sleep 1
-		done
-		perf_switch
-		rm -f "$perf_file"
+		perf_switch retry
+		sleep 3
+		rm -f "$OUT"/perf.data.*
+		perf_dumps=$(grep -c 'Dump ' "$OUT/perf.log")
 	fi
 	for stack in xtcp tcp; do
 		data=$OUT/perf-$key-$stack.data
