@@ -331,6 +331,12 @@ profile() {
 		perf_pid=$!
 		# For "perf report --kallsyms" on the host, which is faster.
 		cat /proc/kallsyms >"$OUT/kallsyms"
+		# SIGUSR2 kills it until it catches it (bit 12 of SigCgt).
+		until [ $((0x$(awk '/^SigCgt/ { print $2 }' \
+			"/proc/$perf_pid/status") & 0x800)) -ne 0 ]; do
+			kill -0 "$perf_pid" || die "perf record failed: $(cat "$OUT/perf.log")"
+			sleep 1
+		done
 		perf_switch retry
 		sleep 3
 		rm -f "$OUT"/perf.data.*
