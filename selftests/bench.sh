@@ -1,17 +1,35 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: the same echo client and server (tools/xtcp-echo) over XTCP
-# and over Linux TCP, on loopback in one VM; then the goodput of both over
-# one veth link with netem on both ends (selftests/link_test, the same
-# transfer as its tests: both ways at once); reported as XTCP/TCP ratios.
-# Runs inside the VM, from the repo root.  Absolute numbers under TCG
-# emulation mean little; the ratios are the result.
-# Documentation/bench.rst has the numbers measured so far.
+# make bench: the same programs over XTCP and over Linux TCP in one VM,
+# each measured BENCH_RUNS times, the two stacks taking turns run by run,
+# and printed as the median and range of each stack and their ratio,
+# arranged so that 1.0 or more is XTCP as good as TCP on every line
+# (XTCP/TCP for rates, TCP/XTCP for memory).  Runs inside the VM, from the
+# repo root.  Absolute numbers under TCG emulation mean little; the ratios
+# are the result.  Documentation/bench.rst has the numbers measured so far.
 #
-#   BENCH_BYTES   bytes echoed per throughput run (default 32M)
-#   BENCH_RUNS    throughput runs per stack, the median is kept (default 3)
-#   BENCH_CONNS   sequential short connections for the rate (default 200)
+# Parts (BENCH_ONLY, default all, in this order):
+#   echo   echo throughput over loopback (tools/xtcp-echo), socket size
+#   bulk   one-way bulk throughput over loopback (tools/xtcp-bench bulk)
+#   veth   the same between two namespaces joined by a veth pair
+#   delay  the same over the veth with netem "delay 10ms" on the sender
+#   rr     1-byte request/response rate over one connection (loopback)
+#   crr    connect, 1-byte request/response, close: rate (loopback)
+#   mem    kernel memory (Slab) per idle established connection
+#   link   goodput over veth + netem loss/reordering (selftests/link_test)
+#   scale  "xtcpstat -an" against "ss -tan" on 10,000s of sockets
+#
+#   BENCH_RUNS    runs per stack of every measured line (default 5)
+#   BENCH_BYTES   bytes echoed per echo run (default 32M)
+#   BENCH_BULK_BYTES   bytes per loopback bulk run, over all streams (64M)
+#   BENCH_VETH_BYTES   bytes per veth bulk run (32M)
+#   BENCH_DELAY_BYTES  bytes per bulk run over the 10 ms path (32M)
+#   BENCH_STREAMS      stream counts of the bulk parts (default "1 8")
+#   BENCH_RR_SECS seconds of each rr and crr run (default 2)
+#   BENCH_MEM_CONNS    idle connections held per mem run (default 2000)
+#   BENCH_PERF    1: one more run of each bulk line and stack under
+#                 "perf record -a -g", reports in .vm/bench/perf-*.txt
 #   BENCH_LINK_BYTES  bytes each way per link run (default 16M)
 #   BENCH_LINK_RUNS   link runs per stack and profile, median and range
 #                 (default 1); the stacks take turns run by run
@@ -20,27 +38,40 @@
 #   BENCH_SCALE   socket counts at which "xtcpstat -an" is timed against
 #                 "ss -tan" on as many TCP sockets (default "10000 100000")
 #   BENCH_SCALE_RUNS  timed listings per tool and count, median (default 3)
-#   BENCH_ONLY    the parts to run, of "echo link scale" (default all)
+#   BENCH_OUT     where the logs and profiles go (default .vm/bench)
+#   BENCH_ONLY    the parts to run (default all of the above)
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 ECHO=tools/xtcp-echo
+BENCH=tools/xtcp-bench
 BYTES=${BENCH_BYTES:-32M}
-RUNS=${BENCH_RUNS:-3}
-CONNS=${BENCH_CONNS:-200}
+RUNS=${BENCH_RUNS:-5}
+BULK_BYTES=${BENCH_BULK_BYTES:-64M}
+VETH_BYTES=${BENCH_VETH_BYTES:-32M}
+DELAY_BYTES=${BENCH_DELAY_BYTES:-32M}
+STREAMS=${BENCH_STREAMS:-1 8}
+RR_SECS=${BENCH_RR_SECS:-2}
+MEM_CONNS=${BENCH_MEM_CONNS:-2000}
 LINK_BYTES=${BENCH_LINK_BYTES:-16M}
 LINK_RUNS=${BENCH_LINK_RUNS:-1}
 LINK_PROFILES=${BENCH_LINK:-loss_1_percent loss_5_percent reorder_25_percent}
 LINK_TEST=selftests/link_test
 SCALE_SIZES=${BENCH_SCALE:-10000 100000}
 SCALE_RUNS=${BENCH_SCALE_RUNS:-3}
-PARTS=${BENCH_ONLY:-echo link scale}
-OUT=.vm/bench
+PARTS=${BENCH_ONLY:-echo bulk veth delay rr crr mem link scale}
+OUT=${BENCH_OUT:-.vm/bench}
+# The veth: this namespace's end (the clients') and the server's.
+VETH_A=xtcpb0
+VETH_B=xtcpb1
+ADDR_A=10.78.0.1
+ADDR_B=10.78.0.2
 mkdir -p "$OUT"
 
 die() { echo "bench: $*" >&2; exit 1; }
 
 [ -x "$ECHO" ] || die "$ECHO not built: run make"
+[ -x "$BENCH" ] || die "$BENCH not built: run make"
 [ -x "$LINK_TEST" ] || die "$LINK_TEST not built: run make"
 if [ ! -d /sys/module/xtcp ]; then
 	insmod ./xtcp.ko || die "insmod failed"
@@ -48,67 +79,378 @@ if [ ! -d /sys/module/xtcp ]; then
 fi
 ip link set lo up
 
-# Start a server ($1: "" or -4, $2: port) and wait for its "listening" line.
+want() { [[ " $PARTS " == *" $1 "* ]]; }
+
+ratio() { echo "scale=2; $1 / $2" | bc; }
+
+# flag STACK: xtcp-echo's and xtcp-bench's option for it.
+flag() { [ "$1" = tcp ] && echo -4; }
+
+# wait_line LOG PID WHAT: wait for the server's "listening" line.
+wait_line() {
+	local i
+
+	for i in $(seq 1 500); do
+		grep -q '^listening' "$1" && return 0
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.02
+	done
+	die "$3 did not start: $(cat "$1")"
+}
+
+# Start an echo server ($1: "" or -4, $2: port) and wait for it.
 start_server() {
-	local log=$OUT/server$1.log i
+	local log=$OUT/server$1.log
 
 	: >"$log"
 	# shellcheck disable=SC2086
 	$ECHO $1 server -b 127.0.0.1 -p "$2" >"$log" 2>&1 &
 	server_pid=$!
-	for i in $(seq 1 500); do
-		grep -q '^listening' "$log" && return 0
-		kill -0 "$server_pid" 2>/dev/null || break
-		sleep 0.02
-	done
-	die "server $1 did not start: $(cat "$log")"
+	wait_line "$log" "$server_pid" "echo server $1"
 }
 
-# Median MB/s of $RUNS echo runs of $BYTES.
-throughput() {
-	local flag=$1 port=$2 i rates=()
+# The xtcp-bench servers: one per stack and place (lo, or veth: in the
+# namespace at the veth's far end).  Each listens on PORT and PORT + 1.
+declare -A bench_pid
+port_of() { if [ "$1" = tcp ]; then echo 7510; else echo 7500; fi; }
+addr_of() { if [ "$1" = veth ]; then echo "$ADDR_B"; else echo 127.0.0.1; fi; }
 
+bench_server() {
+	local stack=$1 where=$2 log=$OUT/bench-server-$1-$2.log
+	local -a pre=()
+
+	[ -n "${bench_pid[$stack.$where]:-}" ] && return 0
+	[ "$where" = veth ] && pre=(nsenter -t "$ns_pid" -n)
+	: >"$log"
+	# shellcheck disable=SC2046
+	"${pre[@]}" "$BENCH" $(flag "$stack") server -b "$(addr_of "$where")" \
+		-p "$(port_of "$stack")" >"$log" 2>&1 &
+	bench_pid[$stack.$where]=$!
+	wait_line "$log" "$!" "xtcp-bench server ($stack, $where)"
+}
+
+stop_servers() {
+	local k
+
+	for k in "${!bench_pid[@]}"; do
+		kill "${bench_pid[$k]}" 2>/dev/null
+		wait "${bench_pid[$k]}" 2>/dev/null
+	done
+	bench_pid=()
+}
+
+# The veth: a namespace held by a sleeping process (ns_pid) at the
+# server's end, this one at the clients'.  Whole segments of 64 KiB go
+# through the veth where a stack makes them (GSO): each stack as it is.
+ns_pid=
+veth_up() {
+	[ -n "$ns_pid" ] && return 0
+	unshare -n sleep 1000000 &
+	ns_pid=$!
+	sleep 0.2
+	ip link add "$VETH_A" type veth peer name "$VETH_B" netns "$ns_pid" ||
+		die "ip link add $VETH_A type veth"
+	ip addr add "$ADDR_A/24" dev "$VETH_A" || die "ip addr add"
+	ip link set "$VETH_A" up || die "ip link set up"
+	nsenter -t "$ns_pid" -n sh -c "ip link set lo up &&
+		ip addr add $ADDR_B/24 dev $VETH_B &&
+		ip link set $VETH_B up" || die "setting up $VETH_B"
+	for _ in $(seq 1 100); do
+		grep -q up "/sys/class/net/$VETH_A/operstate" && return 0
+		sleep 0.05
+	done
+	die "$VETH_A has no carrier"
+}
+
+veth_down() {
+	[ -n "$ns_pid" ] || return 0
+	ip link del "$VETH_A" 2>/dev/null
+	kill "$ns_pid" 2>/dev/null
+	wait "$ns_pid" 2>/dev/null
+	ns_pid=
+}
+
+# One run of a workload, printing its number: STACK then the arguments.
+#   bulk_run STACK WHERE STREAMS BYTES    MB/s to the last byte received
+#   rr_run STACK rr|crr                   transactions per second
+#   echo_run STACK                        echo MB/s
+#   mem_run STACK                         Slab bytes per idle connection
+bulk_run() {
+	local line
+
+	# shellcheck disable=SC2046
+	line=$("$BENCH" $(flag "$1") bulk -a "$(addr_of "$2")" \
+		-p "$(port_of "$1")" -P "$3" -s "$4") || return 1
+	sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<<"$line"
+}
+
+rr_run() {
+	local line
+
+	# shellcheck disable=SC2046
+	line=$("$BENCH" $(flag "$1") "$2" -a 127.0.0.1 -p "$(port_of "$1")" \
+		-l "$RR_SECS") || return 1
+	sed -n 's/.*(\([0-9.]*\) per s).*/\1/p' <<<"$line"
+}
+
+echo_run() {
+	local line port=7401
+
+	[ "$1" = tcp ] && port=7402
+	# shellcheck disable=SC2046
+	line=$($ECHO $(flag "$1") client -a 127.0.0.1 -p "$port" -s "$BYTES") ||
+		return 1
+	sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<<"$line"
+}
+
+HOLD_FIFO=/tmp/xtcp-bench-hold.fifo
+
+# hold_start FLAG N PORT: N sockets held by a background xtcp-echo
+# (hold_pid), once it says they are all up.
+hold_start() {
+	local line s
+
+	s=$(date +%s%N)
+	rm -f "$HOLD_FIFO"
+	mkfifo "$HOLD_FIFO" || die "mkfifo $HOLD_FIFO"
+	# shellcheck disable=SC2086
+	$ECHO $1 hold -p "$3" -n "$2" >"$HOLD_FIFO" 2>&1 &
+	hold_pid=$!
+	exec {hold_fd}<"$HOLD_FIFO"
+	read -r line <&"$hold_fd"
+	[[ "$line" == holding* ]] || die "xtcp-echo $1 hold -n $2: $line"
+	hold_secs=$(echo "scale=1; ($(date +%s%N) - $s) / 1000000000" | bc)
+}
+
+hold_stop() {
+	kill "$hold_pid" 2>/dev/null
+	wait "$hold_pid" 2>/dev/null
+	exec {hold_fd}<&-
+	rm -f "$HOLD_FIFO"
+}
+
+slab_kb() { awk '/^Slab:/ { print $2 }' /proc/meminfo; }
+
+# Slab growth over MEM_CONNS idle loopback connections (both their ends,
+# from "xtcp-echo hold"), per connection.  The caches are dropped first,
+# and the sockets of the run before have had time to go (RCU).
+mem_run() {
+	local port=900 before after
+
+	[ "$1" = tcp ] && port=910
+	sleep 1
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	before=$(slab_kb)
+	hold_start "$(flag "$1")" "$((2 * MEM_CONNS + 1))" "$port"
+	after=$(slab_kb)
+	hold_stop
+	echo "($after - $before) * 1024 / $MEM_CONNS" | bc
+}
+
+# "median min max" of the numbers given.
+stats() {
+	printf '%s\n' "$@" | sort -g | awk -v n=$# '
+		NR == 1 { min = $0 }
+		NR == int((n + 1) / 2) { med = $0 }
+		{ max = $0 }
+		END { print med, min, max }'
+}
+
+# measure KEY LABEL DIR FN ARGS...: RUNS runs of "FN STACK ARGS..." for
+# each stack, the stacks taking turns.  DIR is the ratio that is better
+# above 1: x/t (XTCP/TCP, rates) or t/x (TCP/XTCP, memory).  Each pair of
+# runs (the same moment) gives a ratio too: their range is printed.
+declare -A res
+rows=()
+measure() {
+	local key=$1 label=$2 dir=$3 fn=$4 i x t
+	local -a rx=() rt=() rr=()
+
+	shift 4
 	for i in $(seq 1 "$RUNS"); do
-		# shellcheck disable=SC2086
-		line=$($ECHO $flag client -a 127.0.0.1 -p "$port" -s "$BYTES") ||
-			die "client $flag failed: $line"
-		rates+=("$(sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<<"$line")")
+		x=$("$fn" xtcp "$@")
+		[ -n "$x" ] || die "$label: $fn xtcp $* failed"
+		t=$("$fn" tcp "$@")
+		[ -n "$t" ] || die "$label: $fn tcp $* failed"
+		rx+=("$x")
+		rt+=("$t")
+		if [ "$dir" = t/x ]; then
+			rr+=("$(ratio "$t" "$x")")
+		else
+			rr+=("$(ratio "$x" "$t")")
+		fi
+		echo "$key run $i: xtcp $x tcp $t" >>"$OUT/runs.txt"
 	done
-	printf '%s\n' "${rates[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p"
+	res[$key.xtcp]=$(stats "${rx[@]}")
+	res[$key.tcp]=$(stats "${rt[@]}")
+	res[$key.pairs]=$(stats "${rr[@]}")
+	res[$key.label]=$label
+	res[$key.dir]=$dir
+	rows+=("$key")
+	[ -n "${BENCH_PERF:-}" ] && [ "$fn" = bulk_run ] && profile "$key" "$@"
+	return 0
 }
 
-# Short connections per second: connect, echo 1 byte, close.
-conn_rate() {
-	local flag=$1 port=$2 i start end
+# profile KEY WHERE STREAMS BYTES: one more bulk run of each stack under
+# "perf record -a -g" (the whole VM); the top of "perf report" by symbol
+# (self and with children) and by object goes to $OUT/perf-KEY-STACK.txt.
+# One perf record runs throughout (under TCG it takes minutes to start)
+# and writes a file of its own for each run on SIGUSR2.
+perf_pid=
+perf_dumps=0
+# perf_switch [retry]: have perf record start a new file; perf_file is
+# the one it closed.  perf takes SIGUSR2 before it heeds it: the first
+# switch ("retry", its file thrown away) sends it until perf answers.
+perf_switch() {
+	local i
 
-	start=$(date +%s%N)
-	for i in $(seq 1 "$CONNS"); do
-		# shellcheck disable=SC2086
-		$ECHO $flag client -a 127.0.0.1 -p "$port" -m x >/dev/null ||
-			die "short connection $i ($flag) failed"
+	perf_dumps=$((perf_dumps + 1))
+	kill -USR2 "$perf_pid" || die "perf record died: $(cat "$OUT/perf.log")"
+	for i in $(seq 1 1200); do
+		[ "$(grep -c 'Dump ' "$OUT/perf.log")" -ge "$perf_dumps" ] && break
+		sleep 0.5
+		if [ -n "${1:-}" ] && [ $((i % 10)) = 0 ]; then
+			kill -USR2 "$perf_pid" || die "perf record died"
+		fi
 	done
-	end=$(date +%s%N)
-	echo "scale=1; $CONNS * 1000000000 / ($end - $start)" | bc
+	perf_dumps=$(grep -c 'Dump ' "$OUT/perf.log")
+	perf_file=$(sed -n 's/.*Dump \(.*\) \]$/\1/p' "$OUT/perf.log" |
+		tail -n 1)
+	[ -f "$perf_file" ] || die "perf record wrote no file $perf_dumps"
 }
 
-ratio() { echo "scale=2; $1 / $2" | bc; }
+profile() {
+	local key=$1 where=$2 streams=$3 bytes=$4 stack data txt
 
-want() { [[ " $PARTS " == *" $1 "* ]]; }
-
-objsize() {
-	awk -v n="$1" '$1 == n { print $4 }' /proc/slabinfo
+	if [ -z "$perf_pid" ]; then
+		rm -f "$OUT"/perf.data*
+		perf record -e cpu-clock -F 999 -a -g -B -N \
+			--switch-output=signal -o "$OUT/perf.data" \
+			>"$OUT/perf.log" 2>&1 &
+		perf_pid=$!
+		# For "perf report --kallsyms" on the host, which is faster.
+		cat /proc/kallsyms >"$OUT/kallsyms"
+		# SIGUSR2 kills it until it catches it (bit 12 of SigCgt).
+		until [ $((0x$(awk '/^SigCgt/ { print $2 }' \
+			"/proc/$perf_pid/status") & 0x800)) -ne 0 ]; do
+			kill -0 "$perf_pid" || die "perf record failed: $(cat "$OUT/perf.log")"
+			sleep 1
+		done
+		perf_switch retry
+		sleep 3
+		rm -f "$OUT"/perf.data.*
+		perf_dumps=$(grep -c 'Dump ' "$OUT/perf.log")
+	fi
+	for stack in xtcp tcp; do
+		data=$OUT/perf-$key-$stack.data
+		txt=$OUT/perf-$key-$stack.txt
+		bulk_run "$stack" "$where" "$streams" "$bytes" >"$txt"
+		perf_switch
+		mv "$perf_file" "$data"
+		{
+			perf report -i "$data" --no-children --sort sym \
+				--stdio -g none --percent-limit 0.5 |
+				grep -v '^$' | head -n 50
+			perf report -i "$data" --children --sort sym \
+				--stdio -g none --percent-limit 2 |
+				grep -v '^$' | head -n 60
+			perf report -i "$data" --no-children --sort dso \
+				--stdio -g none | grep -v '^$' | head -n 20
+		} >>"$txt" 2>/dev/null
+	done
 }
 
-declare -A tput rate
-want echo &&
-for stack in xtcp tcp; do
-	if [ "$stack" = tcp ]; then flag=-4; port=7402; else flag=; port=7401; fi
-	start_server "$flag" "$port"
-	tput[$stack]=$(throughput "$flag" "$port")
-	rate[$stack]=$(conn_rate "$flag" "$port")
-	kill "$server_pid" 2>/dev/null
-	wait "$server_pid" 2>/dev/null
-done
+perf_stop() {
+	[ -n "$perf_pid" ] || return 0
+	kill -TERM "$perf_pid"
+	wait "$perf_pid"
+	rm -f "$OUT"/perf.data.*
+	perf_pid=
+}
+
+: >"$OUT/runs.txt"
+mem_x=$(awk '$1 == "XTCP" { print $4 }' /proc/slabinfo)
+mem_t=$(awk '$1 == "TCP" { print $4 }' /proc/slabinfo)
+
+if want echo; then
+	start_server "" 7401
+	echo_pids=$server_pid
+	start_server -4 7402
+	echo_pids+=" $server_pid"
+	measure echo "echo throughput, MB/s ($BYTES)" x/t echo_run
+	# shellcheck disable=SC2086
+	kill $echo_pids 2>/dev/null
+	wait 2>/dev/null
+fi
+
+if want bulk; then
+	bench_server xtcp lo
+	bench_server tcp lo
+	for n in $STREAMS; do
+		measure "bulk$n" "bulk loopback, $n stream(s), MB/s" x/t \
+			bulk_run lo "$n" "$BULK_BYTES"
+	done
+fi
+if want rr || want crr; then
+	bench_server xtcp lo
+	bench_server tcp lo
+fi
+want rr && measure rr "1-byte request/response, per s" x/t rr_run rr
+want crr && measure crr "connect+request+close, per s" x/t rr_run crr
+stop_servers
+
+if want veth || want delay; then
+	veth_up
+	bench_server xtcp veth
+	bench_server tcp veth
+fi
+if want veth; then
+	for n in $STREAMS; do
+		measure "veth$n" "bulk veth, $n stream(s), MB/s" x/t \
+			bulk_run veth "$n" "$VETH_BYTES"
+	done
+fi
+if want delay; then
+	tc qdisc add dev "$VETH_A" root netem delay 10ms limit 100000 ||
+		die "tc qdisc add dev $VETH_A root netem delay 10ms"
+	for n in $STREAMS; do
+		measure "delay$n" "bulk veth 10ms, $n stream(s), MB/s" x/t \
+			bulk_run veth "$n" "$DELAY_BYTES"
+	done
+	tc qdisc del dev "$VETH_A" root
+fi
+stop_servers
+veth_down
+perf_stop
+
+want mem && measure mem "memory per idle connection, bytes" t/x mem_run
+
+# The table: median (min-max) of each stack, the ratio of the medians
+# and the range of the ratios of the pairs of runs made together.
+range() { read -r m lo hi <<<"$1"; echo "$m ($lo-$hi)"; }
+if [ ${#rows[@]} -gt 0 ]; then
+	printf '\n%s runs each, median (min-max); ratio: XTCP/TCP, or TCP/XTCP where\n' "$RUNS"
+	printf 'marked (memory): 1.0 or more is XTCP as good as TCP.\n'
+	printf '%-36s %22s %22s %6s %12s\n' "benchmark (one VM)" XTCP TCP ratio "pairs"
+	for key in "${rows[@]}"; do
+		read -r x _ <<<"${res[$key.xtcp]}"
+		read -r t _ <<<"${res[$key.tcp]}"
+		read -r _ plo phi <<<"${res[$key.pairs]}"
+		if [ "${res[$key.dir]}" = t/x ]; then
+			r="$(ratio "$t" "$x") T/X"
+		else
+			r=$(ratio "$x" "$t")
+		fi
+		printf '%-36s %22s %22s %6s %12s\n' "${res[$key.label]}" \
+			"$(range "${res[$key.xtcp]}")" "$(range "${res[$key.tcp]}")" \
+			"$r" "$plo-$phi"
+	done
+fi
+if [ -n "$mem_x" ] && [ -n "$mem_t" ] && want echo; then
+	printf '%-36s %22s %22s %6s\n' "socket object, bytes (slab)" \
+		"$mem_x" "$mem_t" "$(ratio "$mem_t" "$mem_x") T/X"
+fi
 
 # Goodput in MB/s of one link_test run: FAMILY (xtcp or inet), PROFILE,
 # RUN.  Not hashed (XTCP_LINK_VERIFY=0): under TCG SHA-256 would be what
@@ -160,31 +502,6 @@ done
 # of $SCALE_RUNS listings to /dev/null; a listing that shows fewer lines
 # than there are sockets fails the bench.  The clients bind ports from
 # 1024 up: TCP's ephemeral port search alone would take minutes.
-HOLD_FIFO=/tmp/xtcp-bench-hold.fifo
-
-# hold_start FLAG N PORT: N sockets held by a background xtcp-echo
-# (hold_pid), once it says they are all up.
-hold_start() {
-	local line s
-
-	s=$(date +%s%N)
-	rm -f "$HOLD_FIFO"
-	mkfifo "$HOLD_FIFO" || die "mkfifo $HOLD_FIFO"
-	# shellcheck disable=SC2086
-	$ECHO $1 hold -p "$3" -n "$2" >"$HOLD_FIFO" 2>&1 &
-	hold_pid=$!
-	exec {hold_fd}<"$HOLD_FIFO"
-	read -r line <&"$hold_fd"
-	[[ "$line" == holding* ]] || die "xtcp-echo $1 hold -n $2: $line"
-	hold_secs=$(echo "scale=1; ($(date +%s%N) - $s) / 1000000000" | bc)
-}
-
-hold_stop() {
-	kill "$hold_pid" 2>/dev/null
-	wait "$hold_pid" 2>/dev/null
-	exec {hold_fd}<&-
-	rm -f "$HOLD_FIFO"
-}
 
 # list_ms N CMD...: the median time of CMD in ms, after checking that it
 # lists at least N lines (-H: no header).
@@ -220,22 +537,6 @@ for n in $SCALE_SIZES; do
 	scale[tcp.$n]=$(list_ms "$n" ss -tan) || exit 1
 	hold_stop
 done
-
-mem_x=$(objsize XTCP)
-mem_t=$(objsize TCP)
-
-if want echo; then
-printf '\n%-34s %12s %12s %10s\n' "benchmark (loopback, one VM)" XTCP TCP XTCP/TCP
-printf '%-34s %12s %12s %10s\n' "echo throughput, MB/s ($BYTES)" \
-	"${tput[xtcp]}" "${tput[tcp]}" "$(ratio "${tput[xtcp]}" "${tput[tcp]}")"
-printf '%-34s %12s %12s %10s\n' "short connections per second" \
-	"${rate[xtcp]}" "${rate[tcp]}" "$(ratio "${rate[xtcp]}" "${rate[tcp]}")"
-fi
-if [ -n "$mem_x" ] && [ -n "$mem_t" ] && want echo; then
-	printf '%-34s %12s %12s %10s\n' "socket object, bytes (slab)" \
-		"$mem_x" "$mem_t" "$(ratio "$mem_x" "$mem_t")"
-fi
-
 
 [ -n "$LINK_PROFILES" ] &&
 printf '\n%-34s %12s %12s %10s\n' "goodput, MB/s (veth + netem)" XTCP TCP XTCP/TCP

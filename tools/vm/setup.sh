@@ -8,7 +8,8 @@
 #
 #  - Debian packages: toolchain, kernel headers (linux-headers-amd64),
 #    qemu, busybox, iproute2 (tc), linux-source, graphviz (dot, which
-#    renders xtcpstat --dot and checks its output in the selftests), ...
+#    renders xtcpstat --dot and checks its output in the selftests),
+#    linux-perf (perf record in the VM, Documentation/bench.rst), ...
 #  - the kernel image that matches those headers, unpacked next to the
 #    host's files (/boot/vmlinuz-<ver>, /lib/modules/<ver>) but NOT
 #    installed as a Debian package, so it never becomes the host's kernel;
@@ -33,7 +34,7 @@ APT_PACKAGES=(
 	qemu-system-x86 udev iproute2 busybox-static
 	python3 python3-argcomplete python3-requests python3-pkg-resources file
 	linux-headers-amd64 linux-source
-	graphviz
+	graphviz linux-perf
 )
 
 # Files checkpatch.pl and the selftests need from linux-source.
