@@ -555,6 +555,7 @@ static void fz_learn(struct fz *f, const struct peer_seg *s)
 static int fz_drain(struct fz *f)
 {
 	static unsigned char buf[32][2048];
+	static char cbuf[32][PEER_CMSG_SPACE];
 	static struct sockaddr_ll from[32];
 	struct mmsghdr msg[32];
 	struct iovec iov[32];
@@ -571,14 +572,20 @@ static int fz_drain(struct fz *f)
 			msg[i].msg_hdr.msg_iovlen = 1;
 			msg[i].msg_hdr.msg_name = &from[i];
 			msg[i].msg_hdr.msg_namelen = sizeof(from[i]);
+			msg[i].msg_hdr.msg_control = cbuf[i];
+			msg[i].msg_hdr.msg_controllen = sizeof(cbuf[i]);
 		}
 		n = recvmmsg(f->p.fd, msg, 32, MSG_DONTWAIT, NULL);
-		for (i = 0; i < n; i++)
-			if (from[i].sll_pkttype != PACKET_OUTGOING &&
-			    peer_parse(&f->p, buf[i], msg[i].msg_len, &s)) {
+		for (i = 0; i < n; i++) {
+			if (from[i].sll_pkttype == PACKET_OUTGOING)
+				continue;
+			peer_frame_finish(&msg[i].msg_hdr, buf[i],
+					  msg[i].msg_len, NULL);
+			if (peer_parse(&f->p, buf[i], msg[i].msg_len, &s)) {
 				fz_learn(f, &s);
 				segs++;
 			}
+		}
 	} while (n == 32);
 	return segs;
 }

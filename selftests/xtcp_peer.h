@@ -833,19 +833,54 @@ static inline void peer_csum_finish(unsigned char *f, size_t n)
 	peer_put16(th + 16, peer_csum_fold(peer_csum_add(0, th, tot - ihl)));
 }
 
+/* Room for the control messages a peer frame comes with. */
+#define PEER_CMSG_SPACE	(CMSG_SPACE(sizeof(struct tpacket_auxdata)) + \
+			 CMSG_SPACE(sizeof(struct timespec)))
+
+/*
+ * After a frame of @n bytes came in @frame with @msg's control messages:
+ * finish its checksum if it was left to the device, and say so; put the
+ * kernel's receive time (SO_TIMESTAMPNS, CLOCK_REALTIME ms, -1 without
+ * one) in @when_ms if not NULL.
+ */
+static inline bool peer_frame_finish(struct msghdr *msg, unsigned char *frame,
+				     size_t n, long *when_ms)
+{
+	bool partial = false;
+	struct cmsghdr *c;
+
+	if (when_ms)
+		*when_ms = -1;
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		struct tpacket_auxdata aux;
+		struct timespec ts;
+
+		if (c->cmsg_level == SOL_PACKET &&
+		    c->cmsg_type == PACKET_AUXDATA) {
+			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+			partial = aux.tp_status & TP_STATUS_CSUMNOTREADY;
+		}
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_TIMESTAMPNS && when_ms) {
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			*when_ms = ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		}
+	}
+	if (partial)
+		peer_csum_finish(frame, n);
+	return partial;
+}
+
 /*
  * One frame from the packet socket into @frame, without waiting: its
- * length (0 for one of our own), -1 if none is queued.  *@partial says
- * whether its checksum was left to the device, and is now finished;
- * @when_ms, if not NULL, gets the kernel's receive time (SO_TIMESTAMPNS,
- * CLOCK_REALTIME ms), -1 without one.
+ * length (0 for one of our own), -1 if none is queued.  *@partial and
+ * @when_ms as peer_frame_finish() gives them.
  */
 static inline ssize_t peer_read_frame(struct xtcp_peer *p,
 				      unsigned char *frame, size_t size,
 				      bool *partial, long *when_ms)
 {
-	char cbuf[CMSG_SPACE(sizeof(struct tpacket_auxdata)) +
-		  CMSG_SPACE(sizeof(struct timespec))];
+	char cbuf[PEER_CMSG_SPACE];
 	struct iovec iov = { .iov_base = frame, .iov_len = size };
 	struct sockaddr_ll from;
 	struct msghdr msg = {
@@ -853,7 +888,6 @@ static inline ssize_t peer_read_frame(struct xtcp_peer *p,
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
 	};
-	struct cmsghdr *c;
 	ssize_t n;
 
 	*partial = false;
@@ -864,23 +898,7 @@ static inline ssize_t peer_read_frame(struct xtcp_peer *p,
 		return -1;
 	if (from.sll_pkttype == PACKET_OUTGOING)
 		return 0;
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		struct tpacket_auxdata aux;
-		struct timespec ts;
-
-		if (c->cmsg_level == SOL_PACKET &&
-		    c->cmsg_type == PACKET_AUXDATA) {
-			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-			*partial = aux.tp_status & TP_STATUS_CSUMNOTREADY;
-		}
-		if (c->cmsg_level == SOL_SOCKET &&
-		    c->cmsg_type == SCM_TIMESTAMPNS && when_ms) {
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			*when_ms = ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-		}
-	}
-	if (*partial)
-		peer_csum_finish(frame, n);
+	*partial = peer_frame_finish(&msg, frame, n, when_ms);
 	return n;
 }
 
