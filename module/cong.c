@@ -264,6 +264,23 @@ bool xtcp_cwnd_allows(const struct sock *sk)
 	return xtcp_in_flight(xs) < xs->snd_cwnd;
 }
 
+/*
+ * Slow start for an algorithm's cong_avoid: one segment per segment
+ * ACKed (RFC 3465, L = 1), up to SSTHRESH.  Returns the ACKed segments
+ * left for congestion avoidance, as Linux's tcp_slow_start().
+ */
+u32 xtcp_slow_start(struct xtcp_sock *xs, u32 acked)
+{
+	u32 grow;
+
+	if (xs->snd_cwnd >= xs->snd_ssthresh)
+		return acked;
+	grow = min(acked, xs->snd_ssthresh - xs->snd_cwnd);
+	xs->snd_cwnd += grow;
+	return acked - grow;
+}
+EXPORT_SYMBOL_GPL(xtcp_slow_start);
+
 /* @acked segments left the retransmission queue on an ACK. */
 void xtcp_cong_on_ack(struct sock *sk, u32 acked)
 {

@@ -149,14 +149,9 @@ static void xtcp_cubic_cong_avoid(struct sock *sk, u32 acked)
 	u64 sum;
 
 	/* Slow start, as Reno's (section 4.10). */
-	if (xs->snd_cwnd < xs->snd_ssthresh) {
-		u32 grow = min(acked, xs->snd_ssthresh - xs->snd_cwnd);
-
-		xs->snd_cwnd += grow;
-		acked -= grow;
-		if (!acked)
-			return;
-	}
+	acked = xtcp_slow_start(xs, acked);
+	if (!acked)
+		return;
 	if (!e->started)
 		xtcp_cubic_begin(xs, e);
 	cwnd = xs->snd_cwnd;

@@ -12,15 +12,9 @@ static void xtcp_reno_cong_avoid(struct sock *sk, u32 acked)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	/* Slow start: one segment per segment ACKed (RFC 3465, L = 1). */
-	if (xs->snd_cwnd < xs->snd_ssthresh) {
-		u32 grow = min(acked, xs->snd_ssthresh - xs->snd_cwnd);
-
-		xs->snd_cwnd += grow;
-		acked -= grow;
-		if (!acked)
-			return;
-	}
+	acked = xtcp_slow_start(xs, acked);
+	if (!acked)
+		return;
 	/* Congestion avoidance: one segment per window ACKed. */
 	xs->snd_cwnd_cnt += acked;
 	if (xs->snd_cwnd_cnt >= xs->snd_cwnd) {

@@ -705,6 +705,7 @@ void xtcp_cong_init(struct sock *sk);
 u32 xtcp_in_flight(const struct xtcp_sock *xs);
 bool xtcp_cwnd_allows(const struct sock *sk);
 void xtcp_cong_on_ack(struct sock *sk, u32 acked);
+u32 xtcp_slow_start(struct xtcp_sock *xs, u32 acked);
 void xtcp_cong_on_timeout(struct sock *sk, bool cut_ssthresh);
 int xtcp_ssthresh_shown(const struct xtcp_sock *xs);
 
