@@ -127,6 +127,8 @@ struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock,
 	/* Path MTU discovery unless the netns turned it off, as for TCP. */
 	inet_sk(sk)->pmtudisc = READ_ONCE(net->ipv4.sysctl_ip_no_pmtu_disc) ?
 				IP_PMTUDISC_DONT : IP_PMTUDISC_WANT;
+	/* Super-segments of our own type (offload.c), as the route allows. */
+	sk->sk_gso_type = XTCP_GSO_TYPE;
 	/* Lookups run under RCU: keep the memory for a grace period. */
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	/*
@@ -227,11 +229,18 @@ static int __init xtcp_init(void)
 		goto out_netns;
 	}
 
+	err = xtcp_offload_init();
+	if (err) {
+		pr_err("xtcp: IP protocol %d has offloads already\n",
+		       xtcp_ipproto);
+		goto out_protocol;
+	}
+
 	err = sock_register(&xtcp_family_ops);
 	if (err) {
 		pr_err("xtcp: address family %d is already taken (%d)\n",
 		       xtcp_family, err);
-		goto out_protocol;
+		goto out_offload;
 	}
 
 	xtcp_debugfs_init();
@@ -239,6 +248,8 @@ static int __init xtcp_init(void)
 		xtcp_family, xtcp_ipproto);
 	return 0;
 
+out_offload:
+	xtcp_offload_exit();
 out_protocol:
 	inet_del_protocol(&xtcp_protocol, xtcp_ipproto);
 	synchronize_net();
@@ -323,7 +334,7 @@ static void __exit xtcp_exit(void)
 	/* No new sockets, no new segments. */
 	sock_unregister(xtcp_family);
 	inet_del_protocol(&xtcp_protocol, xtcp_ipproto);
-	synchronize_net();
+	xtcp_offload_exit();
 
 	/* Destroys every orphan and half-open socket of every namespace. */
 	xtcp_netns_unregister();

@@ -35,7 +35,8 @@ static void xtcp_csum_out(struct sk_buff *skb, const struct net_device *dev,
 	struct xtcphdr *th = xtcp_hdr(skb);
 	unsigned int len = skb->len;
 
-	if (dev->features & NETIF_F_HW_CSUM) {
+	/* A super-segment is summed per segment: by the device or GSO. */
+	if (skb_is_gso(skb) || (dev->features & NETIF_F_HW_CSUM)) {
 		skb->ip_summed = CHECKSUM_PARTIAL;
 		skb->csum_start = skb_transport_header(skb) - skb->head;
 		skb->csum_offset = offsetof(struct xtcphdr, check);
@@ -57,7 +58,7 @@ int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 		 struct rtable *rt, __be32 saddr, __be32 daddr)
 {
 	struct iphdr *iph;
-	int err;
+	int segs, err;
 
 	xtcp_csum_out(skb, rt->dst.dev, saddr, daddr);
 	/* skb->cb held our control block; IP reads it as IPCB. */
@@ -76,7 +77,7 @@ int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 	 */
 	iph->frag_off = 0;
 	if (sk && ip_dont_fragment(sk, &rt->dst) &&
-	    skb->len <= dst_mtu(&rt->dst))
+	    (skb_is_gso(skb) || skb->len <= dst_mtu(&rt->dst)))
 		iph->frag_off = htons(IP_DF);
 	iph->ttl = ip4_dst_hoplimit(&rt->dst);
 	iph->protocol = xtcp_ipproto;
@@ -88,9 +89,10 @@ int xtcp_ip_xmit(struct net *net, struct sock *sk, struct sk_buff *skb,
 		skb->mark = sk->sk_mark;
 	}
 	skb_dst_set(skb, &rt->dst);
-	ip_select_ident(net, skb, sk);
+	segs = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
+	ip_select_ident_segs(net, skb, sk, segs);
 
-	XTCP_INC_STATS(net, XTCP_MIB_OUTSEGS);
+	XTCP_ADD_STATS(net, XTCP_MIB_OUTSEGS, segs);
 	err = ip_local_out(net, sk, skb);
 	/* Congestion notification (NET_XMIT_CN) means sent, not failed. */
 	return net_xmit_eval(err);
@@ -130,7 +132,7 @@ int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	unsigned int payload = skb->len;
+	unsigned int payload = skb->len, seg_len = payload;
 	struct xtcp_out_options opts = {};
 	struct rtable *rt;
 	u16 win;
@@ -140,6 +142,8 @@ int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 		kfree_skb(skb);
 		return PTR_ERR(rt);
 	}
+	if (skb_is_gso(skb))
+		seg_len = skb_shinfo(skb)->gso_size;
 
 	if (flags & XTCP_FLAG_SYN) {
 		opts.mss = xtcp_mss_for_mtu(dst_mtu(&rt->dst));
@@ -163,7 +167,7 @@ int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 			   XTCPOLEN_SACK_BASE - 2;
 
 		if (payload)
-			room = min(room, (int)xs->mss - (int)payload -
+			room = min(room, (int)xs->mss - (int)seg_len -
 					 XTCPOLEN_SACK_BASE - 2);
 		xtcp_sack_fill(sk, &opts, room / XTCPOLEN_SACK_PERBLOCK);
 	}
@@ -194,8 +198,18 @@ struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp)
 	return skb;
 }
 
-/* Send a queued segment (a clone of it: the original stays queued). */
-int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
+/* @skb goes out now: its send time, and the flight it joins (rate.c). */
+static void xtcp_stamp_sent(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	cb->sent = jiffies;
+	cb->xmit_us = xtcp_now_us(xtcp_sk(sk));
+	xtcp_rate_skb_sent(sk, skb);
+}
+
+/* Send a copy of the queued @skb: the original stays queued. */
+static int xtcp_transmit_copy(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct sk_buff *copy;
@@ -207,10 +221,158 @@ int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
 		copy = skb_clone(skb, GFP_ATOMIC);
 	if (!copy)
 		return -ENOBUFS;
-	cb->sent = jiffies;
-	cb->xmit_us = xtcp_now_us(xtcp_sk(sk));
-	xtcp_rate_skb_sent(sk, skb);
 	return xtcp_transmit(sk, copy, cb->seq, cb->flags);
+}
+
+/* Send a queued segment (a copy of it: the original stays queued). */
+int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
+{
+	xtcp_stamp_sent(sk, skb);
+	return xtcp_transmit_copy(sk, skb);
+}
+
+/*
+ * New text that leaves at once goes as one super-segment (offload.c), up
+ * to what the device takes in one (sk_gso_max_size, sk_gso_max_segs): one
+ * pass through IP and the qdisc for many segments, as TCP's TSO/GSO.  Each
+ * segment stays its own skb on the queue, so the scoreboard, RACK and
+ * resends see MSS-sized segments as before; the super-segment only takes
+ * references on their pages.
+ */
+struct xtcp_burst {
+	struct sk_buff	*first, *last;
+	unsigned int	len, segs, nr_frags;
+	struct page	*page;	/* the page the last fragment ends in, */
+	unsigned int	end;	/* ... and where: the next may join it */
+};
+
+/*
+ * Fragments @b holds with @skb's appended, the adjacent ones joined (the
+ * stream's text is written into one page fragment after another).
+ */
+static unsigned int xtcp_burst_frags(const struct xtcp_burst *b,
+				     const struct sk_buff *skb,
+				     struct page **page, unsigned int *end)
+{
+	const struct skb_shared_info *si = skb_shinfo(skb);
+	unsigned int nr = b->nr_frags;
+	int i;
+
+	*page = b->page;
+	*end = b->end;
+	for (i = 0; i < si->nr_frags; i++) {
+		const skb_frag_t *f = &si->frags[i];
+
+		if (!nr || skb_frag_page(f) != *page ||
+		    skb_frag_off(f) != *end)
+			nr++;
+		*page = skb_frag_page(f);
+		*end = skb_frag_off(f) + skb_frag_size(f);
+	}
+	return nr;
+}
+
+/*
+ * Take @skb, new text cleared to go, into the burst: it starts one, or
+ * joins the one pending when that may grow by a segment.
+ */
+static bool xtcp_burst_add(struct sock *sk, struct xtcp_burst *b,
+			   struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned int nr, end;
+	struct page *page;
+
+	if (!skb->len || skb->len > xs->mss || skb_headlen(skb) ||
+	    cb->retransmitted || xtcp_before(cb->seq, xs->snd_nxt) ||
+	    (cb->flags & (XTCP_FLAG_SYN | XTCP_FLAG_FIN)))
+		return false;
+	if (b->first && (b->last->len != xs->mss ||
+			 XTCP_SKB_CB(b->last)->flags != cb->flags ||
+			 b->len + skb->len > sk->sk_gso_max_size ||
+			 b->segs >= sk->sk_gso_max_segs))
+		return false;
+	nr = xtcp_burst_frags(b, skb, &page, &end);
+	if (nr > MAX_SKB_FRAGS)
+		return false;
+	if (!b->first)
+		b->first = skb;
+	b->last = skb;
+	b->len += skb->len;
+	b->segs++;
+	b->nr_frags = nr;
+	b->page = page;
+	b->end = end;
+	return true;
+}
+
+/* One skb for the burst: the segments' text, by reference. */
+static struct sk_buff *xtcp_burst_build(struct sock *sk,
+					const struct xtcp_burst *b)
+{
+	struct sk_buff *gso, *skb = b->first;
+	struct skb_shared_info *gi;
+
+	gso = xtcp_alloc_ctl_skb(GFP_ATOMIC);
+	if (!gso)
+		return NULL;
+	gi = skb_shinfo(gso);
+	for (;;) {
+		const struct skb_shared_info *si = skb_shinfo(skb);
+		int i;
+
+		for (i = 0; i < si->nr_frags; i++) {
+			const skb_frag_t *f = &si->frags[i];
+			int n = gi->nr_frags;
+
+			if (n && skb_can_coalesce(gso, n, skb_frag_page(f),
+						  skb_frag_off(f))) {
+				skb_frag_size_add(&gi->frags[n - 1],
+						  skb_frag_size(f));
+				continue;
+			}
+			skb_frag_ref(skb, i);
+			skb_fill_page_desc(gso, n, skb_frag_page(f),
+					   skb_frag_off(f), skb_frag_size(f));
+		}
+		skb_len_add(gso, skb->len);
+		if (skb == b->last)
+			break;
+		skb = skb->next;
+	}
+	gi->gso_size = xtcp_sk(sk)->mss;
+	gi->gso_segs = b->segs;
+	gi->gso_type = sk->sk_gso_type;
+	return gso;
+}
+
+/* Send the burst pending, if any, and start a new one. */
+static int xtcp_burst_send(struct sock *sk, struct xtcp_burst *b)
+{
+	struct sk_buff *first = b->first, *gso;
+	unsigned int segs = b->segs;
+
+	if (!first)
+		return 0;
+	if (segs == 1 || !sk_can_gso(sk)) {
+		struct sk_buff *skb = first;
+		int err = 0;
+
+		/* One by one: no device takes them together. */
+		while (segs-- && !err) {
+			err = xtcp_transmit_copy(sk, skb);
+			skb = skb->next;
+		}
+		memset(b, 0, sizeof(*b));
+		return err;
+	}
+	gso = xtcp_burst_build(sk, b);
+	memset(b, 0, sizeof(*b));
+	if (!gso)
+		return -ENOBUFS;
+	return xtcp_transmit(sk, gso, XTCP_SKB_CB(first)->seq,
+			     XTCP_SKB_CB(first)->flags);
 }
 
 /* Append to the send queue; SND.NXT moves when it is sent. */
@@ -317,6 +479,28 @@ static bool xtcp_nagle_holds(const struct sock *sk, const struct sk_buff *skb)
 	return !xs->nodelay && xtcp_after(xs->snd_sml, xs->snd_una);
 }
 
+/* @skb was sent, or counts as sent and lost: the send head moves on. */
+static void xtcp_sent_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xtcp_after(cb->end_seq, xs->snd_nxt)) {
+		xs->snd_nxt = cb->end_seq;
+		xs->packets_out++;
+		if (skb->len && skb->len < xtcp_size_goal(xs))
+			xs->snd_sml = cb->end_seq;
+		xtcp_recovery_sent(sk, false);
+	} else {
+		xtcp_skb_resent(sk, skb);
+		xtcp_recovery_sent(sk, true);
+	}
+	if (skb->len)
+		xs->probes = 0;
+	xs->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+			NULL : skb->next;
+}
+
 /*
  * Send the unsent part of the queue as far as the peer's window allows.
  * A segment that the local stack fails to send (no route, a full qdisc)
@@ -327,14 +511,15 @@ void xtcp_push(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	bool held = xtcp_clock_hold(sk);
+	struct xtcp_burst burst = {};
 	bool nagle = false;
 	struct sk_buff *skb;
+	int err = 0;
 
 	/* What is presumed lost goes before new data (RFC 6675 NextSeg). */
 	xtcp_retransmit_lost(sk);
 	while ((skb = xs->send_head)) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-		int err;
 
 		if (cb->sacked) {
 			/* Resent after a timeout, but the peer holds it. */
@@ -350,32 +535,35 @@ void xtcp_push(struct sock *sk)
 		if (nagle || !xtcp_fits_window(sk, skb) ||
 		    !xtcp_cwnd_allows(sk))
 			break;
+		if (xtcp_burst_add(sk, &burst, skb)) {
+			xtcp_stamp_sent(sk, skb);
+			xtcp_sent_skb(sk, skb);
+			continue;
+		}
+		err = xtcp_burst_send(sk, &burst);
+		if (err)
+			break;
+		/* A resend after a timeout, a SYN or FIN, or the next burst. */
+		if (xtcp_burst_add(sk, &burst, skb)) {
+			xtcp_stamp_sent(sk, skb);
+			xtcp_sent_skb(sk, skb);
+			continue;
+		}
 		err = xtcp_transmit_queued(sk, skb);
-		if (err) {
-			WRITE_ONCE(sk->sk_err_soft, -err);
-		} else if (cb->retransmitted) {
+		if (!err && cb->retransmitted) {
 			xs->total_retrans++;
 			/* Only a timeout rewinds the send head. */
 			trace_xtcp_retransmit(sk, skb, XTCP_RETRANS_RTO);
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
 		}
-		if (xtcp_after(cb->end_seq, xs->snd_nxt)) {
-			xs->snd_nxt = cb->end_seq;
-			xs->packets_out++;
-			if (skb->len && skb->len < xtcp_size_goal(xs))
-				xs->snd_sml = cb->end_seq;
-			xtcp_recovery_sent(sk, false);
-		} else {
-			xtcp_skb_resent(sk, skb);
-			xtcp_recovery_sent(sk, true);
-		}
-		if (skb->len)
-			xs->probes = 0;
-		xs->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-				NULL : skb->next;
+		xtcp_sent_skb(sk, skb);
 		if (err)
 			break;
 	}
+	if (!err)
+		err = xtcp_burst_send(sk, &burst);
+	if (err)
+		WRITE_ONCE(sk->sk_err_soft, -err);
 	xtcp_clock_release(sk, held);
 	/*
 	 * Retransmission, or probing a zero window (RFC 9293 3.8.6.1); not

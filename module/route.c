@@ -53,8 +53,8 @@ struct rtable *xtcp_route(struct sock *sk)
 			     inet->inet_dport, inet->inet_sport);
 	if (IS_ERR(rt))
 		return rt;
-	sk->sk_route_caps = rt->dst.dev->features;
-	__sk_dst_set(sk, dst_clone(&rt->dst));
+	/* What the device takes: super-segments, and up to what size. */
+	sk_setup_caps(sk, dst_clone(&rt->dst));
 	return rt;
 }
 

@@ -996,12 +996,15 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	if ((skb->len || (cb->flags & XTCP_FLAG_FIN)) &&
 	    ((1 << sk->sk_state) &
 	     (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
+		/* A super-segment (GSO, GRO) counts as segments of gso_size. */
+		u32 rmss_len = skb_is_gso(skb) ? skb_shinfo(skb)->gso_size :
+						 seg_len;
 		struct xtcp_rcv_text text;
 
 		xtcp_data_queue(sk, skb, &text);
 		queued = text.queued;
 		/* At once, or delayed (RFC 9293 3.8.6.3, delack.c). */
-		ack_now = xtcp_delack_rcv(sk, &text, seg_len);
+		ack_now = xtcp_delack_rcv(sk, &text, rmss_len);
 		/*
 		 * A duplicate ACK goes alone (RFC 5681 2), as does a D-SACK:
 		 * a full segment of ours has no room for their blocks.
@@ -1012,7 +1015,7 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		}
 		/* The receiver's RTT, for autotuning (bufauto.c). */
 		if (text.queued && !text.out_of_order)
-			xtcp_rcv_rtt_measure(sk, seg_len);
+			xtcp_rcv_rtt_measure(sk, rmss_len);
 		/* RFC 5681 4.2: a hole, or its filling, is told at once. */
 		if (text.out_of_order || text.filled_hole)
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DUPACKSSENT);

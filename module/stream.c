@@ -84,6 +84,31 @@ static int xtcp_append(struct sock *sk, struct sk_buff *skb,
 	return len;
 }
 
+/*
+ * Unsent text worth sending before the write ends: a full super-segment,
+ * or half the largest window the peer offered (that much may be all it
+ * lets through).
+ */
+static u32 xtcp_push_goal(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 goal = sk_can_gso(sk) ? sk->sk_gso_max_size : xs->mss;
+
+	return max_t(u32, min(goal, xs->max_snd_wnd / 2), xs->mss);
+}
+
+/* Take back the empty @skb just queued: no text could be had for it. */
+static void xtcp_unqueue_empty(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->send_head == skb)
+		xs->send_head = NULL;
+	__skb_unlink(skb, &sk->sk_write_queue);
+	sk_wmem_queued_add(sk, -skb->truesize);
+	kfree_skb(skb);
+}
+
 int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
 	struct sock *sk = sock->sk;
@@ -113,8 +138,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		unsigned int goal = xtcp_size_goal(xs);
 		struct xtcp_skb_cb *cb;
 		struct sk_buff *skb;
-		size_t seglen;
-		int n;
+		int n = 0;
 
 		err = -EPIPE;
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
@@ -147,45 +171,51 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 				err = n;
 				goto out_err;
 			}
-			if (n) {
-				copied += n;
-				xtcp_push(sk);
-				continue;
+		}
+		if (!skb || !n) {
+			/*
+			 * A new segment, its text from the page fragment:
+			 * consecutive segments' text lies side by side, so
+			 * a burst of them is a few fragments (output.c), and
+			 * each costs its bytes, not a page, of the buffer.
+			 */
+			skb = xtcp_alloc_ctl_skb(sk->sk_allocation);
+			if (!skb) {
+				err = -ENOBUFS;
+				goto out_err;
 			}
+			cb = XTCP_SKB_CB(skb);
+			memset(cb, 0, sizeof(*cb));
+			cb->seq = xs->write_seq;
+			cb->end_seq = xs->write_seq;
+			cb->flags = XTCP_FLAG_ACK | XTCP_FLAG_PSH;
+			xtcp_queue_data(sk, skb);
+			n = xtcp_append(sk, skb, msg,
+					min_t(size_t, msg_data_left(msg),
+					      goal));
+			if (n <= 0) {
+				xtcp_unqueue_empty(sk, skb);
+				err = n ?: -ENOBUFS;
+				goto out_err;
+			}
+			/*
+			 * Segments that came while we own the socket wait
+			 * in its backlog, which is bounded: take the ACKs
+			 * in now and then rather than let a long send
+			 * overflow it (as TCP does).
+			 */
+			if (!(++segs % XTCP_BACKLOG_EVERY))
+				sk_flush_backlog(sk);
 		}
-
-		seglen = min_t(size_t, msg_data_left(msg), goal);
-		skb = alloc_skb_with_frags(XTCP_MAX_HEADER, seglen,
-					   PAGE_ALLOC_COSTLY_ORDER, &err,
-					   sk->sk_allocation);
-		if (!skb)
-			goto out_err;
-		skb_reserve(skb, XTCP_MAX_HEADER);
-		skb->data_len = seglen;
-		skb->len = seglen;
-		if (skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter,
-						seglen)) {
-			kfree_skb(skb);
-			err = -EFAULT;
-			goto out_err;
-		}
-
-		cb = XTCP_SKB_CB(skb);
-		memset(cb, 0, sizeof(*cb));
-		cb->seq = xs->write_seq;
-		cb->end_seq = xs->write_seq + seglen;
-		cb->flags = XTCP_FLAG_ACK | XTCP_FLAG_PSH;
-		xtcp_queue_data(sk, skb);
-		copied += seglen;
-		xtcp_push(sk);
+		copied += n;
 		/*
-		 * Segments that came while we own the socket wait in its
-		 * backlog, which is bounded: take the ACKs in now and then
-		 * rather than let a long send overflow it (as TCP does).
+		 * Send once a device's worth is queued unsent, or at the
+		 * end, so that segments leave together (TCP's forced push).
 		 */
-		if (!(++segs % XTCP_BACKLOG_EVERY))
-			sk_flush_backlog(sk);
+		if (xs->write_seq - xs->snd_nxt >= xtcp_push_goal(sk))
+			xtcp_push(sk);
 	}
+	xtcp_push(sk);
 	xs->more = 0;
 	xtcp_clock_release(sk, held);
 	release_sock(sk);
@@ -193,6 +223,8 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 
 out_err:
 	xs->more = 0;
+	if (copied)
+		xtcp_push(sk);
 	xtcp_clock_release(sk, held);
 	if (!copied)
 		err = sk_stream_error(sk, flags, err);

@@ -519,6 +519,8 @@ struct xtcp_net *xtcp_pernet(const struct net *net);
 
 #define XTCP_INC_STATS(net, field) \
 	this_cpu_inc(xtcp_pernet(net)->mib->mibs[field])
+#define XTCP_ADD_STATS(net, field, n) \
+	this_cpu_add(xtcp_pernet(net)->mib->mibs[field], n)
 
 /* af_xtcp.c */
 struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock,
@@ -603,6 +605,14 @@ void xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
 int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len);
 unsigned int xtcp_size_goal(const struct xtcp_sock *xs);
 void xtcp_push_pending(struct sock *sk);
+
+/*
+ * offload.c: software segmentation of super-segments.  Hardware never
+ * segments XTCP, so the GSO type is one only software devices claim.
+ */
+#define XTCP_GSO_TYPE	SKB_GSO_SCTP
+int xtcp_offload_init(void);
+void xtcp_offload_exit(void);
 
 /* ofo.c: segment text, in order and out of order */
 struct xtcp_rcv_text {

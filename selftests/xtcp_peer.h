@@ -396,6 +396,14 @@ static inline int peer_make_world(struct xtcp_peer *p)
 			 strerror(errno));
 		return -1;
 	}
+	/*
+	 * The peer reads frames as a wire would carry them: XTCP's
+	 * super-segments are cut in software (offload.c) on their way out.
+	 */
+	if (xtcp_set_feature(PEER_XTCP_IF, "tx-sctp-segmentation", false)) {
+		peer_log("%s: tx-sctp-segmentation off failed", PEER_XTCP_IF);
+		return -1;
+	}
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;

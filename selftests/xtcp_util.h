@@ -332,6 +332,8 @@ static inline int xtcp_read_all(int fd, void *buf, size_t len)
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 /* Bring an interface up in the caller's namespace. */
 static inline int xtcp_link_up(const char *ifname)
@@ -613,6 +615,77 @@ static inline int xtcp_sh_output(const char *cmd, char *out, size_t size)
 	if (status < 0 || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+/*
+ * ethtool -K @ifname @name on|off, by the feature's name (ETHTOOL_SFEATURES).
+ * 0 once the device reports it so; -1 otherwise.
+ */
+static inline int xtcp_set_feature(const char *ifname, const char *name,
+				   bool on)
+{
+	struct ethtool_gstrings *strs = NULL;
+	struct ethtool_sfeatures *sf = NULL;
+	struct ethtool_gfeatures *gf = NULL;
+	struct ethtool_sset_info *info;
+	struct ifreq ifr = {};
+	__u32 n, i, blocks, bit;
+	int fd, ret = -1;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+	info = calloc(1, sizeof(*info) + sizeof(__u32));
+	if (!info)
+		goto out;
+	info->cmd = ETHTOOL_GSSET_INFO;
+	info->sset_mask = 1ULL << ETH_SS_FEATURES;
+	ifr.ifr_data = (void *)info;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) || !info->sset_mask)
+		goto out;
+	n = info->data[0];
+	strs = calloc(1, sizeof(*strs) + (size_t)n * ETH_GSTRING_LEN);
+	if (!strs)
+		goto out;
+	strs->cmd = ETHTOOL_GSTRINGS;
+	strs->string_set = ETH_SS_FEATURES;
+	strs->len = n;
+	ifr.ifr_data = (void *)strs;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (!strncmp((char *)strs->data + i * ETH_GSTRING_LEN, name,
+			     ETH_GSTRING_LEN))
+			break;
+	if (i == n)
+		goto out;
+	blocks = (n + 31) / 32;
+	bit = 1u << (i % 32);
+	sf = calloc(1, sizeof(*sf) + blocks * sizeof(sf->features[0]));
+	gf = calloc(1, sizeof(*gf) + blocks * sizeof(gf->features[0]));
+	if (!sf || !gf)
+		goto out;
+	sf->cmd = ETHTOOL_SFEATURES;
+	sf->size = blocks;
+	sf->features[i / 32].valid = bit;
+	sf->features[i / 32].requested = on ? bit : 0;
+	ifr.ifr_data = (void *)sf;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		goto out;
+	gf->cmd = ETHTOOL_GFEATURES;
+	gf->size = blocks;
+	ifr.ifr_data = (void *)gf;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		goto out;
+	ret = !!(gf->features[i / 32].active & bit) == on ? 0 : -1;
+out:
+	free(gf);
+	free(sf);
+	free(strs);
+	free(info);
+	close(fd);
+	return ret;
 }
 
 #endif /* _XTCP_UTIL_H */
