@@ -288,8 +288,10 @@ static bool xtcp_burst_add(struct sock *sk, struct xtcp_burst *b,
 	    cb->retransmitted || xtcp_before(cb->seq, xs->snd_nxt) ||
 	    (cb->flags & (XTCP_FLAG_SYN | XTCP_FLAG_FIN)))
 		return false;
+	/* All but the last full-sized; PSH only on the last (offload.c). */
 	if (b->first && (b->last->len != xs->mss ||
-			 XTCP_SKB_CB(b->last)->flags != cb->flags ||
+			 XTCP_SKB_CB(b->last)->flags != XTCP_FLAG_ACK ||
+			 (cb->flags & ~XTCP_FLAG_PSH) != XTCP_FLAG_ACK ||
 			 b->len + skb->len > sk->sk_gso_max_size ||
 			 b->segs >= sk->sk_gso_max_segs))
 		return false;
@@ -350,7 +352,7 @@ static struct sk_buff *xtcp_burst_build(struct sock *sk,
 /* Send the burst pending, if any, and start a new one. */
 static int xtcp_burst_send(struct sock *sk, struct xtcp_burst *b)
 {
-	struct sk_buff *first = b->first, *gso;
+	struct sk_buff *first = b->first, *last = b->last, *gso;
 	unsigned int segs = b->segs;
 
 	if (!first)
@@ -372,7 +374,7 @@ static int xtcp_burst_send(struct sock *sk, struct xtcp_burst *b)
 	if (!gso)
 		return -ENOBUFS;
 	return xtcp_transmit(sk, gso, XTCP_SKB_CB(first)->seq,
-			     XTCP_SKB_CB(first)->flags);
+			     XTCP_SKB_CB(last)->flags);
 }
 
 /* Append to the send queue; SND.NXT moves when it is sent. */
@@ -417,6 +419,8 @@ int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	*rcb = *cb;
 	rcb->seq = cb->seq + len;
 	cb->end_seq = rcb->seq;
+	/* PSH marks the end of a write: it stays with the text's end. */
+	cb->flags &= ~XTCP_FLAG_PSH;
 	__skb_queue_after(&sk->sk_write_queue, skb, rest);
 	return 0;
 }

@@ -98,7 +98,8 @@ static int xtcp_start_connect(struct sock *sk,
 	err = xtcp_state_connect(sk);
 	if (err)
 		goto fail;
-	__sk_dst_set(sk, &rt->dst);
+	/* The route, and what its device takes (super-segments). */
+	sk_setup_caps(sk, &rt->dst);
 	rt = NULL;
 	err = xtcp_send_syn(sk, sk->sk_allocation);
 	if (err) {

@@ -97,6 +97,19 @@ static u32 xtcp_push_goal(const struct sock *sk)
 	return max_t(u32, min(goal, xs->max_snd_wnd / 2), xs->mss);
 }
 
+/*
+ * The write ends: its last segment carries PSH (RFC 9293 3.9.1), unless
+ * MSG_MORE says the text goes on.
+ */
+static void xtcp_mark_push(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (skb && skb->len && !xtcp_sk(sk)->more &&
+	    !(XTCP_SKB_CB(skb)->flags & (XTCP_FLAG_SYN | XTCP_FLAG_FIN)))
+		XTCP_SKB_CB(skb)->flags |= XTCP_FLAG_PSH;
+}
+
 /* Take back the empty @skb just queued: no text could be had for it. */
 static void xtcp_unqueue_empty(struct sock *sk, struct sk_buff *skb)
 {
@@ -215,6 +228,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		if (xs->write_seq - xs->snd_nxt >= xtcp_push_goal(sk))
 			xtcp_push(sk);
 	}
+	xtcp_mark_push(sk);
 	xtcp_push(sk);
 	xs->more = 0;
 	xtcp_clock_release(sk, held);
@@ -222,9 +236,11 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	return copied;
 
 out_err:
-	xs->more = 0;
-	if (copied)
+	if (copied) {
+		xtcp_mark_push(sk);
 		xtcp_push(sk);
+	}
+	xs->more = 0;
 	xtcp_clock_release(sk, held);
 	if (!copied)
 		err = sk_stream_error(sk, flags, err);

@@ -90,11 +90,12 @@ static int maxseg(int fd)
  * The next segment must be data: <SEQ=@seq><ACK=RCV.NXT><CTL=ACK,PSH>
  * with @len bytes.
  */
-static int expect_data(struct xtcp_peer *p, __u32 seq, unsigned int len)
+static int expect_text(struct xtcp_peer *p, __u8 flags, __u32 seq,
+		       unsigned int len)
 {
 	struct peer_seg s;
 
-	if (peer_expect(p, &s, PEER_ACK | PEER_PSH, seq, p->rcv_nxt))
+	if (peer_expect(p, &s, flags, seq, p->rcv_nxt))
 		return -1;
 	if (s.len != len) {
 		peer_log("the segment at %u has %u bytes, expected %u", seq,
@@ -102,6 +103,12 @@ static int expect_data(struct xtcp_peer *p, __u32 seq, unsigned int len)
 		return -1;
 	}
 	return 0;
+}
+
+/* The whole of one write: its only segment carries PSH (RFC 9293 3.9.1). */
+static int expect_data(struct xtcp_peer *p, __u32 seq, unsigned int len)
+{
+	return expect_text(p, PEER_ACK | PEER_PSH, seq, len);
 }
 
 /* The peer acknowledges up to @ack, with window @win: a bare ACK. */
@@ -290,8 +297,10 @@ static int expect_segments_of(struct xtcp_peer *p, int fd, unsigned int mss,
 	}
 	for (off = 0; off < total; off += mss) {
 		unsigned int len = total - off < mss ? total - off : mss;
+		/* PSH on the write's last segment only. */
+		__u8 flags = off + len < total ? PEER_ACK : PEER_ACK | PEER_PSH;
 
-		if (expect_data(p, p->iss + 1 + off, len))
+		if (expect_text(p, flags, p->iss + 1 + off, len))
 			return -1;
 	}
 	if (peer_ack(p, p->rcv_nxt, p->iss + 1 + total, p->win))
