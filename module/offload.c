@@ -36,12 +36,13 @@ static void xtcp_gso_fix(struct sk_buff *seg, u32 seq, u8 flags, bool last)
 
 	th->seq = htonl(seq);
 	th->flags = last ? flags : flags & ~(XTCP_FLAG_FIN | XTCP_FLAG_PSH);
+	/* The pseudo-header's sum, where the device or we finish it. */
 	th->check = ~csum_tcpudp_magic(iph->saddr, iph->daddr, len,
 				       iph->protocol, 0);
 	if (seg->ip_summed == CHECKSUM_PARTIAL)
-		gso_reset_checksum(seg, ~th->check);
+		gso_reset_checksum(seg, ~csum_unfold(th->check));
 	else
-		th->check = gso_make_checksum(seg, ~th->check);
+		th->check = gso_make_checksum(seg, ~csum_unfold(th->check));
 }
 
 static struct sk_buff *xtcp_gso_segment(struct sk_buff *skb,

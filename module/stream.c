@@ -201,7 +201,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			memset(cb, 0, sizeof(*cb));
 			cb->seq = xs->write_seq;
 			cb->end_seq = xs->write_seq;
-			cb->flags = XTCP_FLAG_ACK | XTCP_FLAG_PSH;
+			cb->flags = XTCP_FLAG_ACK;
 			xtcp_queue_data(sk, skb);
 			n = xtcp_append(sk, skb, msg,
 					min_t(size_t, msg_data_left(msg),

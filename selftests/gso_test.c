@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * GSO: XTCP's super-segments (output.c) and their segmentation in software
+ * (offload.c).  Two namespaces joined by a veth pair: A (xtcp0, 10.82.0.1)
+ * sends, B (xtcp1, 10.82.0.2) receives and captures every frame that
+ * crosses with a packet socket.
+ *
+ * - whole: the veth takes XTCP's GSO type; super-segments cross it whole.
+ * - split: A's end cannot (tx-sctp-segmentation off): offload.c cuts each
+ *   super-segment and leaves the sums to the device (CHECKSUM_PARTIAL).
+ * - split_summed: nor can it checksum (tx-checksum-ip-generic off):
+ *   offload.c sums every segment in software.
+ *
+ * In each the receiver reads the bytes sent, in order, and every captured
+ * data frame carries the sender's bytes at its SEQ, with a valid checksum;
+ * frames longer than the MTU cross only in "whole".
+ */
+#include <netinet/in.h>
+#include <pthread.h>
+
+#include "xtcp_peer.h"
+#include "kselftest_harness.h"
+
+#define GSO_PORT	5082
+#define GSO_BYTES	(2 * 1024 * 1024)
+#define GSO_MTU		1500
+#define GSO_FRAME_MAX	(PEER_ETH_LEN + 65535)
+
+FIXTURE(gso) {
+	int ns_a, ns_b;
+	int cap;	/* B's packet socket on xtcp1 */
+	int lfd;	/* B's listener */
+};
+
+FIXTURE_VARIANT(gso) {
+	bool split;	/* A's veth cannot segment XTCP */
+	bool summed;	/* ... nor checksum it */
+};
+
+FIXTURE_VARIANT_ADD(gso, whole) {
+	.split = false,
+	.summed = false,
+};
+
+FIXTURE_VARIANT_ADD(gso, split) {
+	.split = true,
+	.summed = false,
+};
+
+FIXTURE_VARIANT_ADD(gso, split_summed) {
+	.split = true,
+	.summed = true,
+};
+
+/* A packet socket on @ifname, with room for every frame of a transfer. */
+static int capture_open(const char *ifname)
+{
+	int one = 1, size = 256 << 20;
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_IP),
+	};
+	int fd;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IP));
+	if (fd < 0)
+		return -1;
+	sll.sll_ifindex = if_nametoindex(ifname);
+	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+FIXTURE_SETUP(gso)
+{
+	struct sockaddr_xtcp addr;
+	int fd;
+
+	self->ns_a = -1;
+	self->ns_b = -1;
+	self->cap = -1;
+	self->lfd = -1;
+	if (XTCP_UNMET(!system("command -v ip >/dev/null 2>&1"),
+		       "ip (iproute2) is not installed"))
+		return;
+	ASSERT_EQ(0, xtcp_netns_enter());
+	self->ns_a = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->ns_a);
+	ASSERT_EQ(0, xtcp_netns_enter());
+	self->ns_b = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->ns_b);
+
+	/* B: the receiver, its capture and its listener. */
+	ASSERT_EQ(0, xtcp_sh("ip link add xtcp1 type veth peer name xtcp0 netns /proc/%d/fd/%d",
+			     getpid(), self->ns_a));
+	ASSERT_EQ(0, xtcp_sh("ip addr add 10.82.0.2/24 dev xtcp1"));
+	ASSERT_EQ(0, xtcp_link_up("xtcp1"));
+	self->cap = capture_open("xtcp1");
+	ASSERT_LE(0, self->cap);
+	self->lfd = xtcp_socket();
+	ASSERT_LE(0, self->lfd);
+	addr = xtcp_addr("10.82.0.2", GSO_PORT);
+	ASSERT_EQ(0, bind(self->lfd, (struct sockaddr *)&addr, sizeof(addr)));
+	ASSERT_EQ(0, listen(self->lfd, 1));
+
+	/* A: the sender, its veth end as the variant has it. */
+	ASSERT_EQ(0, setns(self->ns_a, CLONE_NEWNET));
+	ASSERT_EQ(0, xtcp_sh("ip addr add 10.82.0.1/24 dev xtcp0"));
+	if (variant->split)
+		ASSERT_EQ(0, xtcp_set_feature("xtcp0", "tx-sctp-segmentation",
+					      false));
+	if (variant->summed)
+		ASSERT_EQ(0, xtcp_set_feature("xtcp0", "tx-checksum-ip-generic",
+					      false));
+	ASSERT_EQ(0, xtcp_link_up("xtcp0"));
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, peer_if_wait_running(fd, "xtcp0"));
+	close(fd);
+}
+
+FIXTURE_TEARDOWN(gso)
+{
+	if (self->lfd >= 0)
+		close(self->lfd);
+	if (self->cap >= 0)
+		close(self->cap);
+	if (self->ns_b >= 0)
+		close(self->ns_b);
+	if (self->ns_a >= 0)
+		close(self->ns_a);
+}
+
+/* What the capture saw of A's stream. */
+struct gso_seen {
+	unsigned int frames;	/* A's data frames */
+	unsigned int max_len;	/* the longest frame's IP length */
+	unsigned int bad_sum;	/* frames whose checksum fails */
+	unsigned int bad_text;	/* frames whose bytes are not A's */
+	unsigned int gaps;	/* frames beyond the next byte expected */
+	__u32 start;		/* SEQ of the stream's first byte */
+	__u32 next;		/* SEQ after the highest byte seen */
+};
+
+/* One frame of @n bytes, its sum finished if it was left to the device. */
+static void gso_frame(struct gso_seen *g, unsigned char *f, size_t n,
+		      int proto)
+{
+	unsigned char *ip = f + PEER_ETH_LEN, *th;
+	unsigned int ihl, tot, doff, len, i;
+	__be32 saddr, daddr;
+	__u32 seq;
+
+	if (n < PEER_ETH_LEN + PEER_IP_LEN || ip[9] != proto)
+		return;
+	ihl = (ip[0] & 0xf) * 4;
+	tot = peer_get16(ip + 2);
+	memcpy(&saddr, ip + 12, 4);
+	memcpy(&daddr, ip + 16, 4);
+	if (saddr != inet_addr("10.82.0.1") || tot > n - PEER_ETH_LEN)
+		return;
+	th = ip + ihl;
+	doff = (th[12] >> 4) * 4;
+	len = tot - ihl - doff;
+	if (!len)
+		return;
+	g->frames++;
+	if (tot > g->max_len)
+		g->max_len = tot;
+	if (peer_seg_csum(saddr, daddr, proto, th, tot - ihl))
+		g->bad_sum++;
+	seq = peer_get32(th + 4);
+	if (g->frames == 1) {
+		g->start = seq;
+		g->next = seq;
+	}
+	if ((__s32)(seq - g->next) > 0)
+		g->gaps++;
+	for (i = 0; i < len; i++)
+		if (th[doff + i] != xtcp_pattern(seq - g->start + i)) {
+			g->bad_text++;
+			break;
+		}
+	if ((__s32)(seq + len - g->next) > 0)
+		g->next = seq + len;
+}
+
+/* Read every frame captured so far; -1 if the socket dropped any. */
+static int gso_drain(int cap, struct gso_seen *g)
+{
+	static unsigned char frame[GSO_FRAME_MAX];
+	struct tpacket_stats st;
+	socklen_t sl = sizeof(st);
+	int proto = peer_ipproto();
+
+	for (;;) {
+		char cbuf[PEER_CMSG_SPACE];
+		struct iovec iov = { frame, sizeof(frame) };
+		struct msghdr msg = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		};
+		ssize_t n;
+
+		n = recvmsg(cap, &msg, MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0)
+			break;
+		if ((size_t)n > sizeof(frame))
+			return -1;
+		peer_frame_finish(&msg, frame, n, NULL);
+		gso_frame(g, frame, n, proto);
+	}
+	if (getsockopt(cap, SOL_PACKET, PACKET_STATISTICS, &st, &sl))
+		return -1;
+	return st.tp_drops ? -1 : 0;
+}
+
+/* B reads GSO_BYTES of the pattern; 0 if they all came, in order. */
+static int read_pattern(int fd)
+{
+	static unsigned char buf[65536];
+	size_t got = 0, i;
+
+	while (got < GSO_BYTES) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			return -1;
+		for (i = 0; i < (size_t)n; i++)
+			if (buf[i] != xtcp_pattern(got + i))
+				return -1;
+		got += n;
+	}
+	return 0;
+}
+
+TEST_F(gso, bytes_intact_frames_summed)
+{
+	struct xtcp_sender tx = { .len = GSO_BYTES, .shut_wr = true };
+	struct sockaddr_xtcp addr = xtcp_addr("10.82.0.2", GSO_PORT);
+	struct gso_seen g = {};
+	pthread_t th;
+	int afd;
+
+	tx.fd = xtcp_socket();
+	ASSERT_LE(0, tx.fd);
+	xtcp_set_timeouts(tx.fd, 20);
+	ASSERT_EQ(0, connect(tx.fd, (struct sockaddr *)&addr, sizeof(addr)));
+	afd = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, afd);
+	xtcp_set_timeouts(afd, 20);
+	ASSERT_EQ(0, pthread_create(&th, NULL, xtcp_send_pattern, &tx));
+	EXPECT_EQ(0, read_pattern(afd));
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, tx.err);
+	close(afd);
+	close(tx.fd);
+
+	ASSERT_EQ(0, gso_drain(self->cap, &g));
+	TH_LOG("%u data frames, the longest %u bytes; %u bad sums, %u bad text, %u gaps",
+	       g.frames, g.max_len, g.bad_sum, g.bad_text, g.gaps);
+	EXPECT_EQ(0, g.bad_sum);
+	EXPECT_EQ(0, g.bad_text);
+	EXPECT_EQ(0, g.gaps);
+	EXPECT_EQ(GSO_BYTES, g.next - g.start);
+	if (variant->split) {
+		/* Cut to the wire's size: at least one frame per MSS. */
+		EXPECT_GE(GSO_MTU, g.max_len);
+		EXPECT_LE(GSO_BYTES / GSO_MTU, g.frames);
+	} else {
+		/* Super-segments crossed whole. */
+		EXPECT_LT(GSO_MTU, g.max_len);
+	}
+}
+
+TEST_HARNESS_MAIN
