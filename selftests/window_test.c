@@ -87,7 +87,7 @@ static int maxseg(int fd)
 }
 
 /*
- * The next segment must be data: <SEQ=@seq><ACK=RCV.NXT><CTL=ACK,PSH>
+ * The next segment must be data: <SEQ=@seq><ACK=RCV.NXT><CTL=@flags>
  * with @len bytes.
  */
 static int expect_text(struct xtcp_peer *p, __u8 flags, __u32 seq,
@@ -105,10 +105,15 @@ static int expect_text(struct xtcp_peer *p, __u8 flags, __u32 seq,
 	return 0;
 }
 
-/* The whole of one write: its only segment carries PSH (RFC 9293 3.9.1). */
+/*
+ * A segment of the one write of SEND_LEN bytes: PSH only on the write's
+ * last (RFC 9293 3.9.1).
+ */
 static int expect_data(struct xtcp_peer *p, __u32 seq, unsigned int len)
 {
-	return expect_text(p, PEER_ACK | PEER_PSH, seq, len);
+	bool last = seq + len == p->iss + 1 + SEND_LEN;
+
+	return expect_text(p, last ? PEER_ACK | PEER_PSH : PEER_ACK, seq, len);
 }
 
 /* The peer acknowledges up to @ack, with window @win: a bare ACK. */
