@@ -53,8 +53,8 @@ void xtcp_buf_init_sock(struct sock *sk)
 /*
  * Room for twice SND.CWND segments (at least the initial window, and
  * what reordering holds back), each the memory of the skb sendmsg()
- * builds for a full segment: a head for the headers and the text in
- * whole pages (alloc_skb_with_frags()).  Up to wmem[2].
+ * builds for a full segment: a head for the headers, and the text in the
+ * socket's page fragment.  Up to wmem[2].
  */
 static void xtcp_sndbuf_expand(struct sock *sk)
 {
@@ -63,7 +63,7 @@ static void xtcp_sndbuf_expand(struct sock *sk)
 	u32 per_mss, segs;
 	u64 sndmem;
 
-	per_mss = SKB_TRUESIZE(XTCP_MAX_HEADER) + PAGE_ALIGN(xs->mss);
+	per_mss = SKB_TRUESIZE(XTCP_MAX_HEADER) + xs->mss;
 	segs = max3(XTCP_RCVQ_INIT_SEGS, xs->snd_cwnd,
 		    (u32)xs->reordering + 1);
 	sndmem = 2ULL * segs * per_mss;

@@ -241,10 +241,34 @@ int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
  */
 struct xtcp_burst {
 	struct sk_buff	*first, *last;
+	unsigned int	max_segs;	/* xtcp_burst_goal() */
 	unsigned int	len, segs, nr_frags;
 	struct page	*page;	/* the page the last fragment ends in, */
 	unsigned int	end;	/* ... and where: the next may join it */
 };
+
+/*
+ * Segments per super-segment: what the pacing rate sends in about a
+ * millisecond (sk_pacing_shift), at least two, as TCP's
+ * tcp_tso_autosize(): fq spaces a super-segment as one packet.
+ */
+static unsigned int xtcp_burst_goal(const struct sock *sk)
+{
+	unsigned long rate = READ_ONCE(sk->sk_pacing_rate);
+	unsigned int segs;
+
+	segs = (rate >> READ_ONCE(sk->sk_pacing_shift)) / xtcp_sk(sk)->mss;
+	return clamp_t(unsigned int, segs, 2, sk->sk_gso_max_segs ?: 2);
+}
+
+/* Start the next burst. */
+static void xtcp_burst_reset(struct xtcp_burst *b)
+{
+	unsigned int max_segs = b->max_segs;
+
+	memset(b, 0, sizeof(*b));
+	b->max_segs = max_segs;
+}
 
 /*
  * Fragments @b holds with @skb's appended, the adjacent ones joined (the
@@ -293,7 +317,7 @@ static bool xtcp_burst_add(struct sock *sk, struct xtcp_burst *b,
 			 XTCP_SKB_CB(b->last)->flags != XTCP_FLAG_ACK ||
 			 (cb->flags & ~XTCP_FLAG_PSH) != XTCP_FLAG_ACK ||
 			 b->len + skb->len > sk->sk_gso_max_size ||
-			 b->segs >= sk->sk_gso_max_segs))
+			 b->segs >= b->max_segs))
 		return false;
 	nr = xtcp_burst_frags(b, skb, &page, &end);
 	if (nr > MAX_SKB_FRAGS)
@@ -366,11 +390,11 @@ static int xtcp_burst_send(struct sock *sk, struct xtcp_burst *b)
 			err = xtcp_transmit_copy(sk, skb);
 			skb = skb->next;
 		}
-		memset(b, 0, sizeof(*b));
+		xtcp_burst_reset(b);
 		return err;
 	}
 	gso = xtcp_burst_build(sk, b);
-	memset(b, 0, sizeof(*b));
+	xtcp_burst_reset(b);
 	if (!gso)
 		return -ENOBUFS;
 	return xtcp_transmit(sk, gso, XTCP_SKB_CB(first)->seq,
@@ -515,7 +539,7 @@ void xtcp_push(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	bool held = xtcp_clock_hold(sk);
-	struct xtcp_burst burst = {};
+	struct xtcp_burst burst = { .max_segs = xtcp_burst_goal(sk) };
 	bool nagle = false;
 	struct sk_buff *skb;
 	int err = 0;
