@@ -126,8 +126,7 @@ struct xtcp_skb_cb {
 	u32	window;
 	u32	sent;		/* jiffies of the last transmission */
 	u32	xmit_us;	/* ... and its time, xtcp_now_us() */
-	u32	copied;		/* bytes of payload already read: merged
-				 * segments hold more than 64 KiB */
+	u32	copied;		/* payload read (merged skbs pass 64 KiB) */
 	u8	flags;
 	u8	retransmitted;
 	u8	sacked:1,	/* the peer holds it (scoreboard.c) */

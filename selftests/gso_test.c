@@ -13,10 +13,13 @@
  *
  * In each the receiver reads the bytes sent, in order, and every captured
  * data frame carries the sender's bytes at its SEQ, with a valid checksum;
- * frames longer than the MTU cross only in "whole".
+ * frames longer than the MTU cross only in "whole".  Text left unread,
+ * whose segments merge in the receive queue, is read intact in pieces.
  */
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
+#include <linux/sockios.h>
 
 #include "xtcp_peer.h"
 #include "kselftest_harness.h"
@@ -275,6 +278,60 @@ TEST_F(gso, bytes_intact_frames_summed)
 		/* Super-segments crossed whole. */
 		EXPECT_LT(GSO_MTU, g.max_len);
 	}
+}
+
+/*
+ * Text left unread piles up in the receive queue, where in-order
+ * super-segments merge into skbs of more than 64 KiB: read in small
+ * pieces, every byte comes once, in order.
+ */
+TEST_F(gso, slow_reader__merged_text_intact)
+{
+	struct xtcp_sender tx = { .len = GSO_BYTES, .shut_wr = true };
+	struct sockaddr_xtcp addr = xtcp_addr("10.82.0.2", GSO_PORT);
+	int afd, queued = 0, rcvbuf = 4 << 20;
+	static unsigned char buf[1000];
+	size_t got = 0, i;
+	long end;
+	pthread_t th;
+
+	/* Room for half the transfer unread (the window is half of it). */
+	ASSERT_EQ(0, setsockopt(self->lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				sizeof(rcvbuf)));
+	tx.fd = xtcp_socket();
+	ASSERT_LE(0, tx.fd);
+	xtcp_set_timeouts(tx.fd, 20);
+	ASSERT_EQ(0, connect(tx.fd, (struct sockaddr *)&addr, sizeof(addr)));
+	afd = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, afd);
+	xtcp_set_timeouts(afd, 20);
+	ASSERT_EQ(0, pthread_create(&th, NULL, xtcp_send_pattern, &tx));
+	end = xtcp_now_ms() + 20000;
+	while (queued < GSO_BYTES / 2 && xtcp_now_ms() < end) {
+		struct pollfd pfd = { .fd = afd, .events = POLLIN };
+
+		ASSERT_EQ(0, ioctl(afd, SIOCINQ, &queued));
+		poll(&pfd, 1, 10);
+	}
+	TH_LOG("%d bytes queued unread", queued);
+	EXPECT_LE(GSO_BYTES / 2, queued);
+	while (got < GSO_BYTES) {
+		ssize_t n = read(afd, buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		for (i = 0; i < (size_t)n; i++)
+			if (buf[i] != xtcp_pattern(got + i))
+				break;
+		if (i < (size_t)n)
+			break;
+		got += n;
+	}
+	EXPECT_EQ(GSO_BYTES, got);
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, tx.err);
+	close(afd);
+	close(tx.fd);
 }
 
 TEST_HARNESS_MAIN
