@@ -296,7 +296,7 @@ TEST_F(gso, slow_reader__merged_text_intact)
 	pthread_t th;
 
 	/* Room for half the transfer unread (the window is half of it). */
-	ASSERT_EQ(0, setsockopt(self->lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+	ASSERT_EQ(0, setsockopt(self->lfd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
 				sizeof(rcvbuf)));
 	tx.fd = xtcp_socket();
 	ASSERT_LE(0, tx.fd);
