@@ -281,9 +281,10 @@ TEST_F(gso, bytes_intact_frames_summed)
 }
 
 /*
- * Text left unread piles up in the receive queue, where in-order
- * super-segments merge into skbs of more than 64 KiB: read in small
- * pieces, every byte comes once, in order.
+ * Text left unread piles up: with a lossy link (netem on A's end) what
+ * waits beyond a hole merges in the out-of-order queue into skbs of more
+ * than 64 KiB, which join the receive queue once the hole fills.  Read in
+ * small pieces, every byte comes once, in order.
  */
 TEST_F(gso, slow_reader__merged_text_intact)
 {
@@ -305,6 +306,7 @@ TEST_F(gso, slow_reader__merged_text_intact)
 	afd = accept(self->lfd, NULL, NULL);
 	ASSERT_LE(0, afd);
 	xtcp_set_timeouts(afd, 20);
+	ASSERT_EQ(0, xtcp_sh("tc qdisc add dev xtcp0 root netem loss 5%%"));
 	ASSERT_EQ(0, pthread_create(&th, NULL, xtcp_send_pattern, &tx));
 	end = xtcp_now_ms() + 20000;
 	while (queued < GSO_BYTES / 2 && xtcp_now_ms() < end) {
