@@ -27,20 +27,21 @@
 #include "xtcp.h"
 
 /*
- * IPv4 must say the same for every segment but the length and checksum.
- * The ID counts up by one per segment, as inet_gso_segment() writes it
- * again when a forwarded super-segment is cut; a datagram with DF may
- * also repeat its ID (RFC 6864 4.1).  @count segments are held already.
+ * IPv4 must say the same for every segment but the length, checksum and
+ * ID.  The ID of a datagram with DF means nothing (RFC 6864 4.1): when
+ * forwarding cuts the merged segment again, inet_gso_segment() writes it
+ * counting up.  Without DF it must already count up by one per segment,
+ * from the first; @count segments are held.
  */
 static bool xtcp_gro_ip_differs(const struct iphdr *iph,
 				const struct iphdr *iph2, u16 count)
 {
-	u16 gap = ntohs(iph->id) - ntohs(iph2->id);
-
 	if (iph->ttl != iph2->ttl || iph->tos != iph2->tos ||
 	    ((iph->frag_off ^ iph2->frag_off) & htons(IP_DF)))
 		return true;
-	return gap != count && !(gap == 0 && (iph->frag_off & htons(IP_DF)));
+	if (iph->frag_off & htons(IP_DF))
+		return false;
+	return (u16)(ntohs(iph->id) - ntohs(iph2->id)) != count;
 }
 
 /* Everything but SEQ, PSH and the checksum must match the held header. */

@@ -626,7 +626,11 @@ TEST_F_TIMEOUT(fwd, merged_then_cut__segments_as_sent, 180)
 	r_fwd = forwarded(self->ns[NS_FR]) - r_fwd - b_out;
 	TH_LOG("A sent %lld segments, R forwarded %lld datagrams of them, B took %lld",
 	       a_out, r_fwd, b_in);
-	EXPECT_LT(r_fwd * 4, a_out);
+	/*
+	 * B ACKs every second segment and A answers each ACK with a couple:
+	 * R's polls find short runs, but runs.
+	 */
+	EXPECT_LT(r_fwd * 4, a_out * 3);
 	EXPECT_EQ(a_out, b_in);
 	EXPECT_EQ(0, b_bad);
 	close(lfd);
