@@ -96,6 +96,8 @@ static struct sk_buff *xtcp_gso_segment(struct sk_buff *skb,
 static const struct net_offload xtcp_offload = {
 	.callbacks = {
 		.gso_segment	= xtcp_gso_segment,
+		.gro_receive	= xtcp_gro_receive,
+		.gro_complete	= xtcp_gro_complete,
 	},
 };
 

@@ -614,6 +614,10 @@ void xtcp_push_pending(struct sock *sk);
 int xtcp_offload_init(void);
 void xtcp_offload_exit(void);
 
+/* gro.c: receive offload, in-order segments merged into super-segments */
+struct sk_buff *xtcp_gro_receive(struct list_head *head, struct sk_buff *skb);
+int xtcp_gro_complete(struct sk_buff *skb, int thoff);
+
 /* ofo.c: segment text, in order and out of order */
 struct xtcp_rcv_text {
 	bool	queued;		/* the skb belongs to a queue now */
