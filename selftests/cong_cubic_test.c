@@ -540,11 +540,17 @@ FIXTURE(hystart) {
 
 FIXTURE_SETUP(hystart)
 {
-	int sndbuf = 32 << 20;
+	int sndbuf = 32 << 20, rcvbuf = 32 << 20;
 
 	self->lfd = -1;
 	self->p.fd = -1;
 	ASSERT_EQ(0, peer_setup(&self->p));
+	/*
+	 * The peer's packet socket holds a whole flight, up to 160
+	 * segments, and the barrier's RST behind them.
+	 */
+	ASSERT_EQ(0, setsockopt(self->p.fd, SOL_SOCKET, SO_RCVBUFFORCE,
+				&rcvbuf, sizeof(rcvbuf)));
 	ASSERT_EQ(0, peer_quiet_timers());
 	ASSERT_EQ(0, xtcp_sysctl_set("recovery", 0));
 	ASSERT_EQ(0, xtcp_sysctl_set("early_retrans", 0));
