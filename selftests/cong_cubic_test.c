@@ -533,9 +533,14 @@ TEST_F(cubic, pacing__fq_spaces_segments)
  * HyStart++ (RFC 9406).  The peer offers window scaling, so that slow
  * start is not held by a 64 KB window, and XTCP may queue plenty.
  */
+/* ACKs per round: each an RTT sample, N_RTT_SAMPLE (8) are needed. */
+#define HS_ACKS		10
+
 FIXTURE(hystart) {
 	struct xtcp_peer p;
 	int lfd, fd;
+	long long sent_us[HS_ACKS];	/* when the last round's ACKs went */
+	bool sent;		/* ... if there was one */
 };
 
 FIXTURE_SETUP(hystart)
@@ -544,6 +549,7 @@ FIXTURE_SETUP(hystart)
 
 	self->lfd = -1;
 	self->p.fd = -1;
+	self->sent = false;
 	ASSERT_EQ(0, peer_setup(&self->p));
 	/*
 	 * The peer's packet socket holds a whole flight, up to 160
@@ -574,14 +580,20 @@ FIXTURE_TEARDOWN(hystart)
 	peer_close(&self->p);
 }
 
-/* ACKs per round: each an RTT sample, N_RTT_SAMPLE (8) are needed. */
-#define HS_ACKS		10
 /*
  * The steady hold: RttThresh is then its maximum, 16 ms, so that a late
  * wake-up of the peer on a busy VM does not look like a queue.
  */
-#define HS_HOLD_MS	150
+#define HS_HOLD_MS	200
 #define HS_MORE_MS	100	/* what the growing delay adds */
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
 
 /* Queue text until @want bytes wait beyond SND.NXT, as send() takes. */
 static int fill(int fd, __u32 want)
@@ -607,20 +619,26 @@ static int fill(int fd, __u32 want)
 /*
  * One round trip: XTCP's flight, all of SND.NXT - SND.UNA once XTCP has
  * handled the last round's ACKs (peer_settle(): the peer passes over the
- * segments, XTCP_INFO counts them), is ACKed @hold_ms later in HS_ACKS
- * ACKs, each one RTT sample of about @hold_ms.  *@i gets XTCP_INFO after
- * them; *@flight the segments ACKed.
+ * segments, XTCP_INFO counts them), ACKed in HS_ACKS ACKs, each an RTT
+ * sample of @hold_ms.  In slow start the last round's ACK j let go the
+ * segments up to the end of this round's ACK j (each ACKed segment lets
+ * two go), so ACK j goes @hold_ms after that one: how long the peer
+ * takes to read a flight does not count.  The first round's go @hold_ms
+ * after the flight is read (its RTT is longer: the initial window went
+ * at the connection's start).  *@i gets XTCP_INFO after them, *@flight
+ * the segments ACKed, *@late_us how late the least late ACK went.
  */
-static int hs_round(struct xtcp_peer *p, int fd, long hold_ms,
-		    struct xtcp_info *i, __u32 *flight)
+static int hs_round(struct xtcp_peer *p, int fd, long long sent_us[HS_ACKS],
+		    bool *sent, long hold_ms, struct xtcp_info *i,
+		    __u32 *flight, long long *late_us)
 {
+	long long base, until, now;
 	__u32 una, n;
-	long until;
 	int j;
 
 	if (peer_settle(p))
 		return -1;
-	until = xtcp_now_ms() + hold_ms;
+	base = now_us() + hold_ms * 1000;
 	if (info(fd, i))
 		return -1;
 	una = i->xtcpi_snd_una;
@@ -629,13 +647,20 @@ static int hs_round(struct xtcp_peer *p, int fd, long hold_ms,
 		peer_log("flight of %u, or no text queued", n);
 		return -1;
 	}
-	/* The hold is the round trip: the delay HyStart++ measures. */
-	while (xtcp_now_ms() < until)
-		usleep((until - xtcp_now_ms()) * 1000);
-	for (j = 1; j <= HS_ACKS; j++)
-		if (peer_send(p, PEER_ACK, p->rcv_nxt, una + j * n / HS_ACKS * SEG,
-			      NULL, 0))
+	*late_us = LLONG_MAX;
+	for (j = 0; j < HS_ACKS; j++) {
+		/* The hold is the round trip: the delay HyStart++ measures. */
+		until = *sent ? sent_us[j] + hold_ms * 1000 : base;
+		while ((now = now_us()) < until)
+			usleep(until - now);
+		if (now - until < *late_us)
+			*late_us = now - until;
+		if (peer_send(p, PEER_ACK, p->rcv_nxt,
+			      una + (j + 1) * n / HS_ACKS * SEG, NULL, 0))
 			return -1;
+		sent_us[j] = now_us();
+	}
+	*sent = true;
 	*flight = n;
 	return peer_settle(p) || info(fd, i);
 }
@@ -647,15 +672,17 @@ static int hs_round(struct xtcp_peer *p, int fd, long hold_ms,
 TEST_F(hystart, hystart__steady_rtt_stays_in_slow_start)
 {
 	struct xtcp_info i;
+	long long late;
 	__u32 flight;
 	int r;
 
 	for (r = 0; r < 4; r++) {
-		ASSERT_EQ(0, hs_round(&self->p, self->fd, HS_HOLD_MS, &i,
-				      &flight));
-		TH_LOG("round %d: %u ACKed, cwnd %u ssthresh %d srtt %u us",
-		       r, flight, i.xtcpi_snd_cwnd, (int)i.xtcpi_snd_ssthresh,
-		       i.xtcpi_srtt_us);
+		ASSERT_EQ(0, hs_round(&self->p, self->fd, self->sent_us,
+				      &self->sent, HS_HOLD_MS, &i, &flight,
+				      &late));
+		TH_LOG("round %d: %u ACKed (%lld us late), cwnd %u ssthresh %d srtt %u us",
+		       r, flight, late, i.xtcpi_snd_cwnd,
+		       (int)i.xtcpi_snd_ssthresh, i.xtcpi_srtt_us);
 		EXPECT_EQ(IW << r, flight);
 		EXPECT_EQ(IW << (r + 1), i.xtcpi_snd_cwnd);
 		EXPECT_EQ(-1, (int)i.xtcpi_snd_ssthresh);
@@ -675,15 +702,17 @@ TEST_F(hystart, hystart__rising_rtt_leaves_slow_start)
 		HS_HOLD_MS, HS_HOLD_MS, HS_HOLD_MS + HS_MORE_MS,
 		HS_HOLD_MS + HS_MORE_MS,
 	};
-	struct xtcp_info i;
 	__u32 flight, ssthresh = 0;
+	struct xtcp_info i;
+	long long late;
 	int r;
 
 	for (r = 0; r < 4; r++) {
-		ASSERT_EQ(0, hs_round(&self->p, self->fd, hold[r], &i, &flight));
-		TH_LOG("round %d (hold %ld ms): %u ACKed, cwnd %u ssthresh %d srtt %u us",
-		       r, hold[r], flight, i.xtcpi_snd_cwnd,
-		       (int)i.xtcpi_snd_ssthresh, i.xtcpi_srtt_us);
+		ASSERT_EQ(0, hs_round(&self->p, self->fd, self->sent_us,
+				      &self->sent, hold[r], &i, &flight, &late));
+		TH_LOG("round %d, hold %ld ms: %u ACKed (%lld us late), cwnd %u ssthresh %d",
+		       r, hold[r], flight, late, i.xtcpi_snd_cwnd,
+		       (int)i.xtcpi_snd_ssthresh);
 		if (r < 2) {
 			/* Steady so far: slow start. */
 			ASSERT_EQ(IW << (r + 1), i.xtcpi_snd_cwnd);
