@@ -586,6 +586,11 @@ FIXTURE_TEARDOWN(hystart)
  */
 #define HS_HOLD_MS	200
 #define HS_MORE_MS	100	/* what the growing delay adds */
+/*
+ * A round whose every ACK the peer sent this late (a busy VM) may be the
+ * 16 ms rise that ends slow start: where it did, the test skips.
+ */
+#define HS_LATE_US	8000
 
 static long long now_us(void)
 {
@@ -683,6 +688,8 @@ TEST_F(hystart, hystart__steady_rtt_stays_in_slow_start)
 		TH_LOG("round %d: %u ACKed (%lld us late), cwnd %u ssthresh %d srtt %u us",
 		       r, flight, late, i.xtcpi_snd_cwnd,
 		       (int)i.xtcpi_snd_ssthresh, i.xtcpi_srtt_us);
+		if ((int)i.xtcpi_snd_ssthresh != -1 && late >= HS_LATE_US)
+			SKIP(return, "the peer was late, a queue to XTCP");
 		EXPECT_EQ(IW << r, flight);
 		EXPECT_EQ(IW << (r + 1), i.xtcpi_snd_cwnd);
 		EXPECT_EQ(-1, (int)i.xtcpi_snd_ssthresh);
@@ -714,6 +721,9 @@ TEST_F(hystart, hystart__rising_rtt_leaves_slow_start)
 		       r, hold[r], flight, late, i.xtcpi_snd_cwnd,
 		       (int)i.xtcpi_snd_ssthresh);
 		if (r < 2) {
+			if ((int)i.xtcpi_snd_ssthresh != -1 &&
+			    late >= HS_LATE_US)
+				SKIP(return, "the peer was late, a queue to XTCP");
 			/* Steady so far: slow start. */
 			ASSERT_EQ(IW << (r + 1), i.xtcpi_snd_cwnd);
 			ASSERT_EQ(-1, (int)i.xtcpi_snd_ssthresh);
