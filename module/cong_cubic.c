@@ -19,10 +19,12 @@
  * flight (section 4.6), W_max lowered further if the last one had not
  * been reached (fast convergence, section 4.7).
  *
+ * Slow start is Reno's, left early on a rising delay by HyStart++ (RFC
+ * 9406, section 4.10 of RFC 9438), see xtcp_hystart_update().
+ *
  * Windows are in segments, time in milliseconds from the socket's event
- * clock (clock.c), RTT is SRTT (rtt.c); all arithmetic is integer.  Slow
- * start is Reno's: HyStart is left out, as RFC 9438 4.10 allows, and so
- * is the adjustment of the epoch for an application-limited sender.
+ * clock (clock.c), RTT is SRTT (rtt.c); all arithmetic is integer.  The
+ * adjustment of the epoch for an application-limited sender is left out.
  */
 
 #include <linux/kernel.h>
@@ -57,10 +59,31 @@ struct xtcp_cubic_epoch {
 		after_rto:1;	/* the cut was a timeout (section 4.8) */
 };
 
-/* In xtcp_ca_priv(): the epoch, and the one before the last cut (undo). */
+/* RFC 9406 4.2 constants: RTT thresholds in microseconds. */
+#define XTCP_HYSTART_MIN_RTT_THRESH	4000
+#define XTCP_HYSTART_MAX_RTT_THRESH	16000
+#define XTCP_HYSTART_MIN_RTT_DIVISOR	8
+#define XTCP_HYSTART_N_RTT_SAMPLE	8
+
+/* HyStart++ (RFC 9406): the rounds of the initial slow start. */
+struct xtcp_hystart {
+	u32	window_end;	/* windowEnd: SND.NXT when the round began */
+	u32	cur_min_us;	/* currentRoundMinRTT, U32_MAX: none yet */
+	u32	last_min_us;	/* lastRoundMinRTT, U32_MAX: none */
+	u32	xmit_us;	/* when the last sample's segment was sent */
+	u8	samples;	/* rttSampleCount, saturating */
+	u8	started:1,	/* a round is under way */
+		done:1;		/* slow start was left, or met a loss */
+};
+
+/*
+ * In xtcp_ca_priv(): the epoch, the one before the last cut (undo), and
+ * HyStart++ (not undone: a loss ends it for good).
+ */
 struct xtcp_cubic {
 	struct xtcp_cubic_epoch cur;
 	struct xtcp_cubic_epoch prior;
+	struct xtcp_hystart hs;
 };
 
 /* Integer cube root, bit by bit: the largest r with r^3 <= a. */
@@ -141,14 +164,75 @@ static void xtcp_cubic_grow_est(struct xtcp_sock *xs,
 	e->est_acked -= n * per_seg;
 }
 
+static void xtcp_hystart_round(struct xtcp_sock *xs, struct xtcp_hystart *hs)
+{
+	hs->started = 1;
+	hs->window_end = xs->snd_nxt;
+	hs->last_min_us = hs->cur_min_us;
+	hs->cur_min_us = U32_MAX;
+	hs->samples = 0;
+}
+
+/*
+ * HyStart++ (RFC 9406 4.2), on each ACK of the initial slow start.  A
+ * round ends when an ACK covers the SND.NXT of its start: the next ACK,
+ * beyond it, is the first of the next round, as in Linux's HyStart, so
+ * that the segments the round's last ACK let go still count in the next.
+ * The RTT sample is RACK's (rack.c): that of the most recently sent
+ * segment this ACK delivered, in microseconds, taken once per ACK that
+ * delivered a segment sent later than the last sample's.  Once a round has
+ * N_RTT_SAMPLE of them, its least RTT lying RttThresh = lastRoundMinRTT /
+ * 8 (clamped to 4..16 ms) above the last round's means a queue is
+ * building: slow start ends.
+ *
+ * It ends as Linux's HyStart ends it, SSTHRESH = SND.CWND and CUBIC's
+ * congestion avoidance from there (a new epoch that probes from the
+ * current window), not by the RFC's Conservative Slow Start: CSS would
+ * keep growing by a quarter per round for up to five more rounds, on a
+ * queue already shown to grow, which is what this is meant to stop (a
+ * standing queue of a hundred milliseconds under netem), and CUBIC's
+ * convex region probes beyond the exit point anyway.  RFC 9406 4.3 (and
+ * Linux's HyStart) also stop a spurious exit only by that probing.  The
+ * RFC's limit L on growth per ACK is not applied: XTCP paces (RFC 9406
+ * 4.2 lets a paced sender take L as infinite).  A loss or a timeout
+ * ends HyStart++ for the connection: later slow starts, up to the
+ * SSTHRESH the loss set, are standard ones (RFC 9406 4.3).
+ */
+static void xtcp_hystart_update(struct xtcp_sock *xs, struct xtcp_hystart *hs)
+{
+	u32 rtt = xs->rack_rtt_us, thresh;
+
+	if (!hs->started || xtcp_after(xs->snd_una, hs->window_end))
+		xtcp_hystart_round(xs, hs);
+	if (!xs->rack_valid || !rtt || xs->rack_xmit_us == hs->xmit_us)
+		return;
+	hs->xmit_us = xs->rack_xmit_us;
+	hs->cur_min_us = min(hs->cur_min_us, rtt);
+	if (hs->samples < U8_MAX)
+		hs->samples++;
+	if (hs->samples < XTCP_HYSTART_N_RTT_SAMPLE ||
+	    hs->last_min_us == U32_MAX)
+		return;
+	thresh = clamp_t(u32, hs->last_min_us / XTCP_HYSTART_MIN_RTT_DIVISOR,
+			 XTCP_HYSTART_MIN_RTT_THRESH,
+			 XTCP_HYSTART_MAX_RTT_THRESH);
+	if (hs->cur_min_us >= hs->last_min_us + thresh) {
+		hs->done = 1;
+		xs->snd_ssthresh = xs->snd_cwnd;
+	}
+}
+
 static void xtcp_cubic_cong_avoid(struct sock *sk, u32 acked)
 {
-	struct xtcp_cubic_epoch *e = &((struct xtcp_cubic *)xtcp_ca_priv(sk))->cur;
+	struct xtcp_cubic *ca = xtcp_ca_priv(sk);
+	struct xtcp_cubic_epoch *e = &ca->cur;
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 t_ms, target, cwnd, n;
 	u64 sum;
 
-	/* Slow start, as Reno's (section 4.10). */
+	if (!ca->hs.done && xs->snd_cwnd < xs->snd_ssthresh)
+		xtcp_hystart_update(xs, &ca->hs);
+	/* Slow start, as Reno's (section 4.10), up to where HyStart++ left. */
 	acked = xtcp_slow_start(xs, acked);
 	if (!acked)
 		return;
@@ -202,6 +286,8 @@ static void xtcp_cubic_cwnd_event(struct sock *sk, enum xtcp_ca_event ev)
 	struct xtcp_cubic_epoch *e = &ca->cur;
 	u32 cwnd = xtcp_sk(sk)->snd_cwnd;
 
+	/* Slow start met a loss: no HyStart++ after (RFC 9406 4.3). */
+	ca->hs.done = 1;
 	switch (ev) {
 	case XTCP_CA_EVENT_LOSS:
 		ca->prior = *e;

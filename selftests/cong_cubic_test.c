@@ -17,6 +17,9 @@
  * - pacing__*: XTCP_INFO's pacing rate is 200% (slow start) of
  *   SND.CWND * MSS / SRTT, capped by SO_MAX_PACING_RATE; under fq a
  *   low SO_MAX_PACING_RATE spaces XTCP's segments.
+ * - hystart__*: HyStart++ (RFC 9406): the peer holds each round's ACKs;
+ *   a round whose least RTT lies well above the last one's ends slow
+ *   start (SSTHRESH = SND.CWND), a steady RTT lets SND.CWND double.
  *
  * XTCP's socket is on 10.0.0.1:XPORT, the peer on 10.0.0.2:PPORT; XTCP's
  * segments carry SEG bytes each (the peer's MSS).
@@ -524,6 +527,222 @@ TEST_F(cubic, pacing__fq_spaces_segments)
 	last = xtcp_now_ms();
 	TH_LOG("8 segments in %ld ms", last - first);
 	EXPECT_LE(5 * 52, last - first);
+}
+
+/*
+ * HyStart++ (RFC 9406).  The peer offers window scaling, so that slow
+ * start is not held by a 64 KB window, and XTCP may queue plenty.
+ */
+/* ACKs per round: each an RTT sample, N_RTT_SAMPLE (8) are needed. */
+#define HS_ACKS		10
+
+FIXTURE(hystart) {
+	struct xtcp_peer p;
+	int lfd, fd;
+	long long sent_us[HS_ACKS];	/* when the last round's ACKs went */
+	bool sent;		/* ... if there was one */
+};
+
+FIXTURE_SETUP(hystart)
+{
+	int sndbuf = 32 << 20, rcvbuf = 32 << 20;
+
+	self->lfd = -1;
+	self->p.fd = -1;
+	self->sent = false;
+	ASSERT_EQ(0, peer_setup(&self->p));
+	/*
+	 * The peer's packet socket holds a whole flight, up to 160
+	 * segments, and the barrier's RST behind them.
+	 */
+	ASSERT_EQ(0, setsockopt(self->p.fd, SOL_SOCKET, SO_RCVBUFFORCE,
+				&rcvbuf, sizeof(rcvbuf)));
+	ASSERT_EQ(0, peer_quiet_timers());
+	ASSERT_EQ(0, xtcp_sysctl_set("recovery", 0));
+	ASSERT_EQ(0, xtcp_sysctl_set("early_retrans", 0));
+	ASSERT_EQ(0, xtcp_sysctl_set_str("congestion_control", "cubic"));
+	self->p.ws = true;
+	self->p.wscale = 5;
+	self->fd = peer_open_sender(&self->p, XPORT, PPORT, SEG, 60 * SEG,
+				    &self->lfd);
+	ASSERT_LE(0, self->fd);
+	ASSERT_TRUE(self->p.ws_ok);
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_SNDBUFFORCE,
+				&sndbuf, sizeof(sndbuf)));
+}
+
+FIXTURE_TEARDOWN(hystart)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->lfd >= 0)
+		close(self->lfd);
+	peer_close(&self->p);
+}
+
+/*
+ * The steady hold: RttThresh is then its maximum, 16 ms, so that a late
+ * wake-up of the peer on a busy VM does not look like a queue.
+ */
+#define HS_HOLD_MS	200
+#define HS_MORE_MS	100	/* what the growing delay adds */
+/*
+ * A round whose every ACK the peer sent this late (a busy VM) may be the
+ * 16 ms rise that ends slow start: where it did, the test skips.
+ */
+#define HS_LATE_US	8000
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* Queue text until @want bytes wait beyond SND.NXT, as send() takes. */
+static int fill(int fd, __u32 want)
+{
+	static char text[1 << 16];
+	struct xtcp_info i;
+	__u32 queued;
+	int n;
+
+	for (;;) {
+		if (info(fd, &i) || ioctl(fd, SIOCOUTQ, &n))
+			return -1;
+		queued = n - (i.xtcpi_snd_nxt - i.xtcpi_snd_una);
+		if (queued >= want)
+			return 0;
+		if (send(fd, text, want - queued < sizeof(text) ?
+			 want - queued : sizeof(text),
+			 MSG_DONTWAIT) <= 0)
+			return -1;
+	}
+}
+
+/*
+ * One round trip: XTCP's flight, all of SND.NXT - SND.UNA once XTCP has
+ * handled the last round's ACKs (peer_settle(): the peer passes over the
+ * segments, XTCP_INFO counts them), ACKed in HS_ACKS ACKs, each an RTT
+ * sample of @hold_ms.  In slow start the last round's ACK j let go the
+ * segments up to the end of this round's ACK j (each ACKed segment lets
+ * two go), so ACK j goes @hold_ms after that one: how long the peer
+ * takes to read a flight does not count.  The first round's go @hold_ms
+ * after the flight is read (its RTT is longer: the initial window went
+ * at the connection's start).  *@i gets XTCP_INFO after them, *@flight
+ * the segments ACKed, *@late_us how late the least late ACK went.
+ */
+static int hs_round(struct xtcp_peer *p, int fd, long long sent_us[HS_ACKS],
+		    bool *sent, long hold_ms, struct xtcp_info *i,
+		    __u32 *flight, long long *late_us)
+{
+	long long base, until, now;
+	__u32 una, n;
+	int j;
+
+	if (peer_settle(p))
+		return -1;
+	base = now_us() + hold_ms * 1000;
+	if (info(fd, i))
+		return -1;
+	una = i->xtcpi_snd_una;
+	n = (i->xtcpi_snd_nxt - una) / SEG;
+	if (n < HS_ACKS || fill(fd, 4 * n * SEG)) {
+		peer_log("flight of %u, or no text queued", n);
+		return -1;
+	}
+	*late_us = LLONG_MAX;
+	for (j = 0; j < HS_ACKS; j++) {
+		/* The hold is the round trip: the delay HyStart++ measures. */
+		until = *sent ? sent_us[j] + hold_ms * 1000 : base;
+		while ((now = now_us()) < until)
+			usleep(until - now);
+		if (now - until < *late_us)
+			*late_us = now - until;
+		if (peer_send(p, PEER_ACK, p->rcv_nxt,
+			      una + (j + 1) * n / HS_ACKS * SEG, NULL, 0))
+			return -1;
+		sent_us[j] = now_us();
+	}
+	*sent = true;
+	*flight = n;
+	return peer_settle(p) || info(fd, i);
+}
+
+/*
+ * A steady round trip: no sign of a queue, slow start goes on, SND.CWND
+ * doubles each round (10, 20, 40, 80, 160) and SSTHRESH stays unbounded.
+ */
+TEST_F(hystart, hystart__steady_rtt_stays_in_slow_start)
+{
+	struct xtcp_info i;
+	long long late;
+	__u32 flight;
+	int r;
+
+	for (r = 0; r < 4; r++) {
+		ASSERT_EQ(0, hs_round(&self->p, self->fd, self->sent_us,
+				      &self->sent, HS_HOLD_MS, &i, &flight,
+				      &late));
+		TH_LOG("round %d: %u ACKed (%lld us late), cwnd %u ssthresh %d srtt %u us",
+		       r, flight, late, i.xtcpi_snd_cwnd,
+		       (int)i.xtcpi_snd_ssthresh, i.xtcpi_srtt_us);
+		if ((int)i.xtcpi_snd_ssthresh != -1 && late >= HS_LATE_US)
+			SKIP(return, "the peer was late, a queue to XTCP");
+		EXPECT_EQ(IW << r, flight);
+		EXPECT_EQ(IW << (r + 1), i.xtcpi_snd_cwnd);
+		EXPECT_EQ(-1, (int)i.xtcpi_snd_ssthresh);
+	}
+}
+
+/*
+ * The round trip grows by HS_MORE_MS in the third round (a flight of 40,
+ * ACKed 4 segments at a time): its eighth ACK, the eighth RTT sample,
+ * ends slow start before it grows the window: SSTHRESH = SND.CWND = 40 +
+ * 7 * 4 = 68.  Loss-free slow start would double to 80, then 160;
+ * congestion avoidance grows by a few segments a round instead.
+ */
+TEST_F(hystart, hystart__rising_rtt_leaves_slow_start)
+{
+	static const long hold[] = {
+		HS_HOLD_MS, HS_HOLD_MS, HS_HOLD_MS + HS_MORE_MS,
+		HS_HOLD_MS + HS_MORE_MS,
+	};
+	__u32 flight, ssthresh = 0;
+	struct xtcp_info i;
+	long long late;
+	int r;
+
+	for (r = 0; r < 4; r++) {
+		ASSERT_EQ(0, hs_round(&self->p, self->fd, self->sent_us,
+				      &self->sent, hold[r], &i, &flight, &late));
+		TH_LOG("round %d, hold %ld ms: %u ACKed (%lld us late), cwnd %u ssthresh %d",
+		       r, hold[r], flight, late, i.xtcpi_snd_cwnd,
+		       (int)i.xtcpi_snd_ssthresh);
+		if (r < 2) {
+			if ((int)i.xtcpi_snd_ssthresh != -1 &&
+			    late >= HS_LATE_US)
+				SKIP(return, "the peer was late, a queue to XTCP");
+			/* Steady so far: slow start. */
+			ASSERT_EQ(IW << (r + 1), i.xtcpi_snd_cwnd);
+			ASSERT_EQ(-1, (int)i.xtcpi_snd_ssthresh);
+		} else if (r == 2) {
+			ssthresh = i.xtcpi_snd_ssthresh;
+			/* Left within the round, at its eighth ACK. */
+			ASSERT_EQ(40, flight);
+			EXPECT_EQ(68, ssthresh);
+			ASSERT_LT(40, (int)ssthresh);
+			ASSERT_GT(80, (int)ssthresh);
+			EXPECT_GE(i.xtcpi_snd_cwnd, ssthresh);
+			EXPECT_GT(80, i.xtcpi_snd_cwnd);
+		} else {
+			/* Congestion avoidance: SSTHRESH stays, no doubling. */
+			EXPECT_EQ(ssthresh, i.xtcpi_snd_ssthresh);
+			EXPECT_GE(i.xtcpi_snd_cwnd, ssthresh);
+			EXPECT_GT(ssthresh + 8, i.xtcpi_snd_cwnd);
+		}
+	}
 }
 
 TEST_HARNESS_MAIN
