@@ -226,9 +226,13 @@ TEST_F_TIMEOUT(bulk, pattern_intact__segments_and_acks, 180)
 	TH_LOG("S sent %lld segments; R's stack took %lld and sent %lld",
 	       s_out, r_in, r_out);
 	if (variant->gro) {
-		/* Batches, each ACKed as one. */
-		EXPECT_LT(r_in * 4, s_out);
-		EXPECT_LT(r_out * 4, s_out);
+		/*
+		 * Batches (a dozen segments each on the stock kernel, two or
+		 * three on the debug tier), each ACKed as one: R's ACKs follow
+		 * its batches, with a few window updates besides.
+		 */
+		EXPECT_LT(r_in * 2, s_out);
+		EXPECT_LE(r_out, r_in + r_in / 4 + 64);
 	} else {
 		/* Every segment, an ACK at least every second one. */
 		EXPECT_EQ(s_out, r_in);
