@@ -507,6 +507,45 @@ static bool xtcp_nagle_holds(const struct sock *sk, const struct sk_buff *skb)
 	return !xs->nodelay && xtcp_after(xs->snd_sml, xs->snd_una);
 }
 
+/*
+ * Hold new text back for the next ACK when the windows let only a sliver
+ * of a super-segment go, as TCP's tcp_tso_should_defer(): each ACK frees
+ * a segment or two, and sending them at once cuts the flight into runs
+ * of two or three, each a packet through the qdisc, the device and the
+ * receiver's backlog.  Only while an ACK is due within half an RTT (the
+ * oldest segment in flight left more than half an SRTT ago), the last
+ * send was less than a millisecond ago (so the link is not left idle),
+ * and more text waits than the windows let go now.
+ */
+static bool xtcp_defer(struct sock *sk, const struct sk_buff *skb,
+		       unsigned int goal_segs)
+{
+	const struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 in_flight = xtcp_in_flight(xs);
+	u32 now, limit, chunk;
+
+	if (goal_segs < 3 || !in_flight || head == skb ||
+	    xs->ca_state != XTCP_CA_OPEN ||
+	    xtcp_before(cb->seq, xs->snd_nxt) ||
+	    (cb->flags & (XTCP_FLAG_SYN | XTCP_FLAG_FIN)))
+		return false;
+	now = xtcp_now_us(xs);
+	if (now - XTCP_SKB_CB(skb->prev)->xmit_us > USEC_PER_MSEC)
+		return false;
+	limit = min_t(u32, xs->snd_una + xs->snd_wnd - cb->seq,
+		      (xs->snd_cwnd - in_flight) * xs->mss);
+	/* A whole super-segment may go, or all that is queued. */
+	if (limit >= goal_segs * xs->mss || xs->write_seq - cb->seq <= limit)
+		return false;
+	/* A third of the windows is worth sending (tcp_tso_win_divisor). */
+	chunk = min_t(u32, xs->snd_wnd, xs->snd_cwnd * xs->mss) / 3;
+	if (limit >= chunk)
+		return false;
+	return now - XTCP_SKB_CB(head)->xmit_us > xs->srtt_us / 2;
+}
+
 /* @skb was sent, or counts as sent and lost: the send head moves on. */
 static void xtcp_sent_skb(struct sock *sk, struct sk_buff *skb)
 {
@@ -560,8 +599,9 @@ void xtcp_push(struct sock *sk)
 		if (skb->len > xs->mss && !xtcp_before(cb->seq, xs->snd_nxt))
 			xtcp_split(sk, skb, xs->mss);
 		nagle = xtcp_nagle_holds(sk, skb);
-		if (nagle || !xtcp_fits_window(sk, skb) ||
-		    !xtcp_cwnd_allows(sk))
+		if (nagle || !xtcp_cwnd_allows(sk) ||
+		    (!burst.first && xtcp_defer(sk, skb, burst.max_segs)) ||
+		    !xtcp_fits_window(sk, skb))
 			break;
 		if (xtcp_burst_add(sk, &burst, skb)) {
 			xtcp_stamp_sent(sk, skb);
