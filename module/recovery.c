@@ -58,9 +58,9 @@ static u32 xtcp_reno_acked(struct xtcp_sock *xs, u32 acked)
 }
 
 /*
- * RFC 6675 IsLost: DupThresh SACKed segments above, for every segment;
- * and RACK's time-based detection (rack.c), which also finds resends
- * lost again.
+ * RACK's time-based detection (rack.c), which also finds resends lost
+ * again; without it, RFC 6675 IsLost: DupThresh SACKed segments above,
+ * for every segment.
  */
 static void xtcp_sack_detect_lost(struct sock *sk)
 {
@@ -68,8 +68,11 @@ static void xtcp_sack_detect_lost(struct sock *sk)
 	struct sk_buff *skb;
 	u32 above = 0;
 
-	if (xs->sacked_out || xs->retrans_out)
-		xtcp_rack_detect_lost(sk);
+	if (xtcp_rack_on(sk)) {
+		if (xs->sacked_out || xs->retrans_out)
+			xtcp_rack_detect_lost(sk);
+		return;
+	}
 	if (xs->sacked_out < xs->reordering)
 		return;
 	skb_queue_reverse_walk(&sk->sk_write_queue, skb) {
@@ -121,7 +124,9 @@ static void xtcp_enter_recovery(struct sock *sk)
 	xtcp_rack_recovery(sk);
 	XTCP_INC_STATS(sock_net(sk), xs->sack_ok ? XTCP_MIB_SACKRECOVERY :
 						   XTCP_MIB_RENORECOVERY);
-	xtcp_head_lost(sk);
+	/* RACK marked what it found lost; the rest waits its turn. */
+	if (!xtcp_rack_on(sk))
+		xtcp_head_lost(sk);
 }
 
 /*
@@ -284,7 +289,8 @@ void xtcp_recovery_on_ack(struct sock *sk, const struct xtcp_ack_sample *s)
 	default:
 		if (xs->sack_ok)
 			xtcp_sack_detect_lost(sk);
-		if (xs->lost_out || xs->sacked_out >= xs->reordering) {
+		if (xs->lost_out ||
+		    (!xtcp_rack_on(sk) && xs->sacked_out >= xs->reordering)) {
 			xtcp_enter_recovery(sk);
 			xtcp_prr(sk, delivered);
 			break;

@@ -762,6 +762,7 @@ void xtcp_rate_gen(struct sock *sk);
 
 /* rack.c: time-based loss detection */
 void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb);
+bool xtcp_rack_on(const struct sock *sk);
 void xtcp_rack_detect_lost(struct sock *sk);
 void xtcp_rack_dsack(struct sock *sk);
 void xtcp_rack_late_original(struct sock *sk);
