@@ -210,11 +210,6 @@ static bool xtcp_ts_recent_stale(const struct xtcp_sock *xs)
 }
 
 /*
- * RFC 7323 5.3 R1: a segment with SEG.TSval < TS.Recent is an old
- * duplicate, to be dropped with an ACK, unless TS.Recent is stale or the
- * segment is a RST (those are judged by their sequence number alone).
- */
-/*
  * A duplicate ACK overtaken by a later one is old, yet not a wrapped
  * sequence: it is no text, at RCV.NXT, for SND.UNA, the window as it
  * was, and older by less than an RTO.  Its SACK blocks are news: let it
@@ -232,6 +227,11 @@ static bool xtcp_disordered_ack(const struct sock *sk,
 	       xs->ts_recent - xs->rx_ts.tsval <= jiffies_to_msecs(xs->rto);
 }
 
+/*
+ * RFC 7323 5.3 R1: a segment with SEG.TSval < TS.Recent is an old
+ * duplicate, to be dropped with an ACK, unless TS.Recent is stale or the
+ * segment is a RST (those are judged by their sequence number alone).
+ */
 bool xtcp_paws_reject(struct sock *sk, const struct sk_buff *skb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
