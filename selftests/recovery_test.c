@@ -32,6 +32,10 @@
  *   window later, long before the RTO (no loss probe: that is for the
  *   open state).
  *
+ * - reord__*: RFC 8985 6.2, as Linux's tcp_is_rack().  Once the peer
+ *   has shown reordering, DupThresh SACKed above a hole no longer makes
+ *   it lost at once: RACK alone decides, after its reordering window.
+ *
  * - spurious__*: RFC 3522, RFC 4015.  With timestamps, the first ACK
  *   after a timeout that echoes the original's TSval shows the timeout
  *   was needless: the window comes back, nothing else is resent.
@@ -314,20 +318,34 @@ FIXTURE(reo) {
 	__u32 una;
 };
 
+/* That flight; after peer_setup(), for the reo and reord fixtures. */
+static int reo_flight(struct xtcp_peer *p, int *lfd, __u32 *una)
+{
+	int fd;
+
+	/* Reno halves the window: the numbers below are Reno's. */
+	if (xtcp_sysctl_set_str("congestion_control", "reno") ||
+	    peer_quiet_timers())
+		return -1;
+	p->sack = true;
+	fd = peer_open_sender(p, XPORT, PPORT, SEG, TOTAL, lfd);
+	if (fd < 0)
+		return -1;
+	*una = p->snd_nxt;
+	if (peer_expect_run(p, *una, IW, SEG)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 FIXTURE_SETUP(reo)
 {
 	self->lfd = -1;
 	self->fd = -1;
 	ASSERT_EQ(0, peer_setup(&self->p));
-	/* Reno halves the window: the numbers below are Reno's. */
-	ASSERT_EQ(0, xtcp_sysctl_set_str("congestion_control", "reno"));
-	ASSERT_EQ(0, peer_quiet_timers());
-	self->p.sack = true;
-	self->fd = peer_open_sender(&self->p, XPORT, PPORT, SEG, TOTAL,
-				    &self->lfd);
+	self->fd = reo_flight(&self->p, &self->lfd, &self->una);
 	ASSERT_LE(0, self->fd);
-	self->una = self->p.snd_nxt;
-	ASSERT_EQ(0, peer_expect_run(&self->p, self->una, IW, SEG));
 }
 
 FIXTURE_TEARDOWN(reo)
@@ -366,6 +384,89 @@ TEST_F(reo, lone_sack__hole_resent_by_timer)
 	EXPECT_EQ(rec + 1, XTCP_COUNTER("SackRecovery"));
 	EXPECT_EQ(fast + 1, XTCP_COUNTER("FastRetrans"));
 	ASSERT_EQ(0, peer_expect_none(p));
+}
+
+/*
+ * The same flight, with RACK off (net.xtcp.recovery=0) and no loss probe
+ * until the test turns RACK on: the peer shows reordering first, with
+ * no timer of RACK's racing its script.
+ */
+FIXTURE(reord) {
+	struct xtcp_peer p;
+	int lfd, fd;
+	__u32 una;
+};
+
+FIXTURE_SETUP(reord)
+{
+	self->lfd = -1;
+	self->fd = -1;
+	ASSERT_EQ(0, peer_setup(&self->p));
+	ASSERT_EQ(0, xtcp_sysctl_set("recovery", 0));
+	ASSERT_EQ(0, xtcp_sysctl_set("early_retrans", 0));
+	self->fd = reo_flight(&self->p, &self->lfd, &self->una);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(reord)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->lfd >= 0)
+		close(self->lfd);
+	peer_close(&self->p);
+}
+
+/*
+ * Segment 3 arrives before 1 and 2: the peer reorders.  Later four
+ * segments are SACKed above the hole at segment 4: DupThresh, but with
+ * RACK on RACK alone decides (as Linux's tcp_is_rack()), and it gives a
+ * peer that reorders its reordering window.  So new text goes first, on
+ * that ACK, and the hole after it, when RACK's timer finds it overdue;
+ * IsLost would have resent the hole at once, before any new text.
+ */
+TEST_F(reord, shown__dupthresh_waits_for_rack)
+{
+	long long shown = XTCP_COUNTER("RackReorder");
+	long long fast = XTCP_COUNTER("FastRetrans");
+	long long reo = XTCP_COUNTER("RackReoTimeouts");
+	struct xtcp_peer *p = &self->p;
+	unsigned int fresh = 0;
+	struct peer_seg a, s;
+
+	/* Segment 3, SACKed: Limited Transmit lets one new segment out. */
+	peer_seg_init(p, &a, PEER_ACK, p->rcv_nxt, self->una, NULL, 0);
+	a.sacks[0][0] = self->una + 2 * SEG;
+	a.sacks[0][1] = self->una + 3 * SEG;
+	a.num_sacks = 1;
+	ASSERT_EQ(0, peer_xmit(p, &a, false));
+	ASSERT_EQ(0, expect_at(p, self->una, IW * SEG));
+	/* Then 1 and 2: delivered below a segment delivered before. */
+	peer_seg_init(p, &a, PEER_ACK, p->rcv_nxt, self->una + 3 * SEG,
+		      NULL, 0);
+	ASSERT_EQ(0, peer_xmit(p, &a, false));
+	ASSERT_EQ(0, peer_settle(p));
+	EXPECT_EQ(shown + 1, XTCP_COUNTER("RackReorder"));
+
+	/* Segments 5 to 8 above the hole at 4, RACK on. */
+	ASSERT_EQ(0, xtcp_sysctl_set("recovery", 1));
+	peer_seg_init(p, &a, PEER_ACK, p->rcv_nxt, self->una + 3 * SEG,
+		      NULL, 0);
+	a.sacks[0][0] = self->una + 4 * SEG;
+	a.sacks[0][1] = self->una + 8 * SEG;
+	a.num_sacks = 1;
+	ASSERT_EQ(0, peer_xmit(p, &a, false));
+	for (;;) {
+		ASSERT_EQ(0, peer_recv(p, &s, PEER_REPLY_MS));
+		if (s.seq == self->una + 3 * SEG)
+			break;
+		/* Only new text may come before the hole. */
+		ASSERT_LE(IW * SEG, s.seq - self->una);
+		fresh++;
+	}
+	EXPECT_LT(0, fresh);
+	EXPECT_EQ(reo + 1, XTCP_COUNTER("RackReoTimeouts"));
+	EXPECT_EQ(fast + 1, XTCP_COUNTER("FastRetrans"));
 }
 
 /* A flight of four segments whose last is lost, the first three ACKed. */
