@@ -169,6 +169,7 @@ static void gso_frame(struct gso_seen *g, unsigned char *f, size_t n,
 	unsigned char *ip = f + PEER_ETH_LEN, *th;
 	unsigned int ihl, tot, doff, len, i;
 	__be32 saddr, daddr;
+	bool bad = false;
 	__u32 seq;
 
 	if (n < PEER_ETH_LEN + PEER_IP_LEN || ip[9] != proto)
@@ -198,17 +199,15 @@ static void gso_frame(struct gso_seen *g, unsigned char *f, size_t n,
 	/* A frame lost on the way leaves a hole its retransmission fills. */
 	if ((__s32)(seq - g->next) > 0)
 		g->ahead++;
-	for (i = 0; i < len; i++)
-		if (th[doff + i] != xtcp_pattern(seq - g->start + i)) {
-			g->bad_text++;
-			break;
-		}
 	for (i = 0; i < len; i++) {
 		__u32 off = seq - g->start + i;
 
+		if (th[doff + i] != xtcp_pattern(off))
+			bad = true;
 		if (off < GSO_BYTES)
 			g->got[off / 8] |= 1u << (off % 8);
 	}
+	g->bad_text += bad;
 	if ((__s32)(seq + len - g->next) > 0)
 		g->next = seq + len;
 }
