@@ -27,8 +27,6 @@ void xtcp_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
-#define XTCP_BACKLOG_EVERY	16	/* segments queued between flushes */
-
 /*
  * The queue's tail, if more text may join it: not sent yet, short of
  * @goal, no SYN or FIN.  Joining it is what lets Nagle and the cork send
@@ -127,7 +125,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	struct sock *sk = sock->sk;
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	int flags = msg->msg_flags;
-	unsigned int segs = 0;
+	u32 flushed;
 	size_t copied = 0;
 	bool held = false;
 	long timeo;
@@ -145,6 +143,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	}
 
 	held = xtcp_clock_hold(sk);
+	flushed = xs->write_seq;
 	/* MSG_MORE: more text follows, hold a partial tail (Nagle). */
 	xs->more = !!(flags & MSG_MORE);
 	while (msg_data_left(msg)) {
@@ -211,16 +210,21 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 				err = n ?: -ENOBUFS;
 				goto out_err;
 			}
-			/*
-			 * Segments that came while we own the socket wait
-			 * in its backlog, which is bounded: take the ACKs
-			 * in now and then rather than let a long send
-			 * overflow it (as TCP does).
-			 */
-			if (!(++segs % XTCP_BACKLOG_EVERY))
-				sk_flush_backlog(sk);
 		}
 		copied += n;
+		/*
+		 * Segments that came while we own the socket wait in its
+		 * backlog, which is bounded: take the ACKs in once a
+		 * super-segment's worth is queued, rather than let a long
+		 * send overflow it (TCP does between its 64 KiB skbs).  Not
+		 * more often: the push each ACK makes sends what is queued
+		 * so far, and a flush every few segments cuts the stream
+		 * into small super-segments, each a packet and an ACK.
+		 */
+		if (xs->write_seq - flushed >= xtcp_push_goal(sk)) {
+			flushed = xs->write_seq;
+			sk_flush_backlog(sk);
+		}
 		/*
 		 * Send once a device's worth is queued unsent, or at the
 		 * end, so that segments leave together (TCP's forced push).
