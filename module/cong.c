@@ -264,6 +264,15 @@ bool xtcp_cwnd_allows(const struct sock *sk)
 	return xtcp_in_flight(xs) < xs->snd_cwnd;
 }
 
+/* How many segments SND.CWND lets go now. */
+u32 xtcp_cwnd_room(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 pipe = xtcp_in_flight(xs);
+
+	return pipe < xs->snd_cwnd ? xs->snd_cwnd - pipe : 0;
+}
+
 /*
  * Slow start for an algorithm's cong_avoid: one segment per segment
  * ACKed (RFC 3465, L = 1), up to SSTHRESH.  Returns the ACKed segments

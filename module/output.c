@@ -208,7 +208,7 @@ static void xtcp_stamp_sent(struct sock *sk, struct sk_buff *skb)
 	xtcp_rate_skb_sent(sk, skb);
 }
 
-/* Send a copy of the queued @skb: the original stays queued. */
+/* Send a copy of the queued @skb, SYN or FIN: the original stays queued. */
 static int xtcp_transmit_copy(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -224,20 +224,16 @@ static int xtcp_transmit_copy(struct sock *sk, struct sk_buff *skb)
 	return xtcp_transmit(sk, copy, cb->seq, cb->flags);
 }
 
-/* Send a queued segment (a copy of it: the original stays queued). */
-int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
-{
-	xtcp_stamp_sent(sk, skb);
-	return xtcp_transmit_copy(sk, skb);
-}
-
 /*
  * New text that leaves at once goes as one super-segment (offload.c), up
  * to what the device takes in one (sk_gso_max_size, sk_gso_max_segs): one
- * pass through IP and the qdisc for many segments, as TCP's TSO/GSO.  Each
- * segment stays its own skb on the queue, so the scoreboard, RACK and
- * resends see MSS-sized segments as before; the super-segment only takes
- * references on their pages.
+ * pass through IP and the qdisc for many segments, as TCP's TSO/GSO.  A
+ * queued skb holds up to a super-segment's text (xtcp_skb_goal()) and
+ * counts as the segments it is cut into (xtcp_skb_cb.segs, as TCP's
+ * tcp_skb_pcount()); what goes out is a new skb that takes references on
+ * the queued skbs' pages, so that a queued skb is never cloned and may be
+ * cut (xtcp_split()) when the scoreboard, a window or a partial ACK
+ * needs fewer segments of it.
  */
 struct xtcp_burst {
 	struct sk_buff	*first, *last;
@@ -246,6 +242,13 @@ struct xtcp_burst {
 	struct page	*page;	/* the page the last fragment ends in, */
 	unsigned int	end;	/* ... and where: the next may join it */
 };
+
+/* Segments @len bytes of text are cut into, with the MSS of now. */
+u32 xtcp_len_segs(const struct sock *sk, u32 len)
+{
+	return max_t(u32, DIV_ROUND_UP(len, max_t(u32, xtcp_sk(sk)->mss, 1)),
+		     1);
+}
 
 /*
  * Segments per super-segment: what the pacing rate sends in about a
@@ -305,19 +308,20 @@ static bool xtcp_burst_add(struct sock *sk, struct xtcp_burst *b,
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 segs = xtcp_len_segs(sk, skb->len);
 	unsigned int nr, end;
 	struct page *page;
 
-	if (!skb->len || skb->len > xs->mss || skb_headlen(skb) ||
+	if (!skb->len || skb_headlen(skb) ||
 	    cb->retransmitted || xtcp_before(cb->seq, xs->snd_nxt) ||
 	    (cb->flags & (XTCP_FLAG_SYN | XTCP_FLAG_FIN)))
 		return false;
 	/* All but the last full-sized; PSH only on the last (offload.c). */
-	if (b->first && (b->last->len != xs->mss ||
+	if (b->first && (b->last->len % xs->mss ||
 			 XTCP_SKB_CB(b->last)->flags != XTCP_FLAG_ACK ||
 			 (cb->flags & ~XTCP_FLAG_PSH) != XTCP_FLAG_ACK ||
 			 b->len + skb->len > sk->sk_gso_max_size ||
-			 b->segs >= b->max_segs))
+			 b->segs + segs > b->max_segs))
 		return false;
 	nr = xtcp_burst_frags(b, skb, &page, &end);
 	if (nr > MAX_SKB_FRAGS)
@@ -326,7 +330,7 @@ static bool xtcp_burst_add(struct sock *sk, struct xtcp_burst *b,
 		b->first = skb;
 	b->last = skb;
 	b->len += skb->len;
-	b->segs++;
+	b->segs += segs;
 	b->nr_frags = nr;
 	b->page = page;
 	b->end = end;
@@ -367,38 +371,44 @@ static struct sk_buff *xtcp_burst_build(struct sock *sk,
 			break;
 		skb = skb->next;
 	}
-	gi->gso_size = xtcp_sk(sk)->mss;
-	gi->gso_segs = b->segs;
-	gi->gso_type = sk->sk_gso_type;
+	if (b->segs > 1) {
+		gi->gso_size = xtcp_sk(sk)->mss;
+		gi->gso_segs = b->segs;
+		gi->gso_type = sk->sk_gso_type;
+	}
 	return gso;
 }
 
-/* Send the burst pending, if any, and start a new one. */
+/*
+ * Send the burst pending, if any, and start a new one.  A device that
+ * cannot take it whole has it cut in software (offload.c).
+ */
 static int xtcp_burst_send(struct sock *sk, struct xtcp_burst *b)
 {
 	struct sk_buff *first = b->first, *last = b->last, *gso;
-	unsigned int segs = b->segs;
 
 	if (!first)
 		return 0;
-	if (segs == 1 || !sk_can_gso(sk)) {
-		struct sk_buff *skb = first;
-		int err = 0;
-
-		/* One by one: no device takes them together. */
-		while (segs-- && !err) {
-			err = xtcp_transmit_copy(sk, skb);
-			skb = skb->next;
-		}
-		xtcp_burst_reset(b);
-		return err;
-	}
 	gso = xtcp_burst_build(sk, b);
 	xtcp_burst_reset(b);
 	if (!gso)
 		return -ENOBUFS;
 	return xtcp_transmit(sk, gso, XTCP_SKB_CB(first)->seq,
 			     XTCP_SKB_CB(last)->flags);
+}
+
+/* Send a queued skb (its text by reference, or a copy of a SYN or FIN). */
+int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_burst b = {
+		.first = skb, .last = skb,
+		.segs = xtcp_len_segs(sk, skb->len),
+	};
+
+	xtcp_stamp_sent(sk, skb);
+	if (!skb->len || skb_headlen(skb))
+		return xtcp_transmit_copy(sk, skb);
+	return xtcp_burst_send(sk, &b);
 }
 
 /* Append to the send queue; SND.NXT moves when it is sent. */
@@ -414,8 +424,9 @@ void xtcp_queue_data(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * Cut the unsent @skb after @len bytes; the rest becomes the next skb on
- * the queue.  Only unsent data is cut: nothing of it is in flight.
+ * Cut @skb after @len bytes; the rest becomes the next skb on the queue.
+ * A sent skb keeps its marks in both parts, and each counts the segments
+ * its own text is cut into.
  */
 int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
@@ -433,10 +444,7 @@ int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	sk_wmem_queued_add(sk, rest->truesize);
 	moved = skb->len - len;
 	skb_split(skb, rest, len);
-	/*
-	 * The text's share of truesize goes with it: a receiver on this
-	 * machine gets these very skbs, and coalescing them trusts it.
-	 */
+	/* The text's share of truesize goes with it. */
 	rest->truesize += moved;
 	skb->truesize -= moved;
 	rcb = XTCP_SKB_CB(rest);
@@ -446,7 +454,64 @@ int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	/* PSH marks the end of a write: it stays with the text's end. */
 	cb->flags &= ~XTCP_FLAG_PSH;
 	__skb_queue_after(&sk->sk_write_queue, skb, rest);
+	if (cb->segs) {
+		rcb->segs = 0;
+		xtcp_skb_set_segs(sk, skb, xtcp_len_segs(sk, skb->len));
+		xtcp_skb_set_segs(sk, rest, xtcp_len_segs(sk, rest->len));
+	}
 	return 0;
+}
+
+/* Cut @skb, if need be, so that it holds at most @segs segments. */
+int xtcp_split_segs(struct sock *sk, struct sk_buff *skb, u32 segs)
+{
+	u32 mss = xtcp_sk(sk)->mss;
+
+	if (!segs || xtcp_len_segs(sk, skb->len) <= segs)
+		return 0;
+	return xtcp_split(sk, skb, segs * mss);
+}
+
+/*
+ * SEG.ACK @ack falls inside the sent @skb: its acknowledged head leaves
+ * it, without an allocation, as TCP's tcp_trim_head().  Returns how many
+ * of its segments that was, or -EINVAL if it cannot be trimmed.
+ */
+int xtcp_skb_trim_acked(struct sock *sk, struct sk_buff *skb, u32 ack)
+{
+	struct skb_shared_info *si = skb_shinfo(skb);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 len = ack - cb->seq, eat = len, old = cb->segs, segs;
+	int i, k = 0;
+
+	if (!xtcp_after(ack, cb->seq) || !xtcp_before(ack, cb->end_seq) ||
+	    skb_cloned(skb) || skb_headlen(skb) || !old)
+		return -EINVAL;
+	for (i = 0; i < si->nr_frags; i++) {
+		skb_frag_t *f = &si->frags[i];
+
+		if (skb_frag_size(f) <= eat) {
+			eat -= skb_frag_size(f);
+			skb_frag_unref(skb, i);
+			continue;
+		}
+		si->frags[k] = *f;
+		if (eat) {
+			skb_frag_off_add(&si->frags[k], eat);
+			skb_frag_size_sub(&si->frags[k], eat);
+			eat = 0;
+		}
+		k++;
+	}
+	si->nr_frags = k;
+	skb->len -= len;
+	skb->data_len -= len;
+	skb->truesize -= len;
+	sk_wmem_queued_add(sk, -(int)len);
+	cb->seq = ack;
+	segs = min(xtcp_len_segs(sk, skb->len), old);
+	xtcp_skb_set_segs(sk, skb, segs);
+	return old - segs;
 }
 
 /*
@@ -461,10 +526,16 @@ static bool xtcp_fits_window(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	s32 usable = (s32)(xs->snd_una + xs->snd_wnd - cb->seq);
+	u32 goal = xtcp_size_goal(xs);
 
 	if (!skb->len || usable >= (s32)skb->len)
 		return true;
-	if (usable <= 0 || usable < xs->max_snd_wnd / 2)
+	if (usable <= 0)
+		return false;
+	/* Whole segments of a larger skb go as far as the window reaches. */
+	if (usable >= goal)
+		return !xtcp_split(sk, skb, rounddown(usable, goal));
+	if (usable < xs->max_snd_wnd / 2)
 		return false;
 	return !xtcp_split(sk, skb, usable);
 }
@@ -487,24 +558,47 @@ unsigned int xtcp_size_goal(const struct xtcp_sock *xs)
 }
 
 /*
+ * Text one queued skb may hold: a super-segment's worth of full
+ * segments (xtcp_push() cuts it as the windows and the burst need), or
+ * one segment when they are smaller than the MSS or no device segments.
+ */
+unsigned int xtcp_skb_goal(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned int goal = xtcp_size_goal(xs), segs;
+
+	if (goal < xs->mss || !sk_can_gso(sk))
+		return goal;
+	segs = min3(sk->sk_gso_max_size / goal, sk->sk_gso_max_segs, U16_MAX);
+	return max(segs, 1U) * goal;
+}
+
+/*
  * Does the Nagle algorithm (RFC 896, RFC 9293 3.7.4) hold back @skb, the
  * next to send?  Only a partial segment at the tail of the queue waits:
  * while the user corks (XTCP_CORK, MSG_MORE), or, unless XTCP_NODELAY,
  * while a partial segment sent before is unacknowledged (Minshall's
  * refinement, as Linux: a full segment in flight does not hold it).
- * Text sent before goes again at once.
+ * Full segments in front of it in the same skb go (they are cut from
+ * it).  Text sent before goes again at once.
  */
-static bool xtcp_nagle_holds(const struct sock *sk, const struct sk_buff *skb)
+static bool xtcp_nagle_holds(struct sock *sk, struct sk_buff *skb)
 {
 	const struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 part = skb->len % xtcp_size_goal(xs);
 
-	if (xs->push_now || !skb->len || skb->len >= xtcp_size_goal(xs) ||
+	if (xs->push_now || !part ||
 	    !skb_queue_is_last(&sk->sk_write_queue, skb) ||
 	    xtcp_before(XTCP_SKB_CB(skb)->seq, xs->snd_nxt))
 		return false;
-	if (xs->cork || xs->more)
-		return true;
-	return !xs->nodelay && xtcp_after(xs->snd_sml, xs->snd_una);
+	if (!xs->cork && !xs->more &&
+	    (xs->nodelay || !xtcp_after(xs->snd_sml, xs->snd_una)))
+		return false;
+	if (skb->len > part) {
+		xtcp_split(sk, skb, skb->len - part);
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -551,16 +645,20 @@ static void xtcp_sent_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 segs = xtcp_len_segs(sk, skb->len);
 
 	if (xtcp_after(cb->end_seq, xs->snd_nxt)) {
 		xs->snd_nxt = cb->end_seq;
-		xs->packets_out++;
-		if (skb->len && skb->len < xtcp_size_goal(xs))
+		cb->segs = segs;
+		xs->packets_out += segs;
+		if (skb->len % xtcp_size_goal(xs))
 			xs->snd_sml = cb->end_seq;
-		xtcp_recovery_sent(sk, false);
+		xtcp_recovery_sent(sk, false, segs);
 	} else {
+		/* Resent with another MSS: it counts as cut now. */
+		xtcp_skb_set_segs(sk, skb, segs);
 		xtcp_skb_resent(sk, skb);
-		xtcp_recovery_sent(sk, true);
+		xtcp_recovery_sent(sk, true, segs);
 	}
 	if (skb->len)
 		xs->probes = 0;
@@ -587,6 +685,7 @@ void xtcp_push(struct sock *sk)
 	xtcp_retransmit_lost(sk);
 	while ((skb = xs->send_head)) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+		u32 room;
 
 		if (cb->sacked) {
 			/* Resent after a timeout, but the peer holds it. */
@@ -595,14 +694,14 @@ void xtcp_push(struct sock *sk)
 							  skb) ? NULL : skb->next;
 			continue;
 		}
-		/* Text queued before the path MTU fell: cut it to the MSS. */
-		if (skb->len > xs->mss && !xtcp_before(cb->seq, xs->snd_nxt))
-			xtcp_split(sk, skb, xs->mss);
 		nagle = xtcp_nagle_holds(sk, skb);
-		if (nagle || !xtcp_cwnd_allows(sk) ||
+		room = xtcp_cwnd_room(sk);
+		if (nagle || !room ||
 		    (!burst.first && xtcp_defer(sk, skb, burst.max_segs)) ||
 		    !xtcp_fits_window(sk, skb))
 			break;
+		/* No more than the window lets go, nor a super-segment. */
+		xtcp_split_segs(sk, skb, min(room, burst.max_segs));
 		if (xtcp_burst_add(sk, &burst, skb)) {
 			xtcp_stamp_sent(sk, skb);
 			xtcp_sent_skb(sk, skb);
@@ -618,13 +717,14 @@ void xtcp_push(struct sock *sk)
 			continue;
 		}
 		err = xtcp_transmit_queued(sk, skb);
+		xtcp_sent_skb(sk, skb);
 		if (!err && cb->retransmitted) {
-			xs->total_retrans++;
+			xs->total_retrans += cb->segs;
 			/* Only a timeout rewinds the send head. */
 			trace_xtcp_retransmit(sk, skb, XTCP_RETRANS_RTO);
-			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
+			XTCP_ADD_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS,
+				       cb->segs);
 		}
-		xtcp_sent_skb(sk, skb);
 		if (err)
 			break;
 	}

@@ -32,14 +32,15 @@ void xtcp_rate_skb_sent(struct sock *sk, struct sk_buff *skb)
 	cb->tx_delivered = (u32)xs->delivered_bytes;
 }
 
-/* @skb was ACKed or SACKed for the first time. */
-void xtcp_rate_skb_delivered(struct sock *sk, const struct sk_buff *skb)
+/* @len bytes of @skb were ACKed or SACKed for the first time. */
+void xtcp_rate_skb_delivered(struct sock *sk, const struct sk_buff *skb,
+			     u32 len)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 now = xtcp_now_us(xs);
 
-	xs->delivered_bytes += skb->len;
+	xs->delivered_bytes += len;
 	xs->delivered_us = now;
 	/* The latest sent of what this ACK delivered gives the sample. */
 	if (xs->rs_valid && xtcp_before(cb->xmit_us, xs->rs_xmit_us))

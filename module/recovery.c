@@ -81,19 +81,24 @@ static void xtcp_sack_detect_lost(struct sock *sk)
 		if (xtcp_after(cb->end_seq, xs->snd_nxt))
 			continue;
 		if (cb->sacked)
-			above++;
+			above += cb->segs;
 		else if (above >= xs->reordering)
 			xtcp_skb_mark_lost(sk, skb);
 	}
 }
 
-/* RFC 6582 3.2 step 3, RFC 6675 5 step 3: the oldest segment goes again. */
+/*
+ * RFC 6582 3.2 step 3, RFC 6675 5 step 3: the oldest segment goes again,
+ * one segment of it.
+ */
 static void xtcp_head_lost(struct sock *sk)
 {
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
-	if (skb && skb != xtcp_sk(sk)->send_head)
-		xtcp_skb_mark_lost(sk, skb);
+	if (!skb || skb == xtcp_sk(sk)->send_head)
+		return;
+	xtcp_split_segs(sk, skb, 1);
+	xtcp_skb_mark_lost(sk, skb);
 }
 
 /* Remember the window before an episode, for undo. */
@@ -376,15 +381,15 @@ void xtcp_recovery_dsack(struct sock *sk, u32 start, u32 end)
 	xs->undo_retrans -= min(segs, xs->undo_retrans);
 }
 
-/* A segment went out again: count it for PRR and for undo. */
-void xtcp_recovery_sent(struct sock *sk, bool resent)
+/* @segs segments went out (again): count them for PRR and for undo. */
+void xtcp_recovery_sent(struct sock *sk, bool resent, u32 segs)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	if (xs->ca_state == XTCP_CA_RECOVERY)
-		xs->prr_out++;
+		xs->prr_out += segs;
 	if (resent && xs->undo_armed)
-		xs->undo_retrans++;
+		xs->undo_retrans += segs;
 }
 
 /*
@@ -396,6 +401,7 @@ void xtcp_retransmit_lost(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb;
+	u32 room;
 
 	if (xs->lost_out <= xs->retrans_out)
 		return;
@@ -406,11 +412,12 @@ void xtcp_retransmit_lost(struct sock *sk)
 			break;
 		if (!cb->lost || cb->rexmit || cb->sacked)
 			continue;
-		if (!xtcp_cwnd_allows(sk))
+		room = xtcp_cwnd_room(sk);
+		if (!room)
 			break;
-		if (xtcp_retransmit_skb(sk, skb, XTCP_RETRANS_FAST))
+		if (xtcp_retransmit_skb(sk, skb, XTCP_RETRANS_FAST, room))
 			break;
-		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_FASTRETRANS);
+		XTCP_ADD_STATS(sock_net(sk), XTCP_MIB_FASTRETRANS, cb->segs);
 		if (xs->lost_out <= xs->retrans_out)
 			break;
 	}

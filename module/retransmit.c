@@ -16,19 +16,31 @@
 #include "xtcp.h"
 #include "xtcp_trace.h"
 
-/* Send @skb, sent before, again, for the reason @kind (XTCP_RETRANS_*). */
-int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int kind)
+/*
+ * Send @skb, sent before, again, for the reason @kind (XTCP_RETRANS_*):
+ * at most @max_segs segments of it; the rest is cut off to wait.
+ */
+int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int kind,
+			u32 max_segs)
 {
-	int err = xtcp_transmit_queued(sk, skb);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 segs;
+	int err;
 
+	xtcp_split_segs(sk, skb, max_segs);
+	segs = xtcp_len_segs(sk, skb->len);
+	/* Cut with another MSS since it was sent: it counts so now. */
+	if (segs != cb->segs)
+		xtcp_skb_set_segs(sk, skb, segs);
+	err = xtcp_transmit_queued(sk, skb);
 	if (err)
 		return err;
 	xtcp_skb_resent(sk, skb);
-	xtcp_recovery_sent(sk, true);
-	XTCP_SKB_CB(skb)->retransmitted = 1;
-	xtcp_sk(sk)->total_retrans++;
+	xtcp_recovery_sent(sk, true, segs);
+	cb->retransmitted = 1;
+	xtcp_sk(sk)->total_retrans += segs;
 	trace_xtcp_retransmit(sk, skb, kind);
-	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
+	XTCP_ADD_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS, segs);
 	return 0;
 }
 
@@ -44,7 +56,7 @@ int xtcp_retransmit_head(struct sock *sk, int kind)
 		xtcp_send_probe(sk);
 		return 0;
 	}
-	return xtcp_retransmit_skb(sk, skb, kind);
+	return xtcp_retransmit_skb(sk, skb, kind, 1);
 }
 
 /*

@@ -34,7 +34,11 @@ static struct sk_buff *xtcp_sent_next(struct sock *sk, struct sk_buff *skb)
 	return skb;
 }
 
-/* Mark what [@start, @end) covers SACKed; returns how many are new. */
+/*
+ * Mark what [@start, @end) covers SACKed; returns how many segments are
+ * new.  A multi-segment skb the block covers in part is cut at the
+ * block's edges first, so that each skb is SACKed whole or not at all.
+ */
 static u32 xtcp_sack_mark(struct sock *sk, u32 start, u32 end)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -44,25 +48,31 @@ static u32 xtcp_sack_mark(struct sock *sk, u32 start, u32 end)
 	for (skb = xtcp_sent_next(sk, NULL); skb; skb = xtcp_sent_next(sk, skb)) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 
-		if (!xtcp_after(cb->end_seq, start))
+		if (!xtcp_after(cb->end_seq, start) || cb->sacked)
 			continue;
-		if (xtcp_after(cb->end_seq, end))
+		if (!xtcp_before(cb->seq, end))
 			break;
-		if (!xtcp_before(cb->seq, start) && !cb->sacked) {
-			cb->sacked = 1;
-			xs->sacked_out++;
-			newly++;
-			xtcp_rack_delivered(sk, skb);
-			xtcp_rate_skb_delivered(sk, skb);
-			/* Neither lost nor in flight again any more. */
-			if (cb->lost) {
-				cb->lost = 0;
-				xs->lost_out--;
-			}
-			if (cb->rexmit) {
-				cb->rexmit = 0;
-				xs->retrans_out--;
-			}
+		/* Begins below the block: the part inside is the next skb. */
+		if (xtcp_before(cb->seq, start)) {
+			xtcp_split(sk, skb, start - cb->seq);
+			continue;
+		}
+		if (xtcp_after(cb->end_seq, end) &&
+		    xtcp_split(sk, skb, end - cb->seq))
+			break;
+		cb->sacked = 1;
+		xs->sacked_out += cb->segs;
+		newly += cb->segs;
+		xtcp_rack_delivered(sk, skb);
+		xtcp_rate_skb_delivered(sk, skb, skb->len);
+		/* Neither lost nor in flight again any more. */
+		if (cb->lost) {
+			cb->lost = 0;
+			xs->lost_out -= cb->segs;
+		}
+		if (cb->rexmit) {
+			cb->rexmit = 0;
+			xs->retrans_out -= cb->segs;
 		}
 	}
 	return newly;
@@ -146,7 +156,8 @@ void xtcp_mark_lost(struct sock *sk)
 
 		cb->rexmit = 0;
 		cb->lost = !cb->sacked;
-		xs->lost_out += cb->lost;
+		if (cb->lost)
+			xs->lost_out += cb->segs;
 	}
 }
 
@@ -158,7 +169,7 @@ void xtcp_skb_mark_lost(struct sock *sk, struct sk_buff *skb)
 	if (cb->lost || cb->sacked)
 		return;
 	cb->lost = 1;
-	xtcp_sk(sk)->lost_out++;
+	xtcp_sk(sk)->lost_out += cb->segs;
 }
 
 /* The resend of @skb, lost itself, is no longer in flight. */
@@ -169,7 +180,7 @@ void xtcp_skb_rexmit_lost(struct sock *sk, struct sk_buff *skb)
 	if (!cb->rexmit)
 		return;
 	cb->rexmit = 0;
-	xtcp_sk(sk)->retrans_out--;
+	xtcp_sk(sk)->retrans_out -= cb->segs;
 }
 
 /*
@@ -198,22 +209,33 @@ void xtcp_skb_resent(struct sock *sk, struct sk_buff *skb)
 
 	if (cb->lost && !cb->rexmit) {
 		cb->rexmit = 1;
-		xtcp_sk(sk)->retrans_out++;
+		xtcp_sk(sk)->retrans_out += cb->segs;
 	}
 }
 
 /* @skb leaves the retransmission queue, acknowledged. */
 void xtcp_skb_acked(struct sock *sk, struct sk_buff *skb)
 {
+	xtcp_skb_set_segs(sk, skb, 0);
+}
+
+/*
+ * The sent @skb counts as @segs segments from now on: it was cut, part
+ * of it was acknowledged, or it goes again with another MSS.  What it
+ * counted in the flight and the scoreboard changes with it.
+ */
+void xtcp_skb_set_segs(struct sock *sk, struct sk_buff *skb, u32 segs)
+{
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	s32 delta = (s32)segs - (s32)cb->segs;
 
-	if (xs->packets_out)
-		xs->packets_out--;
+	xs->packets_out = max_t(s32, (s32)xs->packets_out + delta, 0);
 	if (cb->sacked)
-		xs->sacked_out--;
+		xs->sacked_out += delta;
 	if (cb->lost)
-		xs->lost_out--;
+		xs->lost_out += delta;
 	if (cb->rexmit)
-		xs->retrans_out--;
+		xs->retrans_out += delta;
+	cb->segs = segs;
 }

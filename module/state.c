@@ -417,6 +417,34 @@ bool xtcp_state_close(struct sock *sk)
  * window starts at its initial size once established); @delivered gets
  * those of them the peer had not SACKed before.
  */
+/*
+ * SEG.ACK @ack covers the head of the multi-segment @skb: that part
+ * leaves the queue, as its segments had been skbs of their own.  True
+ * if it did.
+ */
+static bool xtcp_clean_partial(struct sock *sk, struct sk_buff *skb, u32 ack,
+			       u32 *acked, u32 *delivered)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 len = ack - cb->seq;
+	int segs;
+
+	segs = xtcp_skb_trim_acked(sk, skb, ack);
+	if (segs < 0)
+		return false;
+	if (!cb->retransmitted)
+		xtcp_rtt_sample(sk, cb->sent);
+	if (!cb->sacked) {
+		xtcp_rack_delivered(sk, skb);
+		xtcp_rate_skb_delivered(sk, skb, len);
+		*delivered += segs;
+	}
+	*acked += segs;
+	xs->bytes_acked += len;
+	return true;
+}
+
 static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -428,8 +456,12 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 
-		if (xtcp_after(cb->end_seq, ack))
+		if (xtcp_after(cb->end_seq, ack)) {
+			if (xtcp_after(ack, cb->seq) &&
+			    xtcp_clean_partial(sk, skb, ack, &acked, delivered))
+				freed = true;
 			break;
+		}
 		/* Karn: only segments sent once give an RTT sample. */
 		if (!cb->retransmitted)
 			xtcp_rtt_sample(sk, cb->sent);
@@ -437,16 +469,17 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 		if (skb == xs->send_head)
 			xs->send_head = skb_queue_is_last(&sk->sk_write_queue,
 							  skb) ? NULL : skb->next;
-		xtcp_skb_acked(sk, skb);
 		/* A SACKed one was delivered when it was SACKed. */
 		if (!cb->sacked) {
 			xtcp_rack_delivered(sk, skb);
-			xtcp_rate_skb_delivered(sk, skb);
+			xtcp_rate_skb_delivered(sk, skb, skb->len);
 		}
 		if (!(cb->flags & XTCP_FLAG_SYN)) {
-			acked++;
-			*delivered += !cb->sacked;
+			acked += cb->segs;
+			if (!cb->sacked)
+				*delivered += cb->segs;
 		}
+		xtcp_skb_acked(sk, skb);
 		xs->bytes_acked += skb->len;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);

@@ -147,7 +147,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	/* MSG_MORE: more text follows, hold a partial tail (Nagle). */
 	xs->more = !!(flags & MSG_MORE);
 	while (msg_data_left(msg)) {
-		unsigned int goal = xtcp_size_goal(xs);
+		unsigned int goal = xtcp_skb_goal(sk);
 		struct xtcp_skb_cb *cb;
 		struct sk_buff *skb;
 		int n = 0;

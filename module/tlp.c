@@ -76,7 +76,12 @@ void xtcp_tlp_fire(struct sock *sk)
 		xs->tlp_retrans = 0;
 	} else {
 		skb = xtcp_last_sent(sk);
-		if (!skb || xtcp_retransmit_skb(sk, skb, XTCP_RETRANS_TLP))
+		/* The last segment: cut from the skb that holds it. */
+		if (skb && XTCP_SKB_CB(skb)->segs > 1 &&
+		    !xtcp_split(sk, skb, (XTCP_SKB_CB(skb)->segs - 1) *
+					  xs->mss))
+			skb = skb->next;
+		if (!skb || xtcp_retransmit_skb(sk, skb, XTCP_RETRANS_TLP, 1))
 			return;
 		xs->tlp_retrans = 1;
 	}

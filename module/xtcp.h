@@ -132,7 +132,10 @@ struct xtcp_skb_cb {
 	u8	sacked:1,	/* the peer holds it (scoreboard.c) */
 		lost:1,		/* presumed lost: a timeout */
 		rexmit:1;	/* its retransmission is in flight */
-	u16	mss_opt;	/* MSS option of a received SYN, 0 if none */
+	union {
+		u16	mss_opt;	/* MSS option of a received SYN, or 0 */
+		u16	segs;	/* queued, once sent: segments it counts as */
+	};
 	/* Delivery rate (rate.c): the connection when it was last sent. */
 	u32	tx_delivered;	/* bytes delivered, modulo 2^32 */
 	u32	tx_delivered_us;	/* ... and when the last of them was */
@@ -603,6 +606,9 @@ void xtcp_send_fin(struct sock *sk);
 void xtcp_push(struct sock *sk);
 void xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
 int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len);
+int xtcp_split_segs(struct sock *sk, struct sk_buff *skb, u32 segs);
+u32 xtcp_len_segs(const struct sock *sk, u32 len);
+unsigned int xtcp_skb_goal(const struct sock *sk);
 unsigned int xtcp_size_goal(const struct xtcp_sock *xs);
 void xtcp_push_pending(struct sock *sk);
 
@@ -651,6 +657,8 @@ void xtcp_skb_rexmit_lost(struct sock *sk, struct sk_buff *skb);
 void xtcp_unmark_lost(struct sock *sk);
 void xtcp_skb_acked(struct sock *sk, struct sk_buff *skb);
 void xtcp_skb_resent(struct sock *sk, struct sk_buff *skb);
+void xtcp_skb_set_segs(struct sock *sk, struct sk_buff *skb, u32 segs);
+int xtcp_skb_trim_acked(struct sock *sk, struct sk_buff *skb, u32 ack);
 
 /* cong.c: congestion control (RFC 5681), algorithms registered by name */
 enum xtcp_ca_event {
@@ -718,6 +726,7 @@ void xtcp_update_pacing_rate(struct sock *sk);
 void xtcp_cong_init(struct sock *sk);
 u32 xtcp_in_flight(const struct xtcp_sock *xs);
 bool xtcp_cwnd_allows(const struct sock *sk);
+u32 xtcp_cwnd_room(const struct sock *sk);
 void xtcp_cong_on_ack(struct sock *sk, u32 acked);
 u32 xtcp_slow_start(struct xtcp_sock *xs, u32 acked);
 void xtcp_cong_on_timeout(struct sock *sk, bool cut_ssthresh);
@@ -744,7 +753,7 @@ struct xtcp_ack_sample {
 void xtcp_recovery_on_ack(struct sock *sk, const struct xtcp_ack_sample *s);
 void xtcp_recovery_on_timeout(struct sock *sk);
 void xtcp_recovery_dsack(struct sock *sk, u32 start, u32 end);
-void xtcp_recovery_sent(struct sock *sk, bool resent);
+void xtcp_recovery_sent(struct sock *sk, bool resent, u32 segs);
 void xtcp_retransmit_lost(struct sock *sk);
 void xtcp_recovery_on_reo_timeout(struct sock *sk);
 
@@ -757,7 +766,8 @@ u32 xtcp_now_us(const struct xtcp_sock *xs);
 
 /* rate.c: delivery rate estimation */
 void xtcp_rate_skb_sent(struct sock *sk, struct sk_buff *skb);
-void xtcp_rate_skb_delivered(struct sock *sk, const struct sk_buff *skb);
+void xtcp_rate_skb_delivered(struct sock *sk, const struct sk_buff *skb,
+			     u32 len);
 void xtcp_rate_gen(struct sock *sk);
 
 /* rack.c: time-based loss detection */
@@ -812,7 +822,8 @@ enum {
 	XTCP_RETRANS_SYN,	/* the handshake: SYN or SYN,ACK again */
 };
 
-int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int kind);
+int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int kind,
+			u32 max_segs);
 int xtcp_retransmit_head(struct sock *sk, int kind);
 void xtcp_rewind_send_head(struct sock *sk);
 void xtcp_send_probe(struct sock *sk);
