@@ -6,8 +6,8 @@
  *
  * Everything that occupies sequence space (SYN, data, FIN) sits on
  * sk_write_queue until it is acknowledged, so one retransmission path
- * serves the handshake, the stream and the teardown.  A clone is sent; the
- * queued original keeps the payload.
+ * serves the handshake, the stream and the teardown.  What goes out is a
+ * new skb; the queued original keeps the payload.
  *
  * The route and the MSS are in route.c, the window we advertise in
  * rcvwnd.c, retransmission and window probes in retransmit.c, resets in
@@ -689,7 +689,8 @@ void xtcp_push(struct sock *sk)
 
 		if (cb->sacked) {
 			/* Resent after a timeout, but the peer holds it. */
-			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SACKEDNOTRESENT);
+			XTCP_ADD_STATS(sock_net(sk), XTCP_MIB_SACKEDNOTRESENT,
+				       cb->segs);
 			xs->send_head = skb_queue_is_last(&sk->sk_write_queue,
 							  skb) ? NULL : skb->next;
 			continue;
