@@ -11,7 +11,7 @@
  * (RFC 5681 4.2), for a FIN, for a duplicate (its D-SACK), for text that
  * found no room, and when the window we advertised has less than a
  * full segment left, since the sender cannot go on without hearing from
- * us.  Window updates after a read go at once too (rcvwnd.c).
+ * us.  A read that doubles the window announces it at once (rcvwnd.c).
  *
  * Quick ACKs, as Linux's quick-ACK mode: the first XTCP_QUICKACKS
  * in-order segments of a connection, and again after reordering, are
@@ -97,18 +97,6 @@ bool xtcp_delack_rcv(struct sock *sk, const struct xtcp_rcv_text *text,
 		return true;
 	xtcp_delack_schedule(sk);
 	return false;
-}
-
-/*
- * A reader opened the window from @cur to @win: may the update wait?  It
- * may while a delayed ACK is owed anyway and the peer still has half the
- * window: that ACK carries it soon enough, and a reader woken for every
- * segment does not make every segment's ACK immediate (Linux waits for
- * the window to double, tcp_cleanup_rbuf()).
- */
-bool xtcp_delack_update_waits(const struct sock *sk, u32 cur, u32 win)
-{
-	return xtcp_sk(sk)->ack_pending && cur >= win / 2;
 }
 
 /* A segment with ACK is being sent: nothing is pending any more. */

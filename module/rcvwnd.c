@@ -84,12 +84,14 @@ u16 xtcp_select_window(struct sock *sk, bool syn)
 }
 
 /*
- * Receiver side of silly window avoidance (RFC 9293 3.8.6.2.2): announce
- * a larger window only once it has grown by min(buffer / 2, RMSS), the
- * peer's segment; or, as TCP's __tcp_cleanup_rbuf(), once it is at least
- * twice what is left and a full segment.  Without the second, a window
- * of at most half the buffer (xtcp_window()) can never grow by a
- * loopback segment of 64 KiB, and the sender waits for window probes.
+ * A reader drained the receive queue: announce the larger window at once
+ * when it is at least twice what the peer has left, as TCP's
+ * __tcp_cleanup_rbuf(); a smaller gain rides on the next ACK of text,
+ * which every segment of a flight that still fits will draw.  Never by
+ * less than min(buffer / 2, RMSS), the peer's segment (RFC 9293
+ * 3.8.6.2.2, the receiver side of silly window avoidance), unless the
+ * window is a full segment then: at most half the buffer (xtcp_window()),
+ * it could never grow by a loopback segment of 64 KiB.
  */
 void xtcp_rcv_space_update(struct sock *sk)
 {
@@ -101,14 +103,13 @@ void xtcp_rcv_space_update(struct sock *sk)
 		return;
 	cur = xtcp_rcv_wnd_left(xs);
 	win = xtcp_offer_window(sk);
-	if (win <= cur)
+	if (win < 2 * cur || win <= cur)
 		return;
 	rmss = xs->rcv_mss ?: xs->mss;
 	/* The peer sends at most half our largest window at a time. */
 	step = min3((u32)READ_ONCE(sk->sk_rcvbuf) / 2, rmss,
 		    xtcp_max_window(xs) / 2);
-	if ((win - cur >= step || (win >= 2 * cur && win >= rmss)) &&
-	    !xtcp_delack_update_waits(sk, cur, win))
+	if (win - cur >= step || win >= rmss)
 		xtcp_send_ack(sk);
 }
 
