@@ -227,11 +227,15 @@ TEST_F_TIMEOUT(bulk, pattern_intact__segments_and_acks, 180)
 	       s_out, r_in, r_out);
 	if (variant->gro) {
 		/*
-		 * Batches (a dozen segments each on the stock kernel, two or
-		 * three on the debug tier), each ACKed as one: R's ACKs follow
+		 * GRO merges what one transmission hands the veth before R's
+		 * NAPI poll runs: a dozen segments at a time on the stock
+		 * kernel, but on a slow or busy machine the pacing rate cuts
+		 * bursts to two segments and a poll running on the other CPU
+		 * may take them one by one, so only "fewer" holds everywhere
+		 * (the seg tests check the merging itself).  R's ACKs follow
 		 * its batches, with a few window updates besides.
 		 */
-		EXPECT_LT(r_in * 2, s_out);
+		EXPECT_LT(r_in, s_out);
 		EXPECT_LE(r_out, r_in + r_in / 4 + 64);
 	} else {
 		/* Every segment, an ACK at least every second one. */
