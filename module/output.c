@@ -251,17 +251,27 @@ u32 xtcp_len_segs(const struct sock *sk, u32 len)
 }
 
 /*
- * Segments per super-segment: what the pacing rate sends in about a
- * millisecond (sk_pacing_shift), at least two, as TCP's
- * tcp_tso_autosize(): fq spaces a super-segment as one packet.
+ * Segments per super-segment, as TCP's tcp_tso_autosize(): what the
+ * pacing rate sends in about a millisecond (sk_pacing_shift), so that fq
+ * spaces a super-segment as one packet, plus a share of the device's
+ * largest that halves with every 512 us of the least RTT seen: on a short
+ * path the ACKs come back before a small burst would have left, and the
+ * packets a burst saves are the CPU the path costs.  At least two.
  */
+#define XTCP_BURST_RTT_LOG	9	/* 512 us, as net.ipv4.tcp_tso_rtt_log */
+
 static unsigned int xtcp_burst_goal(const struct sock *sk)
 {
-	unsigned long rate = READ_ONCE(sk->sk_pacing_rate);
-	unsigned int segs;
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned long bytes = READ_ONCE(sk->sk_pacing_rate) >>
+			      READ_ONCE(sk->sk_pacing_shift);
+	u32 shift = xs->rack_min_rtt_us >> XTCP_BURST_RTT_LOG;
 
-	segs = (rate >> READ_ONCE(sk->sk_pacing_shift)) / xtcp_sk(sk)->mss;
-	return clamp_t(unsigned int, segs, 2, sk->sk_gso_max_segs ?: 2);
+	if (xs->rack_min_rtt_us && shift < 32)
+		bytes += sk->sk_gso_max_size >> shift;
+	bytes = min_t(unsigned long, bytes, sk->sk_gso_max_size);
+	return clamp_t(unsigned int, bytes / xs->mss, 2,
+		       sk->sk_gso_max_segs ?: 2);
 }
 
 /* Start the next burst. */
