@@ -70,7 +70,7 @@ struct xtcp_hystart {
 	u32	window_end;	/* windowEnd: SND.NXT when the round began */
 	u32	cur_min_us;	/* currentRoundMinRTT, U32_MAX: none yet */
 	u32	last_min_us;	/* lastRoundMinRTT, U32_MAX: none */
-	u32	xmit_us;	/* when the last sample's segment was sent */
+	u32	end_seq;	/* the end of the last sample's segment */
 	u8	samples;	/* rttSampleCount, saturating */
 	u8	started:1,	/* a round is under way */
 		done:1;		/* slow start was left, or met a loss */
@@ -180,10 +180,11 @@ static void xtcp_hystart_round(struct xtcp_sock *xs, struct xtcp_hystart *hs)
  * that the segments the round's last ACK let go still count in the next.
  * The RTT sample is RACK's (rack.c): that of the most recently sent
  * segment this ACK delivered, in microseconds, taken once per ACK that
- * delivered a segment sent later than the last sample's.  Once a round has
- * N_RTT_SAMPLE of them, its least RTT lying RttThresh = lastRoundMinRTT /
- * 8 (clamped to 4..16 ms) above the last round's means a queue is
- * building: slow start ends.
+ * delivered a segment beyond the last sample's (per ACK, as the RFC
+ * says: one burst may be a whole flight, all sent at one time).  Once a
+ * round has N_RTT_SAMPLE of them, its least RTT lying RttThresh =
+ * lastRoundMinRTT / 8 (clamped to 4..16 ms) above the last round's means
+ * a queue is building: slow start ends.
  *
  * It ends as Linux's HyStart ends it, SSTHRESH = SND.CWND and CUBIC's
  * congestion avoidance from there (a new epoch that probes from the
@@ -204,9 +205,9 @@ static void xtcp_hystart_update(struct xtcp_sock *xs, struct xtcp_hystart *hs)
 
 	if (!hs->started || xtcp_after(xs->snd_una, hs->window_end))
 		xtcp_hystart_round(xs, hs);
-	if (!xs->rack_valid || !rtt || xs->rack_xmit_us == hs->xmit_us)
+	if (!xs->rack_valid || !rtt || xs->rack_end_seq == hs->end_seq)
 		return;
-	hs->xmit_us = xs->rack_xmit_us;
+	hs->end_seq = xs->rack_end_seq;
 	hs->cur_min_us = min(hs->cur_min_us, rtt);
 	if (hs->samples < U8_MAX)
 		hs->samples++;

@@ -267,7 +267,9 @@ static unsigned int xtcp_burst_goal(const struct sock *sk)
 			      READ_ONCE(sk->sk_pacing_shift);
 	u32 shift = xs->rack_min_rtt_us >> XTCP_BURST_RTT_LOG;
 
-	if (xs->rack_min_rtt_us && shift < 32)
+	/* Not when the user capped the rate: that asks for spacing. */
+	if (xs->rack_min_rtt_us && shift < 32 &&
+	    READ_ONCE(sk->sk_max_pacing_rate) == ~0UL)
 		bytes += sk->sk_gso_max_size >> shift;
 	bytes = min_t(unsigned long, bytes, sk->sk_gso_max_size);
 	return clamp_t(unsigned int, bytes / xs->mss, 2,
