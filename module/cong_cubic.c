@@ -166,9 +166,10 @@ static void xtcp_cubic_grow_est(struct xtcp_sock *xs,
 
 static void xtcp_hystart_round(struct xtcp_sock *xs, struct xtcp_hystart *hs)
 {
+	/* The first round has no last one to compare with. */
+	hs->last_min_us = hs->started ? hs->cur_min_us : U32_MAX;
 	hs->started = 1;
 	hs->window_end = xs->snd_nxt;
-	hs->last_min_us = hs->cur_min_us;
 	hs->cur_min_us = U32_MAX;
 	hs->samples = 0;
 }

@@ -78,11 +78,13 @@ void xtcp_rack_recovery(struct sock *sk)
 }
 
 /*
- * @skb was just delivered, ACKed or SACKed (RFC 8985 6.2 step 2).  A
+ * [@seq, @end_seq) of @skb was just delivered, ACKed or SACKed (RFC 8985
+ * 6.2 step 2): all of it, or the head a cumulative ACK took from it.  A
  * resend delivered sooner than the minimum RTT after it went can only be
  * the ACK of the original: it tells nothing of when what was sent.
  */
-void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb)
+void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb,
+			 u32 seq, u32 end_seq)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -93,20 +95,21 @@ void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb)
 			xs->rack_min_rtt_us = max(rtt, 1U);
 		/* Step 3: delivered below what was delivered before. */
 		if (xs->rack_fack_valid &&
-		    xtcp_before(cb->end_seq, xs->rack_fack))
-			xtcp_rack_reordered(sk, xs->rack_fack - cb->seq);
+		    xtcp_before(end_seq, xs->rack_fack))
+			xtcp_rack_reordered(sk, xs->rack_fack - seq);
 	} else if (rtt < xs->rack_min_rtt_us) {
 		return;
 	}
-	if (!xs->rack_fack_valid || xtcp_after(cb->end_seq, xs->rack_fack)) {
-		xs->rack_fack = cb->end_seq;
+	if (!xs->rack_fack_valid || xtcp_after(end_seq, xs->rack_fack)) {
+		xs->rack_fack = end_seq;
 		xs->rack_fack_valid = 1;
 	}
+	/* Sent together, the rest of @skb counts as sent after this part. */
 	if (!xs->rack_valid || xtcp_after(cb->xmit_us, xs->rack_xmit_us) ||
 	    (cb->xmit_us == xs->rack_xmit_us &&
-	     xtcp_after(cb->end_seq, xs->rack_end_seq))) {
+	     xtcp_after(end_seq, xs->rack_end_seq))) {
 		xs->rack_xmit_us = cb->xmit_us;
-		xs->rack_end_seq = cb->end_seq;
+		xs->rack_end_seq = end_seq;
 		xs->rack_rtt_us = rtt;
 		xs->rack_valid = 1;
 	}

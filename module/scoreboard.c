@@ -63,7 +63,7 @@ static u32 xtcp_sack_mark(struct sock *sk, u32 start, u32 end)
 		cb->sacked = 1;
 		xs->sacked_out += cb->segs;
 		newly += cb->segs;
-		xtcp_rack_delivered(sk, skb);
+		xtcp_rack_delivered(sk, skb, cb->seq, cb->end_seq);
 		xtcp_rate_skb_delivered(sk, skb, skb->len);
 		/* Neither lost nor in flight again any more. */
 		if (cb->lost) {

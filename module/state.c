@@ -427,7 +427,7 @@ static bool xtcp_clean_partial(struct sock *sk, struct sk_buff *skb, u32 ack,
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 len = ack - cb->seq;
+	u32 seq = cb->seq, len = ack - seq;
 	int segs;
 
 	segs = xtcp_skb_trim_acked(sk, skb, ack);
@@ -436,7 +436,7 @@ static bool xtcp_clean_partial(struct sock *sk, struct sk_buff *skb, u32 ack,
 	if (!cb->retransmitted)
 		xtcp_rtt_sample(sk, cb->sent);
 	if (!cb->sacked) {
-		xtcp_rack_delivered(sk, skb);
+		xtcp_rack_delivered(sk, skb, seq, ack);
 		xtcp_rate_skb_delivered(sk, skb, len);
 		*delivered += segs;
 	}
@@ -471,7 +471,7 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 							  skb) ? NULL : skb->next;
 		/* A SACKed one was delivered when it was SACKed. */
 		if (!cb->sacked) {
-			xtcp_rack_delivered(sk, skb);
+			xtcp_rack_delivered(sk, skb, cb->seq, cb->end_seq);
 			xtcp_rate_skb_delivered(sk, skb, skb->len);
 		}
 		if (!(cb->flags & XTCP_FLAG_SYN)) {

@@ -771,7 +771,8 @@ void xtcp_rate_skb_delivered(struct sock *sk, const struct sk_buff *skb,
 void xtcp_rate_gen(struct sock *sk);
 
 /* rack.c: time-based loss detection */
-void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb);
+void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb,
+			 u32 seq, u32 end_seq);
 bool xtcp_rack_on(const struct sock *sk);
 void xtcp_rack_detect_lost(struct sock *sk);
 void xtcp_rack_dsack(struct sock *sk);
