@@ -6,12 +6,17 @@
  * default, at most the 500 ms the RFCs allow) in the hope that data of
  * our own, or a window update, carries it; but an ACK goes at least for
  * every second full-sized segment, 2 * RMSS bytes unacknowledged, so
- * that a bulk sender's ACK clock keeps running.  Some ACKs always go at
- * once: those for text beyond a hole and for the segment that fills it
- * (RFC 5681 4.2), for a FIN, for a duplicate (its D-SACK), for text that
- * found no room, and when the window we advertised has less than a
- * full segment left, since the sender cannot go on without hearing from
- * us.  A read that doubles the window announces it at once (rcvwnd.c).
+ * that a bulk sender's ACK clock keeps running, as long as the reader
+ * has taken all text acknowledged before.  A reader that lags sends the
+ * ACK itself when it next reads, with the window the read opens (as
+ * Linux's __tcp_ack_snd_check() and __tcp_cleanup_rbuf()): a bulk
+ * receiver sends an ACK per read, not one per two segments.  Some ACKs
+ * always go at once: those for text beyond a hole and for the segment
+ * that fills it (RFC 5681 4.2), for a FIN, for a duplicate (its D-SACK),
+ * for text that found no room, and when the window we advertised has
+ * less than a full segment left, since the sender cannot go on without
+ * hearing from us.  A read that doubles the window announces it at once
+ * (rcvwnd.c).
  *
  * Quick ACKs, as Linux's quick-ACK mode: the first XTCP_QUICKACKS
  * in-order segments of a connection, and again after reordering, are
@@ -89,14 +94,34 @@ bool xtcp_delack_rcv(struct sock *sk, const struct xtcp_rcv_text *text,
 	}
 	if (!READ_ONCE(xn->sysctl.delayed_ack))
 		return true;
-	/* RFC 9293 3.8.6.3: at least every second full-sized segment. */
-	if (xs->rcv_nxt - xs->rcv_wup >= 2 * (u32)xs->rcv_mss)
+	/*
+	 * RFC 9293 3.8.6.3: at least every second full-sized segment, while
+	 * the reader has taken all we acknowledged before; else the read
+	 * sends it (xtcp_delack_read()) with the window it opens.
+	 */
+	if (xs->rcv_nxt - xs->rcv_wup >= 2 * (u32)xs->rcv_mss &&
+	    !xtcp_after(xs->rcv_wup, READ_ONCE(xs->copied_seq)))
 		return true;
 	/* The sender cannot send another full segment until we answer. */
 	if (xtcp_rcv_wnd_left(xs) < xs->rcv_mss)
 		return true;
 	xtcp_delack_schedule(sk);
 	return false;
+}
+
+/*
+ * A reader took text, or is about to wait for more: the ACK held back
+ * while it lagged goes now, if more than a segment waits for it, as
+ * TCP's __tcp_cleanup_rbuf().  True if it went.
+ */
+bool xtcp_delack_read(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xs->ack_pending || xs->rcv_nxt - xs->rcv_wup <= xs->rcv_mss)
+		return false;
+	xtcp_send_ack(sk);
+	return true;
 }
 
 /* A segment with ACK is being sent: nothing is pending any more. */

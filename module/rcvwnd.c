@@ -84,10 +84,10 @@ u16 xtcp_select_window(struct sock *sk, bool syn)
 }
 
 /*
- * A reader drained the receive queue: announce the larger window at once
- * when it is at least twice what the peer has left, as TCP's
- * __tcp_cleanup_rbuf(); a smaller gain rides on the next ACK of text,
- * which every segment of a flight that still fits will draw.  Never by
+ * A reader drained the receive queue: send the ACK held while it lagged
+ * (delack.c), or announce the larger window at once when it is at least
+ * twice what the peer has left, as TCP's __tcp_cleanup_rbuf(); a smaller
+ * gain rides on the next ACK of text.  Never by
  * less than min(buffer / 2, RMSS), the peer's segment (RFC 9293
  * 3.8.6.2.2, the receiver side of silly window avoidance), unless the
  * window is a full segment then: at most half the buffer (xtcp_window()),
@@ -100,6 +100,8 @@ void xtcp_rcv_space_update(struct sock *sk)
 
 	if (!((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		return;
+	if (xtcp_delack_read(sk))
 		return;
 	cur = xtcp_rcv_wnd_left(xs);
 	win = xtcp_offer_window(sk);

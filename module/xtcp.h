@@ -846,6 +846,7 @@ void xtcp_mtu_reduced(struct sock *sk);
 void xtcp_delack_init(struct sock *sk);
 bool xtcp_delack_rcv(struct sock *sk, const struct xtcp_rcv_text *text,
 		     u32 seg_len);
+bool xtcp_delack_read(struct sock *sk);
 void xtcp_delack_sent(struct sock *sk);
 void xtcp_delack_expired(struct sock *sk);
 

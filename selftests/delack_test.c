@@ -7,7 +7,8 @@
  *   are ACKed one by one, at once; then the ACK of in-order text waits.
  * - delack__*: a lone segment's ACK comes after net.xtcp.delack_ms, not
  *   at once and not much later, from the timer (DelayedACKs); the second
- *   full-sized segment is ACKed at once, one ACK for both; with
+ *   full-sized segment is ACKed at once, one ACK for both, while the
+ *   reader keeps up, and by the read when it lags; with
  *   net.xtcp.delayed_ack = 0 every segment is ACKed at once; text beyond
  *   a hole, the segment that fills it, and a FIN are ACKed at once
  *   (RFC 5681 4.2); our own data carries the pending ACK, and so does
@@ -291,6 +292,8 @@ TEST_F(delack, delack__two_full_segments__one_ack)
 	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
 	ASSERT_EQ(0, open_conn(self));
 	ASSERT_EQ(0, quick_phase(self));
+	/* The reader keeps up: it took all that was acknowledged. */
+	ASSERT_EQ(0, read_all_then_update(self, self->off));
 	delayed = XTCP_COUNTER("DelayedACKs");
 
 	/* One full segment waits; the second is ACKed at once, both. */
@@ -298,6 +301,7 @@ TEST_F(delack, delack__two_full_segments__one_ack)
 	ASSERT_EQ(0, nothing_at_once(self));
 	ASSERT_EQ(0, send_next(self, FULL));
 	ASSERT_EQ(0, ack_at_once(self, self->off));
+	ASSERT_EQ(0, read_all_then_update(self, 2 * FULL));
 
 	/* Two more: the same again. */
 	ASSERT_EQ(0, send_next(self, FULL));
@@ -305,7 +309,34 @@ TEST_F(delack, delack__two_full_segments__one_ack)
 	ASSERT_EQ(0, send_next(self, FULL));
 	ASSERT_EQ(0, ack_at_once(self, self->off));
 	EXPECT_EQ(delayed, XTCP_COUNTER("DelayedACKs"));
-	EXPECT_EQ(0, read_bytes(self->fd, self->off));
+	EXPECT_EQ(0, read_bytes(self->fd, 2 * FULL));
+}
+
+/*
+ * A reader that has not taken what was acknowledged before lags: the
+ * ACK of two full segments waits for its read, which sends it at once
+ * (as Linux's __tcp_ack_snd_check()), not for the timer.
+ */
+TEST_F(delack, delack__reader_behind__ack_on_read)
+{
+	long long delayed;
+
+	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
+	ASSERT_EQ(0, open_conn(self));
+	/* The quick phase's text stays unread. */
+	ASSERT_EQ(0, quick_phase(self));
+	delayed = XTCP_COUNTER("DelayedACKs");
+
+	ASSERT_EQ(0, send_next(self, FULL));
+	ASSERT_EQ(0, nothing_at_once(self));
+	ASSERT_EQ(0, send_next(self, FULL));
+	ASSERT_EQ(0, nothing_at_once(self));
+
+	/* The read sends the ACK of both before it returns. */
+	ASSERT_EQ(0, read_bytes(self->fd, self->off));
+	ASSERT_EQ(0, ack_at_once(self, self->off));
+	EXPECT_GT(self->win, 0);
+	EXPECT_EQ(delayed, XTCP_COUNTER("DelayedACKs"));
 }
 
 TEST_F(delack, delack__off__every_segment_at_once)

@@ -238,9 +238,12 @@ TEST_F_TIMEOUT(bulk, pattern_intact__segments_and_acks, 180)
 		EXPECT_LT(r_in, s_out);
 		EXPECT_LE(r_out, r_in + r_in / 4 + 64);
 	} else {
-		/* Every segment, an ACK at least every second one. */
+		/*
+		 * Every segment, and fewer ACKs: one per two segments while
+		 * R's reader keeps up, one per read when it lags.
+		 */
 		EXPECT_EQ(s_out, r_in);
-		EXPECT_GT(r_out * 3, s_out);
+		EXPECT_LT(r_out, s_out);
 	}
 	close(lfd);
 }
