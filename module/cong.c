@@ -290,12 +290,44 @@ u32 xtcp_slow_start(struct xtcp_sock *xs, u32 acked)
 }
 EXPORT_SYMBOL_GPL(xtcp_slow_start);
 
+/*
+ * Did SND.CWND hold text back in the last window (RFC 7661)?  Only then
+ * may it grow; in slow start, up to twice the most that was in flight,
+ * as Linux's tcp_is_cwnd_limited().  An application that sends less
+ * than the window allows, or a CPU-bound sender, keeps a window it has
+ * used, not one that ACKs alone inflated.
+ */
+static bool xtcp_is_cwnd_limited(const struct xtcp_sock *xs)
+{
+	if (xs->cwnd_limited)
+		return true;
+	if (xs->snd_cwnd < xs->snd_ssthresh)
+		return xs->snd_cwnd < 2 * xs->max_packets_out;
+	return false;
+}
+
+/*
+ * xtcp_push() sent text, or stopped at SND.CWND (@limited): note how much
+ * of the window this round trip used, as Linux's tcp_cwnd_validate().
+ */
+void xtcp_cwnd_validate(struct sock *sk, bool limited)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xtcp_before(xs->snd_una, xs->cwnd_usage_seq) || limited ||
+	    (!xs->cwnd_limited && xs->packets_out > xs->max_packets_out)) {
+		xs->cwnd_limited = limited;
+		xs->max_packets_out = xs->packets_out;
+		xs->cwnd_usage_seq = xs->snd_nxt;
+	}
+}
+
 /* @acked segments left the retransmission queue on an ACK. */
 void xtcp_cong_on_ack(struct sock *sk, u32 acked)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (acked)
+	if (acked && xtcp_is_cwnd_limited(xs))
 		xs->ca_ops->cong_avoid(sk, acked);
 }
 

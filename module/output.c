@@ -689,7 +689,8 @@ void xtcp_push(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	bool held = xtcp_clock_hold(sk);
 	struct xtcp_burst burst = { .max_segs = xtcp_burst_goal(sk) };
-	bool nagle = false;
+	bool nagle = false, deferred = false, limited;
+	u32 nxt = xs->snd_nxt;
 	struct sk_buff *skb;
 	int err = 0;
 
@@ -709,9 +710,9 @@ void xtcp_push(struct sock *sk)
 		}
 		nagle = xtcp_nagle_holds(sk, skb);
 		room = xtcp_cwnd_room(sk);
-		if (nagle || !room ||
-		    (!burst.first && xtcp_defer(sk, skb, burst.max_segs)) ||
-		    !xtcp_fits_window(sk, skb))
+		if (!nagle && room && !burst.first)
+			deferred = xtcp_defer(sk, skb, burst.max_segs);
+		if (nagle || !room || deferred || !xtcp_fits_window(sk, skb))
 			break;
 		/* No more than the window lets go, nor a super-segment. */
 		xtcp_split_segs(sk, skb, min(room, burst.max_segs));
@@ -745,6 +746,12 @@ void xtcp_push(struct sock *sk)
 		err = xtcp_burst_send(sk, &burst);
 	if (err)
 		WRITE_ONCE(sk->sk_err_soft, -err);
+	/* RFC 7661: was it SND.CWND, not the application, that stopped us? */
+	limited = !xtcp_cwnd_room(sk) ||
+		  (deferred && xtcp_cwnd_room(sk) * xs->mss <
+			       xs->snd_una + xs->snd_wnd - xs->snd_nxt);
+	if (limited || xs->snd_nxt != nxt)
+		xtcp_cwnd_validate(sk, limited);
 	xtcp_clock_release(sk, held);
 	/*
 	 * Retransmission, or probing a zero window (RFC 9293 3.8.6.1); not

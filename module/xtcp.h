@@ -286,6 +286,9 @@ struct xtcp_sock {
 	u32	snd_cwnd;	/* SND.CWND */
 	u32	snd_ssthresh;	/* SSTHRESH */
 	u32	snd_cwnd_cnt;	/* ACKed segments towards the next +1 */
+	u32	max_packets_out;	/* the most in flight this window, */
+	u32	cwnd_usage_seq;	/* ... which ends when this is ACKed */
+	u8	cwnd_limited:1;	/* SND.CWND held text back this window */
 	/* The algorithm's own state, as icsk_ca_priv: xtcp_ca_priv(). */
 	u64	ca_priv[XTCP_CA_PRIV_U64];
 	unsigned long last_oow_ack;	/* jiffies of the last OOW answer */
@@ -728,6 +731,7 @@ u32 xtcp_in_flight(const struct xtcp_sock *xs);
 bool xtcp_cwnd_allows(const struct sock *sk);
 u32 xtcp_cwnd_room(const struct sock *sk);
 void xtcp_cong_on_ack(struct sock *sk, u32 acked);
+void xtcp_cwnd_validate(struct sock *sk, bool limited);
 u32 xtcp_slow_start(struct xtcp_sock *xs, u32 acked);
 void xtcp_cong_on_timeout(struct sock *sk, bool cut_ssthresh);
 int xtcp_ssthresh_shown(const struct xtcp_sock *xs);
