@@ -690,7 +690,7 @@ void xtcp_push(struct sock *sk)
 	bool held = xtcp_clock_hold(sk);
 	struct xtcp_burst burst = { .max_segs = xtcp_burst_goal(sk) };
 	bool nagle = false, deferred = false, limited;
-	u32 nxt = xs->snd_nxt;
+	u32 nxt = xs->snd_nxt, room;
 	struct sk_buff *skb;
 	int err = 0;
 
@@ -698,7 +698,6 @@ void xtcp_push(struct sock *sk)
 	xtcp_retransmit_lost(sk);
 	while ((skb = xs->send_head)) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-		u32 room;
 
 		if (cb->sacked) {
 			/* Resent after a timeout, but the peer holds it. */
@@ -746,10 +745,14 @@ void xtcp_push(struct sock *sk)
 		err = xtcp_burst_send(sk, &burst);
 	if (err)
 		WRITE_ONCE(sk->sk_err_soft, -err);
-	/* RFC 7661: was it SND.CWND, not the application, that stopped us? */
-	limited = !xtcp_cwnd_room(sk) ||
-		  (deferred && xtcp_cwnd_room(sk) * xs->mss <
-			       xs->snd_una + xs->snd_wnd - xs->snd_nxt);
+	/*
+	 * RFC 7661: was it SND.CWND, not the application, that stopped us?
+	 * A deferral counts when SND.CWND, not the peer's window, was less.
+	 */
+	room = xtcp_cwnd_room(sk);
+	limited = !room ||
+		  (deferred && (s64)room * xs->mss <
+			       (s32)(xs->snd_una + xs->snd_wnd - xs->snd_nxt));
 	if (limited || xs->snd_nxt != nxt)
 		xtcp_cwnd_validate(sk, limited);
 	xtcp_clock_release(sk, held);
