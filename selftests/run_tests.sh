@@ -428,6 +428,42 @@ UNPIN_BOUND=${XTCP_UNPIN_BOUND:-600}
 # and the tail that shows its output.
 declare -A lane_test=() lane_pid=() lane_start=() lane_tail=() lane_bound=()
 
+# trace_hold on|off: keep every xtcp event registered twice, in two
+# tracefs instances that record nothing, for as long as the module stays
+# loaded.  Enabling an event then adds a third probe and disabling it
+# removes one, which patches no kernel text: going from none to one probe
+# flips a static key, from one to two a static call, and each such patch
+# (text_poke_bp) waits for an IPI to every CPU.  Under TCG such an IPI was
+# sometimes lost, and the CPU that enabled or disabled the event locked up
+# (xtcpstat's live modes, the tracepoint test).  The holders also keep the
+# scheduler's probes that record task names in.  Off before anything
+# unloads the module: an enabled event holds it.
+TRACE_HOLD=
+trace_hold() {
+	local tracefs=/sys/kernel/tracing inst n
+
+	[ "$1" = on ] && [ -n "$TRACE_HOLD" ] && return 0
+	[ "$1" = off ] && [ -z "$TRACE_HOLD" ] && return 0
+	if [ ! -d "$tracefs/instances" ]; then
+		mount -t tracefs nodev "$tracefs" 2>/dev/null || return 0
+	fi
+	for n in 1 2; do
+		inst=$tracefs/instances/xtcp-hold-$n
+		if [ "$1" = on ]; then
+			[ -d "$tracefs/events/xtcp" ] || return 0
+			mkdir "$inst" 2>/dev/null || continue
+			echo 0 >"$inst/tracing_on"
+			echo 4 >"$inst/buffer_size_kb"
+			echo 1 >"$inst/events/xtcp/enable"
+			TRACE_HOLD=1
+		elif [ -d "$inst" ]; then
+			echo 0 >"$inst/events/xtcp/enable" 2>/dev/null
+			rmdir "$inst"
+			TRACE_HOLD=
+		fi
+	done
+}
+
 # start_one LANE TEST: start selftests/TEST in LANE, in a session of its
 # own, so that whatever it leaves behind (the harness puts each test case
 # in its own process group) is killed after it, and a straggler holding
@@ -442,6 +478,7 @@ start_one() {
 	# A program that unloads the module starts with it free: the orphans
 	# of the programs before it have ended (see unpinned).
 	if [ "$(xt_setting "$SETTINGS" "$t.unloads")" = 1 ]; then
+		trace_hold off
 		start=$SECONDS
 		if ! unpinned "$UNPIN_BOUND"; then
 			xt_result fail "unpinned: $t" \
@@ -449,6 +486,8 @@ start_one() {
 		elif [ $((SECONDS - start)) -gt 0 ]; then
 			echo "# ==== waited $((SECONDS - start))s for the module's sockets to end"
 		fi
+	else
+		trace_hold on
 	fi
 	test_timeout "$t"
 	if [ "$lane" = main ]; then
@@ -554,6 +593,7 @@ kmemleak_drain
 unload() {
 	local out start=$SECONDS
 
+	trace_hold off
 	# Sockets that the tests closed may still hold the module briefly
 	# (on a lockdep kernel until they end: see unpinned).
 	unpinned "$UNPIN_BOUND"

@@ -680,12 +680,6 @@ static int trace_live(struct tracer *t)
 			strerror(errno));
 		return -1;
 	}
-	/*
-	 * No task names: recording them hooks the scheduler's tracepoints
-	 * in and out, and each time kernel text is patched with an IPI to
-	 * every CPU (under TCG one such IPI was lost, and the writer hung).
-	 */
-	write_file(inst, "options/record-cmd", "0");
 	/* The trace clock is CLOCK_MONOTONIC; the wall clock is this far. */
 	write_file(inst, "trace_clock", "mono");
 	clock_gettime(CLOCK_MONOTONIC, &mono);
