@@ -14,9 +14,9 @@
  * always go at once: those for text beyond a hole and for the segment
  * that fills it (RFC 5681 4.2), for a FIN, for a duplicate (its D-SACK),
  * for text that found no room, and when the window we advertised has
- * less than a full segment left, since the sender cannot go on without
- * hearing from us.  A read that doubles the window announces it at once
- * (rcvwnd.c).
+ * less than a full segment left and the ACK would let the next one in,
+ * since the sender cannot go on without hearing from us.  A read that
+ * doubles the window announces it at once (rcvwnd.c).
  *
  * Quick ACKs, as Linux's quick-ACK mode: the first XTCP_QUICKACKS
  * in-order segments of a connection, and again after reordering, are
@@ -77,6 +77,7 @@ bool xtcp_delack_rcv(struct sock *sk, const struct xtcp_rcv_text *text,
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 left;
 
 	/* RFC 5681 4.2: a hole, or its filling; the sender is recovering. */
 	if (text->out_of_order || text->filled_hole) {
@@ -102,8 +103,13 @@ bool xtcp_delack_rcv(struct sock *sk, const struct xtcp_rcv_text *text,
 	if (xs->rcv_nxt - xs->rcv_wup >= 2 * (u32)xs->rcv_mss &&
 	    !xtcp_after(xs->rcv_wup, READ_ONCE(xs->copied_seq)))
 		return true;
-	/* The sender cannot send another full segment until we answer. */
-	if (xtcp_rcv_wnd_left(xs) < xs->rcv_mss)
+	/*
+	 * The sender cannot send another full segment until we answer: do,
+	 * if our answer lets one in.  While the reader lags it would not
+	 * move the right edge; its read announces the window (rcvwnd.c).
+	 */
+	left = xtcp_rcv_wnd_left(xs);
+	if (left < xs->rcv_mss && xtcp_offer_window(sk) >= left + xs->rcv_mss)
 		return true;
 	xtcp_delack_schedule(sk);
 	return false;

@@ -8,7 +8,8 @@
  * - delack__*: a lone segment's ACK comes after net.xtcp.delack_ms, not
  *   at once and not much later, from the timer (DelayedACKs); the second
  *   full-sized segment is ACKed at once, one ACK for both, while the
- *   reader keeps up, and by the read when it lags; with
+ *   reader keeps up, and by the read when it lags; when the window runs
+ *   out, only an ACK that lets another full segment in goes at once; with
  *   net.xtcp.delayed_ack = 0 every segment is ACKed at once; text beyond
  *   a hole, the segment that fills it, and a FIN are ACKed at once
  *   (RFC 5681 4.2); our own data carries the pending ACK, and so does
@@ -337,6 +338,75 @@ TEST_F(delack, delack__reader_behind__ack_on_read)
 	ASSERT_EQ(0, ack_at_once(self, self->off));
 	EXPECT_GT(self->win, 0);
 	EXPECT_EQ(delayed, XTCP_COUNTER("DelayedACKs"));
+}
+
+/*
+ * An ACK at once, or nothing: 1 and the ACK of offset @ack (its window
+ * in self->win), or 0 when the barrier's RST comes first.
+ */
+static int ack_or_nothing(struct _test_data_delack *self, unsigned int ack)
+{
+	__u32 mark = peer_barrier_send(&self->p);
+	struct peer_seg s;
+	int r;
+
+	if (!mark)
+		return -1;
+	r = peer_barrier_wait(&self->p, &s, mark, PEER_REPLY_MS);
+	if (r != 1)
+		return r;
+	if (check_ack(self, &s, ack) ||
+	    peer_barrier_wait(&self->p, &s, mark, PEER_REPLY_MS)) {
+		peer_log("not one ACK of offset %u, then the barrier", ack);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * A reader that lags while the window runs out (a 16 KiB buffer: a few
+ * full segments fill it).  With less than a segment left, the ACK goes at
+ * once only if its window lets another full segment in; once the queued
+ * text leaves no room for that, the ACK waits for the read, which sends
+ * it with the window it opens (as Linux's __tcp_ack_snd_check()).
+ */
+TEST_F(delack, delack__window_spent__ack_only_if_it_opens)
+{
+	unsigned int edge, read, acks = 0;
+	int i, r;
+
+	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
+	ASSERT_EQ(0, xtcp_sysctl_set_str("rmem", "4096 16384 16384"));
+	ASSERT_EQ(0, open_conn(self));
+	ASSERT_EQ(0, quick_phase(self));
+	ASSERT_EQ(0, read_all_then_update(self, self->off));
+	read = self->off;
+	/* Two full segments while it keeps up: one ACK; then it lags. */
+	ASSERT_EQ(0, send_next(self, FULL));
+	ASSERT_EQ(0, nothing_at_once(self));
+	ASSERT_EQ(0, send_next(self, FULL));
+	ASSERT_EQ(0, ack_at_once(self, self->off));
+	edge = self->off + self->win;
+	for (i = 0; i < 64 && edge - self->off >= FULL; i++) {
+		ASSERT_EQ(0, send_next(self, FULL));
+		r = ack_or_nothing(self, self->off);
+		ASSERT_LE(0, r);
+		if (!r)
+			continue;
+		/* Only for a right edge a full segment further on. */
+		ASSERT_LE(edge + FULL, self->off + self->win)
+			TH_LOG("an ACK at %u moves the edge from %u to %u",
+			       self->off, edge, self->off + self->win);
+		edge = self->off + self->win;
+		acks++;
+	}
+	ASSERT_GT(FULL, edge - self->off);
+	TH_LOG("%u segments sent into the window, %u ACKs at once", i, acks);
+
+	/* The read sends the ACK of all, with room for a segment. */
+	ASSERT_EQ(0, read_bytes(self->fd, self->off - read));
+	ASSERT_EQ(0, ack_at_once(self, self->off));
+	EXPECT_LE(FULL, self->win);
 }
 
 TEST_F(delack, delack__off__every_segment_at_once)
