@@ -1046,7 +1046,23 @@ static bool wait_child(pid_t pid, int *status, long ms)
 	return false;
 }
 
-TEST(orphans_and_netns_exit)
+/*
+ * Five namespaces, each with orphans, each ended: on the debug kernel,
+ * beside a program in the second lane and a kmemleak scan, that took
+ * longer than the harness's default 30 s.
+ */
+FIXTURE(netns) {
+};
+
+FIXTURE_SETUP(netns)
+{
+}
+
+FIXTURE_TEARDOWN(netns)
+{
+}
+
+TEST_F_TIMEOUT(netns, orphans_and_netns_exit, 120)
 {
 	int lfd, lport, i, status, cfd, afd;
 	pid_t pid;
