@@ -110,25 +110,39 @@ static int check_ack(struct _test_data_delack *self,
 	return 0;
 }
 
-/* A bare ACK of offset @ack comes at once: before the barrier's RST. */
-static int ack_at_once(struct _test_data_delack *self, unsigned int ack)
+/*
+ * An ACK at once, or nothing: 1 and the ACK of offset @ack (its window
+ * in self->win), or 0 when the barrier's RST comes first.
+ */
+static int ack_or_nothing(struct _test_data_delack *self, unsigned int ack)
 {
 	__u32 mark = peer_barrier_send(&self->p);
 	struct peer_seg s;
+	int r;
 
 	if (!mark)
 		return -1;
-	if (peer_barrier_wait(&self->p, &s, mark, PEER_REPLY_MS) != 1) {
+	r = peer_barrier_wait(&self->p, &s, mark, PEER_REPLY_MS);
+	if (r < 0)
+		peer_log("neither an ACK of offset %u nor the barrier", ack);
+	if (r != 1)
+		return r;
+	if (check_ack(self, &s, ack) ||
+	    peer_barrier_wait(&self->p, &s, mark, PEER_REPLY_MS)) {
+		peer_log("not one ACK of offset %u, then the barrier", ack);
+		return -1;
+	}
+	return 1;
+}
+
+/* A bare ACK of offset @ack comes at once: before the barrier's RST. */
+static int ack_at_once(struct _test_data_delack *self, unsigned int ack)
+{
+	int r = ack_or_nothing(self, ack);
+
+	if (!r)
 		peer_log("no ACK of offset %u before the barrier", ack);
-		return -1;
-	}
-	if (check_ack(self, &s, ack))
-		return -1;
-	if (peer_barrier_wait(&self->p, &s, mark, PEER_REPLY_MS) != 0) {
-		peer_log("no barrier RST after the ACK");
-		return -1;
-	}
-	return 0;
+	return r == 1 ? 0 : -1;
 }
 
 /* Nothing comes at once: the barrier's RST is first. */
@@ -338,29 +352,6 @@ TEST_F(delack, delack__reader_behind__ack_on_read)
 	ASSERT_EQ(0, ack_at_once(self, self->off));
 	EXPECT_GT(self->win, 0);
 	EXPECT_EQ(delayed, XTCP_COUNTER("DelayedACKs"));
-}
-
-/*
- * An ACK at once, or nothing: 1 and the ACK of offset @ack (its window
- * in self->win), or 0 when the barrier's RST comes first.
- */
-static int ack_or_nothing(struct _test_data_delack *self, unsigned int ack)
-{
-	__u32 mark = peer_barrier_send(&self->p);
-	struct peer_seg s;
-	int r;
-
-	if (!mark)
-		return -1;
-	r = peer_barrier_wait(&self->p, &s, mark, PEER_REPLY_MS);
-	if (r != 1)
-		return r;
-	if (check_ack(self, &s, ack) ||
-	    peer_barrier_wait(&self->p, &s, mark, PEER_REPLY_MS)) {
-		peer_log("not one ACK of offset %u, then the barrier", ack);
-		return -1;
-	}
-	return 1;
 }
 
 /*
