@@ -380,7 +380,12 @@ TEST_F(reo, lone_sack__hole_resent_by_timer)
 	ASSERT_EQ(0, expect_at(p, self->una, IW * SEG));
 	/* Then, with no ACK in between, the hole. */
 	ASSERT_EQ(0, expect_at(p, self->una, 0));
-	EXPECT_EQ(reo + 1, XTCP_COUNTER("RackReoTimeouts"));
+	/*
+	 * At least one: a timer armed while jiffies lagged the clock (a
+	 * stalled tick on the debug kernel) fires early, finds the hole not
+	 * yet overdue and arms again.
+	 */
+	EXPECT_LE(reo + 1, XTCP_COUNTER("RackReoTimeouts"));
 	EXPECT_EQ(rec + 1, XTCP_COUNTER("SackRecovery"));
 	EXPECT_EQ(fast + 1, XTCP_COUNTER("FastRetrans"));
 	ASSERT_EQ(0, peer_expect_none(p));
