@@ -194,8 +194,8 @@ bool xtcp_clamp_window(struct sock *sk, unsigned int extra)
 
 /*
  * Should room freed by an ACK make the send buffer larger?  When a
- * writer waits for room while SND.CWND is not full: the buffer, not the
- * network, holds it back.
+ * writer waits for room (the caller knows) while SND.CWND is not full:
+ * the buffer, not the network, holds it back.
  */
 static bool xtcp_should_expand_sndbuf(const struct sock *sk)
 {
@@ -203,14 +203,21 @@ static bool xtcp_should_expand_sndbuf(const struct sock *sk)
 
 	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
 		return false;
-	if (!sk->sk_socket || !test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
-		return false;
 	return xtcp_in_flight(xs) < xs->snd_cwnd;
 }
 
-/* ACKs freed room on the send queue: maybe grow it, wake writers. */
+/*
+ * ACKs freed room on the send queue: maybe grow it, wake writers.  Only
+ * if one said it waits for room (SOCK_NOSPACE, as tcp_check_space()):
+ * the socket's one wait queue also holds readers, and a reader waiting
+ * for the peer's reply after its last write would wake on every ACK.
+ */
 void xtcp_new_space(struct sock *sk)
 {
+	/* The room before the bit: pairs with xtcp_poll()'s barrier. */
+	smp_mb();
+	if (!sk->sk_socket || !test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+		return;
 	if (xtcp_should_expand_sndbuf(sk))
 		xtcp_sndbuf_expand(sk);
 	sk->sk_write_space(sk);

@@ -21,11 +21,15 @@
  *
  * Over loopback (its own namespace):
  * - lo__*: a bulk transfer grows the receiver's SO_RCVBUF and the
- *   sender's SO_SNDBUF, unless SO_SNDBUF fixed it; both ends scale.
+ *   sender's SO_SNDBUF, unless SO_SNDBUF fixed it; both ends scale.  The
+ *   ACKs that drain a full send buffer wake writers, not a reader
+ *   waiting on the same socket for the peer's reply.
  *
  * XTCP's socket is on 10.0.0.1:XPORT, the peer on 10.0.0.2:PPORT.
  */
 #include <netinet/in.h>
+#include <sched.h>
+#include <sys/syscall.h>
 
 #include "xtcp_peer.h"
 #include "kselftest_harness.h"
@@ -726,6 +730,112 @@ TEST_F_TIMEOUT(lo, lo__so_sndbuf_locks, 120)
 	ASSERT_EQ(0, lo_transfer(self));
 	EXPECT_EQ(fixed, sock_int(self->cfd, SO_SNDBUF));
 	EXPECT_LT(RMEM_DEF, sock_int(self->afd, SO_RCVBUF));
+}
+
+/* voluntary_ctxt_switches of thread @tid of this process, or -1. */
+static long sleeps_of(pid_t tid)
+{
+	char path[64], line[128];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* Thread @tid of this process sleeps ('S' in its stat). */
+static bool sleeping(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	bool s = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f)) {
+		p = strrchr(buf, ')');
+		s = p && p[1] == ' ' && p[2] == 'S';
+	}
+	fclose(f);
+	return s;
+}
+
+struct drainer {
+	int fd;
+	pid_t waiter;		/* starts once this thread sleeps */
+	size_t want, got;
+	int err;
+};
+
+/*
+ * Read to end of file in small reads, each while the waiter sleeps, so
+ * that every ACK they draw could wake it; then answer a byte.
+ */
+static void *drain(void *arg)
+{
+	struct drainer *d = arg;
+	char buf[4096];
+	ssize_t n;
+
+	do {
+		while (!sleeping(d->waiter))
+			sched_yield();
+		n = read(d->fd, buf, sizeof(buf));
+		d->got += n > 0 ? n : 0;
+	} while (n > 0);
+	if (n < 0 || d->got != d->want || write(d->fd, "r", 1) != 1)
+		d->err = errno ?: EIO;
+	return NULL;
+}
+
+/*
+ * A writer fills its send buffer, shuts down and waits for the reply.
+ * The ACKs that drain the buffer meanwhile find no writer waiting for
+ * room: they must not wake this reader, which sleeps once.
+ */
+TEST_F_TIMEOUT(lo, lo__acks_wake_writers_only, 60)
+{
+	static char text[1 << 16];
+	struct drainer d = { .fd = -1 };
+	long before, after;
+	pthread_t t;
+	ssize_t n;
+	char c;
+
+	/* One packet, one ACK's worth, per 1448 bytes: many ACKs. */
+	ASSERT_EQ(0, xtcp_sh("ip link set dev lo mtu 1500 gso_max_segs 1"));
+	ASSERT_EQ(0, lo_connect(self, 1 << 20));
+	while ((n = send(self->cfd, text, sizeof(text), MSG_DONTWAIT)) > 0)
+		d.want += n;
+	ASSERT_EQ(EAGAIN, errno);
+	ASSERT_EQ(0, shutdown(self->cfd, SHUT_WR));
+	d.fd = self->afd;
+	d.waiter = syscall(SYS_gettid);
+	ASSERT_EQ(0, pthread_create(&t, NULL, drain, &d));
+	before = sleeps_of(d.waiter);
+	n = read(self->cfd, &c, 1);
+	after = sleeps_of(d.waiter);
+	pthread_join(t, NULL);
+	ASSERT_EQ(1, n);
+	ASSERT_EQ(0, d.err);
+	TH_LOG("%zu bytes drained, the reader slept %ld time(s)", d.want,
+	       after - before);
+	ASSERT_LE(0, before);
+	/*
+	 * Woken by the reply; by the first room after its EAGAIN, which
+	 * asked for it (SOCK_NOSPACE); by the ACK of its FIN (FIN-WAIT-2);
+	 * one more for luck (a page fault).  Not once per ACK.
+	 */
+	EXPECT_GE(4, after - before);
 }
 
 TEST_HARNESS_MAIN
