@@ -792,7 +792,11 @@ static void *drain(void *arg)
 		n = read(d->fd, buf, sizeof(buf));
 		d->got += n > 0 ? n : 0;
 	} while (n > 0);
-	if (n < 0 || d->got != d->want || write(d->fd, "r", 1) != 1)
+	if (n < 0)
+		d->err = errno;
+	else if (d->got != d->want)
+		d->err = EIO;		/* a short stream: no stale errno */
+	else if (write(d->fd, "r", 1) != 1)
 		d->err = errno ?: EIO;
 	return NULL;
 }
@@ -800,7 +804,7 @@ static void *drain(void *arg)
 /*
  * A writer fills its send buffer, shuts down and waits for the reply.
  * The ACKs that drain the buffer meanwhile find no writer waiting for
- * room: they must not wake this reader, which sleeps once.
+ * room: they must not wake this reader on each of them.
  */
 TEST_F(lo, lo__acks_wake_writers_only)
 {
