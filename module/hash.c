@@ -3,7 +3,8 @@
  * XTCP lookup tables, per network namespace:
  *   ehash: connections by 4-tuple (SYN_SENT onwards, TIME_WAIT included);
  *   lhash: listeners by local port;
- *   bhash: every socket holding a local port, for bind() conflicts.
+ *   bhash: every socket holding a local port, for bind() conflicts and
+ *          connect()'s choice of port.
  *
  * Readers (segment arrival) walk ehash and lhash under RCU and take a
  * reference with refcount_inc_not_zero(); sockets are SOCK_RCU_FREE, so a
@@ -26,6 +27,7 @@
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/rculist_nulls.h>
+#include <linux/timekeeping.h>
 #include <net/ip.h>
 
 #include "xtcp.h"
@@ -220,8 +222,35 @@ begin:
 	return xtcp_lookup_listener(net, laddr, lport, dif, sdif);
 }
 
-/* Insert a connection; fails if its 4-tuple is taken. */
-int xtcp_hash_established(struct sock *sk)
+/*
+ * May connect() from @sk take the place of @tw, a socket on its 4-tuple,
+ * as Linux's tcp_twsk_unique() does under net.ipv4.tcp_tw_reuse?  Only an
+ * orphan in TIME_WAIT, only with timestamps (PAWS then keeps the old
+ * incarnation's segments out of the new one), and only once the peer's
+ * last timestamp is from an earlier second, so that its clock has moved
+ * on.  Read without @tw's lock: state.c checks again under it.
+ */
+static bool xtcp_tw_reusable(const struct sock *sk, const struct sock *tw)
+{
+	const struct xtcp_sock *txs = xtcp_sk(tw);
+	int reuse = READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.reuse_tw);
+
+	if (!reuse || READ_ONCE(tw->sk_state) != XTCP_TIME_WAIT ||
+	    !sock_flag(tw, SOCK_DEAD) || !txs->ts_ok)
+		return false;
+	if (reuse == XTCP_TW_REUSE_LOOPBACK &&
+	    !ipv4_is_loopback(inet_sk(tw)->inet_daddr) &&
+	    !ipv4_is_loopback(inet_sk(tw)->inet_rcv_saddr))
+		return false;
+	return ktime_get_seconds() > READ_ONCE(txs->ts_recent_stamp);
+}
+
+/*
+ * Insert a connection; fails if its 4-tuple is taken.  If @tw is given
+ * and the taker is a TIME_WAIT connect() may replace, -EEXIST and the
+ * taker, held, in *@tw.
+ */
+int xtcp_hash_established(struct sock *sk, struct sock **tw)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 	struct inet_sock *inet = inet_sk(sk);
@@ -233,12 +262,20 @@ int xtcp_hash_established(struct sock *sk)
 				    inet->inet_daddr, inet->inet_dport)];
 	spin_lock_bh(&b->lock);
 	hlist_nulls_for_each_entry(other, node, &b->chain, hash_node) {
-		if (xtcp_same_tuple(&other->inet.sk, inet->inet_rcv_saddr,
-				    inet->inet_sport, inet->inet_daddr,
-				    inet->inet_dport)) {
+		struct sock *sk2 = &other->inet.sk;
+
+		if (!xtcp_same_tuple(sk2, inet->inet_rcv_saddr,
+				     inet->inet_sport, inet->inet_daddr,
+				     inet->inet_dport))
+			continue;
+		if (tw && xtcp_tw_reusable(sk, sk2)) {
+			sock_hold(sk2);
+			*tw = sk2;
 			spin_unlock_bh(&b->lock);
-			return -EADDRNOTAVAIL;
+			return -EEXIST;
 		}
+		spin_unlock_bh(&b->lock);
+		return -EADDRNOTAVAIL;
 	}
 	sock_hold(sk);
 	hlist_nulls_add_head_rcu(&xs->hash_node, &b->chain);
@@ -315,6 +352,34 @@ static void __xtcp_bind(struct xtcp_net *xn, struct sock *sk, u16 port)
 	xs->bound = 1;
 }
 
+/* The ports of the namespace's ip_local_port_range, from a random one. */
+struct xtcp_port_walk {
+	int	low, range, i;
+	u32	offset;
+};
+
+static void xtcp_port_walk_start(struct net *net, struct xtcp_port_walk *w)
+{
+	int high;
+
+	inet_get_local_port_range(net, &w->low, &high);
+	w->range = high - w->low + 1;
+	w->offset = get_random_u32();
+	w->i = 0;
+}
+
+/* The next port not reserved (nor 0), or 0 when the range is done. */
+static u16 xtcp_port_walk_next(struct net *net, struct xtcp_port_walk *w)
+{
+	while (w->i < w->range) {
+		u16 p = w->low + (w->offset + w->i++) % w->range;
+
+		if (p && !inet_is_local_reserved_port(net, p))
+			return p;
+	}
+	return 0;
+}
+
 /*
  * Bind @sk to @addr:@port; port 0 picks a free one from the namespace's
  * ip_local_port_range.  The caller owns the socket.
@@ -322,8 +387,8 @@ static void __xtcp_bind(struct xtcp_net *xn, struct sock *sk, u16 port)
 int xtcp_bind_port(struct sock *sk, __be32 addr, u16 port)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
-	int low, high, range, i, err = 0;
-	u32 offset;
+	struct xtcp_port_walk w;
+	int err = 0;
 
 	spin_lock_bh(&xn->bind_lock);
 	if (port) {
@@ -334,23 +399,76 @@ int xtcp_bind_port(struct sock *sk, __be32 addr, u16 port)
 		goto out;
 	}
 
-	inet_get_local_port_range(sock_net(sk), &low, &high);
-	range = high - low + 1;
-	offset = get_random_u32();
 	err = -EADDRNOTAVAIL;
-	for (i = 0; i < range; i++) {
-		u16 p = low + (offset + i) % range;
-
-		if (inet_is_local_reserved_port(sock_net(sk), p) ||
-		    xtcp_port_in_use(xn, p))
+	xtcp_port_walk_start(sock_net(sk), &w);
+	while ((port = xtcp_port_walk_next(sock_net(sk), &w))) {
+		if (xtcp_port_in_use(xn, port))
 			continue;
-		__xtcp_bind(xn, sk, p);
+		__xtcp_bind(xn, sk, port);
 		err = 0;
 		break;
 	}
 out:
 	if (!err)
 		inet_sk(sk)->inet_rcv_saddr = addr;
+	spin_unlock_bh(&xn->bind_lock);
+	return err;
+}
+
+/*
+ * May connect() from @sk use @port?  Ports connect() chose are shared by
+ * connections whose 4-tuples differ, as Linux's __inet_hash_connect()
+ * shares them: a host then holds as many connections to each peer as the
+ * range has ports, not that many in all.  A port bind() or listen() took
+ * is never shared, and the 4-tuple must be free, or held by a TIME_WAIT
+ * connect() may take over.
+ */
+static bool xtcp_connect_port_ok(struct xtcp_net *xn, struct sock *sk,
+				 u16 port)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_sock *other;
+
+	hlist_for_each_entry(other, &xn->bhash[xtcp_bhashfn(port)],
+			     bind_node) {
+		struct sock *sk2 = &other->inet.sk;
+
+		if (other->inet.inet_num != port)
+			continue;
+		if (!other->port_shared)
+			return false;
+		if (xtcp_same_tuple(sk2, inet->inet_saddr, htons(port),
+				    inet->inet_daddr, inet->inet_dport) &&
+		    !xtcp_tw_reusable(sk, sk2))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * connect() on an unbound socket: a local port for inet_saddr to
+ * inet_daddr:inet_dport.  Holding the port reserves the 4-tuple too:
+ * another connect() to the same peer passes it by until this one is
+ * hashed (or gives the port up).
+ */
+int xtcp_connect_port(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_port_walk w;
+	int err = -EADDRNOTAVAIL;
+	u16 port;
+
+	spin_lock_bh(&xn->bind_lock);
+	xtcp_port_walk_start(sock_net(sk), &w);
+	while ((port = xtcp_port_walk_next(sock_net(sk), &w))) {
+		if (!xtcp_connect_port_ok(xn, sk, port))
+			continue;
+		__xtcp_bind(xn, sk, port);
+		xtcp_sk(sk)->port_shared = 1;
+		inet_sk(sk)->inet_rcv_saddr = inet_sk(sk)->inet_saddr;
+		err = 0;
+		break;
+	}
 	spin_unlock_bh(&xn->bind_lock);
 	return err;
 }
@@ -403,6 +521,7 @@ void xtcp_unbind(struct sock *sk)
 	spin_lock_bh(&xn->bind_lock);
 	hlist_del_init(&xs->bind_node);
 	xs->bound = 0;
+	xs->port_shared = 0;
 	spin_unlock_bh(&xn->bind_lock);
 }
 

@@ -19,6 +19,7 @@ struct xtcp_net *xtcp_pernet(const struct net *net)
 
 static int xtcp_zero;
 static int xtcp_one = 1;
+static int xtcp_two = 2;
 static int xtcp_four = 4;
 static int xtcp_max_retries = 255;
 static int xtcp_max_ms = 3600 * 1000;
@@ -61,6 +62,7 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.delack_ms	= 40,		/* Linux's TCP_DELACK_MIN */
 	.timestamps	= 1,
 	.window_scaling	= 1,
+	.reuse_tw	= XTCP_TW_REUSE_LOOPBACK,	/* as Linux */
 	/* Linux's net.ipv4.tcp_rmem and tcp_wmem. */
 	.rmem		= { 4096, 131072, 6291456 },
 	.wmem		= { 4096, 16384, 4194304 },
@@ -127,6 +129,16 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(delack_ms, &xtcp_one, &xtcp_max_delack_ms),
 	XTCP_SYSCTL(timestamps, &xtcp_zero, &xtcp_one),
 	XTCP_SYSCTL(window_scaling, &xtcp_zero, &xtcp_one),
+	/* The field is not tw_reuse: <net/inet_timewait_sock.h> owns that. */
+	{
+		.procname	= "tw_reuse",
+		.data		= &xtcp_sysctl_defaults.reuse_tw,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &xtcp_zero,
+		.extra2		= &xtcp_two,
+	},
 	/* min default max, each at least 1, as tcp_rmem and tcp_wmem */
 	XTCP_SYSCTL_N(rmem, 3, &xtcp_one, NULL),
 	XTCP_SYSCTL_N(wmem, 3, &xtcp_one, NULL),

@@ -261,6 +261,7 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_CHALLENGEACKS]	= "ChallengeACKs",
 	[XTCP_MIB_ABORTONDATA]		= "AbortOnData",
 	[XTCP_MIB_TWREOPENS]		= "TimeWaitReopens",
+	[XTCP_MIB_TWREUSED]		= "TimeWaitReused",
 	[XTCP_MIB_OOWACKSKIPPED]	= "OutOfWindowAckSkipped",
 	[XTCP_MIB_CHALLENGESKIPPED]	= "ChallengeACKSkipped",
 	[XTCP_MIB_POLICYDROPS]		= "PolicyDrops",

@@ -85,7 +85,7 @@ static int xtcp_start_connect(struct sock *sk,
 	sk_dst_reset(sk);
 
 	if (!xs->bound) {
-		err = xtcp_bind_port(sk, inet->inet_saddr, 0);
+		err = xtcp_connect_port(sk);
 		if (err)
 			goto fail;
 	}

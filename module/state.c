@@ -312,6 +312,32 @@ void xtcp_close_send(struct sock *sk)
 }
 
 /*
+ * time_wait__connect__closed: connect() from @sk on the 4-tuple of @tw, a
+ * TIME_WAIT orphan hash.c found reusable, ends that TIME_WAIT.  The new
+ * ISS lies a full unscaled window beyond the old SND.NXT, so that the
+ * peer, were it still in TIME_WAIT itself, takes the SYN for a new
+ * connection, and nothing the old one sent falls into the new window (as
+ * Linux's tcp_twsk_unique()).  Puts @tw.
+ */
+static void xtcp_time_wait_reuse(struct sock *sk, struct sock *tw)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	local_bh_disable();
+	bh_lock_sock(tw);
+	if (!sock_owned_by_user(tw) && tw->sk_state == XTCP_TIME_WAIT) {
+		xs->iss = xtcp_sk(tw)->snd_nxt + 65535 + 2;
+		xs->write_seq = xs->iss;
+		xtcp_sk(tw)->cause = XTCP_CAUSE_CALL;
+		xtcp_done(tw);
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_TWREUSED);
+	}
+	bh_unlock_sock(tw);
+	local_bh_enable();
+	sock_put(tw);
+}
+
+/*
  * closed__connect__syn_sent: connect(), once sock.c has chosen the route,
  * the local port and the ISS.  In SYN_SENT before it is hashed: the
  * tables never hold a CLOSED socket.  If it cannot be hashed it is CLOSED
@@ -319,10 +345,15 @@ void xtcp_close_send(struct sock *sk)
  */
 int xtcp_state_connect(struct sock *sk)
 {
+	struct sock *tw = NULL;
 	int err;
 
 	xtcp_set_state(sk, XTCP_SYN_SENT);
-	err = xtcp_hash_established(sk);
+	err = xtcp_hash_established(sk, &tw);
+	if (err == -EEXIST) {
+		xtcp_time_wait_reuse(sk, tw);
+		err = xtcp_hash_established(sk, NULL);
+	}
 	if (err)
 		xtcp_set_state(sk, XTCP_CLOSE);
 	return err;
@@ -651,7 +682,7 @@ static void xtcp_rcv_listen_syn(struct sock *sk, struct sk_buff *skb)
 	xtcp_set_state(child, XTCP_SYN_RECV);
 	xs->cause = XTCP_CAUSE_CALL;
 
-	if (xtcp_hash_established(child))
+	if (xtcp_hash_established(child, NULL))
 		goto drop_child;
 
 	spin_lock_bh(&lxs->accept_lock);

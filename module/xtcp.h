@@ -212,7 +212,8 @@ struct xtcp_sock {
 		ws_syn_sent:1,	/* our SYN offered it */
 		cork:1,		/* XTCP_CORK: hold partial segments */
 		more:1,		/* MSG_MORE: this sendmsg() holds them too */
-		push_now:1;	/* this push sends them anyway */
+		push_now:1,	/* this push sends them anyway */
+		port_shared:1;	/* connect() chose the port (hash.c) */
 	u32	snd_sml;	/* end of the last partial segment sent */
 	u8	snd_wscale;	/* SND.WND = SEG.WND << this (RFC 7323 2.3) */
 	u8	rcv_wscale;	/* our SEG.WND = RCV.WND >> this */
@@ -406,6 +407,7 @@ enum {
 	XTCP_MIB_CHALLENGEACKS,
 	XTCP_MIB_ABORTONDATA,
 	XTCP_MIB_TWREOPENS,
+	XTCP_MIB_TWREUSED,	/* TIME_WAITs connect() took over */
 	XTCP_MIB_OOWACKSKIPPED,
 	XTCP_MIB_CHALLENGESKIPPED,
 	XTCP_MIB_POLICYDROPS,
@@ -472,6 +474,9 @@ struct xtcp_hbucket {
 /* net.xtcp.early_retrans, as net.ipv4.tcp_early_retrans: 3 and 4 are TLP */
 #define XTCP_EARLY_RETRANS_TLP	3
 
+/* net.xtcp.tw_reuse, as net.ipv4.tcp_tw_reuse */
+#define XTCP_TW_REUSE_LOOPBACK	2	/* 1: any peer; 2: loopback only */
+
 /* Policy knobs, per namespace: net.xtcp.* */
 struct xtcp_sysctl {
 	int	msl_ms;		/* TIME_WAIT lasts 2 * MSL */
@@ -493,6 +498,7 @@ struct xtcp_sysctl {
 	int	delack_ms;	/* ... by at most this long */
 	int	timestamps;	/* offer timestamps (RFC 7323) */
 	int	window_scaling;	/* offer window scale (RFC 7323) */
+	int	reuse_tw;	/* net.xtcp.tw_reuse: XTCP_TW_REUSE_* */
 	int	rmem[3];	/* receive buffer: min, default, max */
 	int	wmem[3];	/* send buffer: min, default, max */
 	/* New sockets' algorithm, holding its module (cong.c). */
@@ -565,10 +571,11 @@ int xtcp_hash_init(struct xtcp_net *xn);
 void xtcp_hash_exit(struct xtcp_net *xn);
 struct xtcp_hbucket *xtcp_hbucket_at(struct xtcp_net *xn, unsigned int i);
 #define XTCP_HBUCKETS	(XTCP_LHASH_SIZE + XTCP_EHASH_SIZE)
-int xtcp_hash_established(struct sock *sk);
+int xtcp_hash_established(struct sock *sk, struct sock **tw);
 int xtcp_listen_hash(struct sock *sk);
 void xtcp_unhash(struct sock *sk);
 int xtcp_bind_port(struct sock *sk, __be32 addr, u16 port);
+int xtcp_connect_port(struct sock *sk);
 void xtcp_inherit_port(struct sock *child, struct sock *parent);
 void xtcp_unbind(struct sock *sk);
 void xtcp_net_destroy_sockets(struct net *net);

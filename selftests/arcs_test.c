@@ -1172,6 +1172,156 @@ TEST_F(arcs, time_wait__rcv_syn_no_listener__ack)
 	EXPECT_EQ(XTCP_TIME_WAIT, peer_state(p));
 }
 
+/*
+ * An orphan in TIME_WAIT that connect() made: XPORT is the only port
+ * connect() may choose.  The peer's FIN sets TS.Recent in a second
+ * (CLOCK_MONOTONIC's, as the module's ktime_get_seconds()) no later than
+ * *@sec.
+ */
+static int time_wait_from_connect(struct xtcp_peer *p, bool ts, int *fd,
+				  long *sec)
+{
+	char range[32];
+
+	snprintf(range, sizeof(range), "%d %d", XPORT, XPORT);
+	if (xtcp_write_file("/proc/sys/net/ipv4/ip_local_port_range", range))
+		return -1;
+	p->ts = ts;
+	p->xport = XPORT;
+	*fd = xtcp_socket();
+	if (*fd < 0 || peer_connect_fd(p, *fd) || peer_open_synack(p) ||
+	    p->ts_ok != ts || active_close_to_time_wait(p, fd))
+		return -1;
+	*sec = xtcp_now_ms() / 1000;
+	return 0;
+}
+
+/* A non-blocking connect() to the peer from a new socket: its errno. */
+static int connect_errno(int *fd)
+{
+	*fd = xtcp_socket();
+	if (*fd < 0 || fcntl(*fd, F_SETFL, O_NONBLOCK))
+		return -1;
+	return xtcp_connect_to(*fd, PEER_IP, PPORT) ? errno : 0;
+}
+
+/*
+ * Wait until the second of the peer's last timestamp is over, as the
+ * module sees it: ktime_get_seconds() moves at a tick, which under TCG
+ * can come late; half a second more covers that.  The wait is the point:
+ * the rule is about the peer's clock having moved on.
+ */
+static void next_second(long sec)
+{
+	while (xtcp_now_ms() < (sec + 1) * 1000 + 500)
+		usleep(10 * 1000);
+}
+
+TEST_F(arcs, time_wait__connect__closed)
+{
+	struct xtcp_peer *p = &self->p;
+	long long reused, arc;
+	__u32 old_snd_nxt;
+	long sec;
+	int fd;
+
+	/* The peer is on veth: 2, the default, is for loopback alone. */
+	ASSERT_EQ(0, xtcp_sysctl_set("tw_reuse", 1));
+	ASSERT_EQ(0, time_wait_from_connect(p, true, &self->fd, &sec));
+	old_snd_nxt = p->snd_nxt;
+	reused = XTCP_COUNTER("TimeWaitReused");
+	arc = XTCP_COUNTER("TimeWaitClosed");
+	next_second(sec);
+
+	/*
+	 * A new connection on the same 4-tuple ends TIME_WAIT.  Its ISS lies
+	 * 64 KiB + 1 beyond the old SND.NXT, so that the old sequence space
+	 * is behind it (and a peer still in TIME_WAIT would take the SYN).
+	 */
+	fd = xtcp_socket();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, peer_connect_fd(p, fd));
+	EXPECT_EQ(old_snd_nxt + 65535 + 2, p->iss);
+	EXPECT_EQ(XTCP_SYN_SENT, peer_state(p));
+	EXPECT_EQ(reused + 1, XTCP_COUNTER("TimeWaitReused"));
+	EXPECT_EQ(arc + 1, XTCP_COUNTER("TimeWaitClosed"));
+
+	/* The new incarnation works: handshake, then text both ways. */
+	p->irs = p->rcv_nxt + 100000;
+	ASSERT_EQ(0, peer_open_synack(p));
+	ASSERT_TRUE(peer_wait_state(p, XTCP_ESTABLISHED));
+	ASSERT_EQ(0, peer_send(p, PEER_ACK, p->rcv_nxt, p->snd_nxt, NULL, 20));
+	p->rcv_nxt += 20;
+	EXPECT_EQ(0, peer_expect_ack(p));
+	EXPECT_EQ(20, peer_user_inq(fd));
+	close(fd);
+}
+
+TEST_F(arcs, time_wait__connect_not_reusable__eaddrnotavail)
+{
+	struct xtcp_peer *p = &self->p;
+	long long reused;
+	int fd, err, reuse;
+	long sec, begin;
+
+	ASSERT_EQ(0, xtcp_sysctl_set("tw_reuse", 1));
+	ASSERT_EQ(0, time_wait_from_connect(p, true, &self->fd, &sec));
+	reused = XTCP_COUNTER("TimeWaitReused");
+
+	/*
+	 * Within the second of the peer's last timestamp: not yet.  Half a
+	 * second into one (the module's seconds clock may move a tick late),
+	 * the peer sends a bare ACK at RCV.NXT, which sets TS.Recent (the
+	 * barrier proves it was taken), and connect() follows in the same
+	 * second.
+	 */
+	begin = xtcp_now_ms() / 1000 * 1000 + 500;
+	if (xtcp_now_ms() > begin)
+		begin += 1000;
+	while (xtcp_now_ms() < begin)
+		usleep(5 * 1000);
+	ASSERT_EQ(0, peer_send(p, PEER_ACK, p->rcv_nxt, p->snd_nxt, NULL, 0));
+	ASSERT_EQ(0, peer_expect_none(p));
+	err = connect_errno(&fd);
+	close(fd);
+	if (xtcp_now_ms() / 1000 != begin / 1000)
+		SKIP(return, "the ACK and connect() took half a second");
+	EXPECT_EQ(EADDRNOTAVAIL, err);
+	sec = begin / 1000;
+	next_second(sec);
+
+	/* 0: never; 2: loopback alone, and the peer is on veth. */
+	for (reuse = 0; reuse <= 2; reuse += 2) {
+		ASSERT_EQ(0, xtcp_sysctl_set("tw_reuse", reuse));
+		EXPECT_EQ(EADDRNOTAVAIL, connect_errno(&fd))
+			TH_LOG("tw_reuse %d", reuse);
+		close(fd);
+	}
+	EXPECT_EQ(XTCP_TIME_WAIT, peer_state(p));
+	EXPECT_EQ(reused, XTCP_COUNTER("TimeWaitReused"));
+
+	/* It was the sysctl: 1 lets the same connect() through. */
+	ASSERT_EQ(0, xtcp_sysctl_set("tw_reuse", 1));
+	EXPECT_EQ(EINPROGRESS, connect_errno(&fd));
+	close(fd);
+	EXPECT_EQ(reused + 1, XTCP_COUNTER("TimeWaitReused"));
+}
+
+TEST_F(arcs, time_wait__connect_without_timestamps__eaddrnotavail)
+{
+	struct xtcp_peer *p = &self->p;
+	long sec;
+	int fd;
+
+	/* Without PAWS an old segment could land in the new connection. */
+	ASSERT_EQ(0, xtcp_sysctl_set("tw_reuse", 1));
+	ASSERT_EQ(0, time_wait_from_connect(p, false, &self->fd, &sec));
+	next_second(sec);
+	EXPECT_EQ(EADDRNOTAVAIL, connect_errno(&fd));
+	close(fd);
+	EXPECT_EQ(XTCP_TIME_WAIT, peer_state(p));
+}
+
 /* ---- LISTEN and CLOSED -------------------------------------------------- */
 
 TEST_F(arcs, listen__rcv_ack__rst)

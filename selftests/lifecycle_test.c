@@ -647,6 +647,8 @@ TEST(bind_privileged_port__needs_cap_net_bind_service)
 	close(fd);
 }
 
+#define PORT_RANGE "/proc/sys/net/ipv4/ip_local_port_range"
+
 TEST(ephemeral_ports__from_ip_local_port_range)
 {
 	const int lo = 40000, n = 10, lport = 5000;
@@ -654,8 +656,7 @@ TEST(ephemeral_ports__from_ip_local_port_range)
 	int lfd, fd, i, port;
 
 	ASSERT_EQ(0, xtcp_netns_enter());
-	ASSERT_EQ(0, xtcp_write_file("/proc/sys/net/ipv4/ip_local_port_range",
-				     "40000 40009"));
+	ASSERT_EQ(0, xtcp_write_file(PORT_RANGE, "40000 40009"));
 	lfd = xtcp_socket();
 	ASSERT_LE(0, lfd);
 	ASSERT_EQ(0, xtcp_bind_to(lfd, "127.0.0.1", lport));
@@ -689,6 +690,169 @@ TEST(ephemeral_ports__from_ip_local_port_range)
 
 	for (i = 0; i < n; i++)
 		close(fds[i]);
+	close(lfd);
+}
+
+/*
+ * A port connect() chose is shared with connections to other peers, as
+ * TCP shares it: the range bounds the connections to each peer, not all
+ * of them.  A port bind() or listen() took is never shared, and bind()
+ * cannot take a shared one.
+ */
+TEST(ephemeral_ports__shared_by_other_peers)
+{
+	const int lport = 5000, eport = 40000;
+	int lfd[2], fd[2], b, c, i;
+
+	ASSERT_EQ(0, xtcp_netns_enter());
+	ASSERT_EQ(0, xtcp_write_file(PORT_RANGE, "40000 40000"));
+	for (i = 0; i < 2; i++) {
+		lfd[i] = xtcp_socket();
+		ASSERT_LE(0, lfd[i]);
+		ASSERT_EQ(0, xtcp_bind_to(lfd[i], "127.0.0.1", lport + i));
+		ASSERT_EQ(0, listen(lfd[i], 4));
+	}
+
+	/* One port, two peers: both connections come from it. */
+	for (i = 0; i < 2; i++) {
+		fd[i] = xtcp_socket();
+		ASSERT_LE(0, fd[i]);
+		ASSERT_EQ(0, xtcp_connect_to(fd[i], "127.0.0.1", lport + i));
+		EXPECT_EQ(eport, xtcp_local_port(fd[i]));
+		EXPECT_TRUE(xtcp_wait_state(eport, lport + i,
+					    XTCP_ESTABLISHED));
+	}
+
+	/* A second connection to one peer needs a second port. */
+	c = xtcp_socket();
+	ASSERT_LE(0, c);
+	EXPECT_EQ(-1, xtcp_connect_to(c, "127.0.0.1", lport));
+	EXPECT_EQ(EADDRNOTAVAIL, errno);
+	close(c);
+
+	/* bind() does not share the port. */
+	b = xtcp_socket();
+	ASSERT_LE(0, b);
+	EXPECT_EQ(-1, xtcp_bind_to(b, "127.0.0.1", eport));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(b);
+
+	/* Nor does connect() share a port bind(0) took... */
+	ASSERT_EQ(0, xtcp_write_file(PORT_RANGE, "40001 40001"));
+	b = xtcp_socket();
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, xtcp_bind_to(b, "127.0.0.1", 0));
+	ASSERT_EQ(eport + 1, xtcp_local_port(b));
+	c = xtcp_socket();
+	ASSERT_LE(0, c);
+	EXPECT_EQ(-1, xtcp_connect_to(c, "127.0.0.1", lport + 1));
+	EXPECT_EQ(EADDRNOTAVAIL, errno);
+	close(c);
+	close(b);
+
+	/* ... or a listener's. */
+	ASSERT_EQ(0, xtcp_write_file(PORT_RANGE, "5000 5000"));
+	c = xtcp_socket();
+	ASSERT_LE(0, c);
+	EXPECT_EQ(-1, xtcp_connect_to(c, "127.0.0.1", lport + 1));
+	EXPECT_EQ(EADDRNOTAVAIL, errno);
+	close(c);
+
+	for (i = 0; i < 2; i++) {
+		close(fd[i]);
+		close(lfd[i]);
+	}
+}
+
+/*
+ * A connect() on a port range of two, retried while it finds no port:
+ * EADDRNOTAVAIL is the only error allowed, for at most XTCP_WAIT_MS.
+ */
+static int connect_retrying(int lport)
+{
+	long end = xtcp_now_ms() + XTCP_WAIT_MS;
+
+	for (;;) {
+		int fd = xtcp_socket(), err;
+
+		if (fd < 0)
+			return -1;
+		if (!xtcp_connect_to(fd, "127.0.0.1", lport))
+			return fd;
+		err = errno;
+		close(fd);
+		if (err != EADDRNOTAVAIL || xtcp_now_ms() > end)
+			return -1;
+		usleep(20 * 1000);
+	}
+}
+
+/*
+ * Connect, request, reply, close, the client first (so its port is held
+ * by TIME_WAIT for 2 MSL), six times from a range of two ports: each
+ * connection but a port's first takes over the TIME_WAIT of its 4-tuple,
+ * once the peer's last timestamp there is from an earlier second.
+ * Loopback: net.xtcp.tw_reuse 2, the default, allows it; 0 does not.
+ */
+TEST(time_wait__reused_by_connect_over_loopback)
+{
+	const int lport = 5000, n = 6;
+	int lfd, fd, afd, i, used = 0;
+	bool seen[2] = { false };
+	long long reused;
+	long sec = 0;
+	char c = 'x';
+
+	ASSERT_EQ(0, xtcp_netns_enter());
+	ASSERT_EQ(0, xtcp_write_file(PORT_RANGE, "40000 40001"));
+	lfd = xtcp_socket();
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, xtcp_bind_to(lfd, "127.0.0.1", lport));
+	ASSERT_EQ(0, listen(lfd, 4));
+	reused = XTCP_COUNTER("TimeWaitReused");
+
+	for (i = 0; i < n; i++) {
+		int cport;
+
+		fd = connect_retrying(lport);
+		ASSERT_LE(0, fd) TH_LOG("connection %d: %s", i, strerror(errno));
+		cport = xtcp_local_port(fd);
+		ASSERT_TRUE(cport == 40000 || cport == 40001);
+		if (!seen[cport - 40000]) {
+			seen[cport - 40000] = true;
+			used++;
+		}
+		xtcp_set_timeouts(fd, 10);
+		afd = accept(lfd, NULL, NULL);
+		ASSERT_LE(0, afd);
+		xtcp_set_timeouts(afd, 10);
+		ASSERT_EQ(1, write(fd, &c, 1));
+		ASSERT_EQ(1, read(afd, &c, 1));
+		ASSERT_EQ(1, write(afd, &c, 1));
+		ASSERT_EQ(1, read(fd, &c, 1));
+		ASSERT_EQ(0, close(fd));
+		EXPECT_EQ(0, read(afd, &c, 1));
+		ASSERT_EQ(0, close(afd));
+		ASSERT_TRUE(xtcp_wait_state(cport, lport, XTCP_TIME_WAIT));
+		sec = xtcp_now_ms() / 1000;
+	}
+	/* Each connection but a port's first took a TIME_WAIT over. */
+	EXPECT_EQ(reused + n - used, XTCP_COUNTER("TimeWaitReused"));
+
+	/*
+	 * The rule's second is over, with half a second for a late tick of
+	 * the module's seconds clock (the wait is the point); 0 refuses.
+	 */
+	while (xtcp_now_ms() < (sec + 1) * 1000 + 500)
+		usleep(10 * 1000);
+	ASSERT_EQ(0, xtcp_sysctl_set("tw_reuse", 0));
+	fd = xtcp_socket();
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, xtcp_connect_to(fd, "127.0.0.1", lport));
+	EXPECT_EQ(EADDRNOTAVAIL, errno);
+	ASSERT_EQ(0, xtcp_sysctl_set("tw_reuse", 2));
+	EXPECT_EQ(0, xtcp_connect_to(fd, "127.0.0.1", lport));
+	close(fd);
 	close(lfd);
 }
 

@@ -1351,37 +1351,57 @@ static inline int peer_open_passive(struct xtcp_peer *p, int xport, int *lfd)
 }
 
 /*
- * An active open by XTCP: a socket bound to 10.0.0.1:@xport connect()s,
- * without blocking, to the peer, and the peer reads its SYN, learning ISS.
- * Returns the socket (left non-blocking) or -1.
+ * XTCP's socket @fd, whose local port will be p->xport, connect()s
+ * without blocking to the peer, and the peer reads its SYN, learning ISS.
+ * 0, or -1 with a message.
  */
-static inline int peer_connect(struct xtcp_peer *p, int xport)
+static inline int peer_connect_fd(struct xtcp_peer *p, int fd)
 {
 	struct peer_seg s;
-	int fd;
 
-	fd = xtcp_socket();
-	if (fd < 0)
+	if (fcntl(fd, F_SETFL, O_NONBLOCK)) {
+		peer_log("O_NONBLOCK: %s", strerror(errno));
 		return -1;
-	if (xtcp_bind_to(fd, PEER_XTCP_IP, xport) ||
-	    fcntl(fd, F_SETFL, O_NONBLOCK)) {
-		peer_log("bind to port %d: %s", xport, strerror(errno));
-		goto fail;
 	}
-	p->xport = xport;
 	if (!xtcp_connect_to(fd, PEER_IP, p->port) || errno != EINPROGRESS) {
 		peer_log("non-blocking connect: %s", strerror(errno));
-		goto fail;
+		return -1;
 	}
 	if (peer_recv(p, &s, PEER_REPLY_MS)) {
 		peer_log("no SYN from connect()");
-		goto fail;
+		return -1;
+	}
+	if (s.sport != p->xport) {
+		peer_log("SYN from port %u, not %u", s.sport, p->xport);
+		return -1;
 	}
 	p->iss = s.seq;
 	p->snd_una = s.seq;
 	p->snd_nxt = s.seq + 1;
 	if (peer_check(&s, PEER_SYN, p->iss, 0) ||
 	    peer_check_syn_options(&s))
+		return -1;
+	return 0;
+}
+
+/*
+ * An active open by XTCP: a socket bound to 10.0.0.1:@xport connect()s,
+ * without blocking, to the peer, and the peer reads its SYN, learning ISS.
+ * Returns the socket (left non-blocking) or -1.
+ */
+static inline int peer_connect(struct xtcp_peer *p, int xport)
+{
+	int fd;
+
+	fd = xtcp_socket();
+	if (fd < 0)
+		return -1;
+	if (xtcp_bind_to(fd, PEER_XTCP_IP, xport)) {
+		peer_log("bind to port %d: %s", xport, strerror(errno));
+		goto fail;
+	}
+	p->xport = xport;
+	if (peer_connect_fd(p, fd))
 		goto fail;
 	return fd;
 fail:
