@@ -1184,7 +1184,7 @@ static int time_wait_from_connect(struct xtcp_peer *p, bool ts, int *fd,
 	char range[32];
 
 	snprintf(range, sizeof(range), "%d %d", XPORT, XPORT);
-	if (xtcp_write_file("/proc/sys/net/ipv4/ip_local_port_range", range))
+	if (xtcp_write_file(XTCP_PORT_RANGE, range))
 		return -1;
 	p->ts = ts;
 	p->xport = XPORT;
@@ -1205,18 +1205,6 @@ static int connect_errno(int *fd)
 	return xtcp_connect_to(*fd, PEER_IP, PPORT) ? errno : 0;
 }
 
-/*
- * Wait until the second of the peer's last timestamp is over, as the
- * module sees it: ktime_get_seconds() moves at a tick, which under TCG
- * can come late; half a second more covers that.  The wait is the point:
- * the rule is about the peer's clock having moved on.
- */
-static void next_second(long sec)
-{
-	while (xtcp_now_ms() < (sec + 1) * 1000 + 500)
-		usleep(10 * 1000);
-}
-
 TEST_F(arcs, time_wait__connect__closed)
 {
 	struct xtcp_peer *p = &self->p;
@@ -1231,7 +1219,7 @@ TEST_F(arcs, time_wait__connect__closed)
 	old_snd_nxt = p->snd_nxt;
 	reused = XTCP_COUNTER("TimeWaitReused");
 	arc = XTCP_COUNTER("TimeWaitClosed");
-	next_second(sec);
+	xtcp_wait_past_second(sec);
 
 	/*
 	 * A new connection on the same 4-tuple ends TIME_WAIT.  Its ISS lies
@@ -1288,7 +1276,7 @@ TEST_F(arcs, time_wait__connect_not_reusable__eaddrnotavail)
 		SKIP(return, "the ACK and connect() took half a second");
 	EXPECT_EQ(EADDRNOTAVAIL, err);
 	sec = begin / 1000;
-	next_second(sec);
+	xtcp_wait_past_second(sec);
 
 	/* 0: never; 2: loopback alone, and the peer is on veth. */
 	for (reuse = 0; reuse <= 2; reuse += 2) {
@@ -1316,7 +1304,7 @@ TEST_F(arcs, time_wait__connect_without_timestamps__eaddrnotavail)
 	/* Without PAWS an old segment could land in the new connection. */
 	ASSERT_EQ(0, xtcp_sysctl_set("tw_reuse", 1));
 	ASSERT_EQ(0, time_wait_from_connect(p, false, &self->fd, &sec));
-	next_second(sec);
+	xtcp_wait_past_second(sec);
 	EXPECT_EQ(EADDRNOTAVAIL, connect_errno(&fd));
 	close(fd);
 	EXPECT_EQ(XTCP_TIME_WAIT, peer_state(p));

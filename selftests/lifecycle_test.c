@@ -647,8 +647,6 @@ TEST(bind_privileged_port__needs_cap_net_bind_service)
 	close(fd);
 }
 
-#define PORT_RANGE "/proc/sys/net/ipv4/ip_local_port_range"
-
 TEST(ephemeral_ports__from_ip_local_port_range)
 {
 	const int lo = 40000, n = 10, lport = 5000;
@@ -656,11 +654,9 @@ TEST(ephemeral_ports__from_ip_local_port_range)
 	int lfd, fd, i, port;
 
 	ASSERT_EQ(0, xtcp_netns_enter());
-	ASSERT_EQ(0, xtcp_write_file(PORT_RANGE, "40000 40009"));
-	lfd = xtcp_socket();
+	ASSERT_EQ(0, xtcp_write_file(XTCP_PORT_RANGE, "40000 40009"));
+	lfd = xtcp_listener_on(lport, 16);
 	ASSERT_LE(0, lfd);
-	ASSERT_EQ(0, xtcp_bind_to(lfd, "127.0.0.1", lport));
-	ASSERT_EQ(0, listen(lfd, 16));
 
 	for (i = 0; i < n; i++) {
 		fds[i] = xtcp_socket();
@@ -705,12 +701,10 @@ TEST(ephemeral_ports__shared_by_other_peers)
 	int lfd[2], fd[2], b, c, i;
 
 	ASSERT_EQ(0, xtcp_netns_enter());
-	ASSERT_EQ(0, xtcp_write_file(PORT_RANGE, "40000 40000"));
+	ASSERT_EQ(0, xtcp_write_file(XTCP_PORT_RANGE, "40000 40000"));
 	for (i = 0; i < 2; i++) {
-		lfd[i] = xtcp_socket();
+		lfd[i] = xtcp_listener_on(lport + i, 4);
 		ASSERT_LE(0, lfd[i]);
-		ASSERT_EQ(0, xtcp_bind_to(lfd[i], "127.0.0.1", lport + i));
-		ASSERT_EQ(0, listen(lfd[i], 4));
 	}
 
 	/* One port, two peers: both connections come from it. */
@@ -738,7 +732,7 @@ TEST(ephemeral_ports__shared_by_other_peers)
 	close(b);
 
 	/* Nor does connect() share a port bind(0) took... */
-	ASSERT_EQ(0, xtcp_write_file(PORT_RANGE, "40001 40001"));
+	ASSERT_EQ(0, xtcp_write_file(XTCP_PORT_RANGE, "40001 40001"));
 	b = xtcp_socket();
 	ASSERT_LE(0, b);
 	ASSERT_EQ(0, xtcp_bind_to(b, "127.0.0.1", 0));
@@ -751,7 +745,7 @@ TEST(ephemeral_ports__shared_by_other_peers)
 	close(b);
 
 	/* ... or a listener's. */
-	ASSERT_EQ(0, xtcp_write_file(PORT_RANGE, "5000 5000"));
+	ASSERT_EQ(0, xtcp_write_file(XTCP_PORT_RANGE, "5000 5000"));
 	c = xtcp_socket();
 	ASSERT_LE(0, c);
 	EXPECT_EQ(-1, xtcp_connect_to(c, "127.0.0.1", lport + 1));
@@ -804,11 +798,9 @@ TEST(time_wait__reused_by_connect_over_loopback)
 	char c = 'x';
 
 	ASSERT_EQ(0, xtcp_netns_enter());
-	ASSERT_EQ(0, xtcp_write_file(PORT_RANGE, "40000 40001"));
-	lfd = xtcp_socket();
+	ASSERT_EQ(0, xtcp_write_file(XTCP_PORT_RANGE, "40000 40001"));
+	lfd = xtcp_listener_on(lport, 4);
 	ASSERT_LE(0, lfd);
-	ASSERT_EQ(0, xtcp_bind_to(lfd, "127.0.0.1", lport));
-	ASSERT_EQ(0, listen(lfd, 4));
 	reused = XTCP_COUNTER("TimeWaitReused");
 
 	for (i = 0; i < n; i++) {
@@ -839,12 +831,8 @@ TEST(time_wait__reused_by_connect_over_loopback)
 	/* Each connection but a port's first took a TIME_WAIT over. */
 	EXPECT_EQ(reused + n - used, XTCP_COUNTER("TimeWaitReused"));
 
-	/*
-	 * The rule's second is over, with half a second for a late tick of
-	 * the module's seconds clock (the wait is the point); 0 refuses.
-	 */
-	while (xtcp_now_ms() < (sec + 1) * 1000 + 500)
-		usleep(10 * 1000);
+	/* The rule's second is over; 0 refuses. */
+	xtcp_wait_past_second(sec);
 	ASSERT_EQ(0, xtcp_sysctl_set("tw_reuse", 0));
 	fd = xtcp_socket();
 	ASSERT_LE(0, fd);

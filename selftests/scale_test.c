@@ -144,8 +144,7 @@ FIXTURE_SETUP(scale)
 	ASSERT_TRUE(self->s && self->by_ino && self->by_key && self->seen);
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
 	ASSERT_EQ(0, xtcp_netns_enter());
-	ASSERT_EQ(0, xtcp_write_file("/proc/sys/net/ipv4/ip_local_port_range",
-				     "1024 65535"));
+	ASSERT_EQ(0, xtcp_write_file(XTCP_PORT_RANGE, "1024 65535"));
 
 	s = self->s;
 	lfd[0] = scale_listener(PORT_A);

@@ -97,7 +97,7 @@ TEST(bind_port_in_use_eaddrinuse)
 TEST(bind_ephemeral_port_in_range)
 {
 	int fd = xtcp_socket(), lo, hi, port;
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	FILE *f = fopen(XTCP_PORT_RANGE, "r");
 
 	ASSERT_NE(NULL, f);
 	ASSERT_EQ(2, fscanf(f, "%d %d", &lo, &hi));

@@ -89,18 +89,26 @@ static inline int xtcp_local_port(int fd)
 	return ntohs(a.sxtcp_port);
 }
 
-/* A listener on 127.0.0.1, on a port the kernel picks; returns the fd. */
-static inline int xtcp_listener(int *port)
+/* A listener on 127.0.0.1:@port (0: the kernel picks); the fd, or -1. */
+static inline int xtcp_listener_on(int port, int backlog)
 {
 	int fd = xtcp_socket();
 
 	if (fd < 0)
 		return -1;
-	if (xtcp_bind_to(fd, "127.0.0.1", 0) || listen(fd, 16)) {
+	if (xtcp_bind_to(fd, "127.0.0.1", port) || listen(fd, backlog)) {
 		close(fd);
 		return -1;
 	}
-	*port = xtcp_local_port(fd);
+	return fd;
+}
+
+/* A listener on 127.0.0.1, on a port the kernel picks; returns the fd. */
+static inline int xtcp_listener(int *port)
+{
+	int fd = xtcp_listener_on(0, 16);
+
+	*port = fd < 0 ? -1 : xtcp_local_port(fd);
 	return fd;
 }
 
@@ -111,6 +119,21 @@ static inline long xtcp_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+/*
+ * Wait until second @sec of CLOCK_MONOTONIC is over as the module sees
+ * it: its ktime_get_seconds() moves at a tick, which under TCG can come
+ * late; half a second more covers that.  For rules about a second having
+ * passed (net.xtcp.tw_reuse), where the wait is the point.
+ */
+static inline void xtcp_wait_past_second(long sec)
+{
+	while (xtcp_now_ms() < (sec + 1) * 1000 + 500)
+		usleep(10 * 1000);
+}
+
+/* The namespace's ephemeral ports, "low high". */
+#define XTCP_PORT_RANGE	"/proc/sys/net/ipv4/ip_local_port_range"
 
 /*
  * The state of the socket lport -> rport in /proc/net/xtcp (rport 0 for a
