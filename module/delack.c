@@ -14,9 +14,10 @@
  * always go at once: those for text beyond a hole and for the segment
  * that fills it (RFC 5681 4.2), for a FIN, for a duplicate (its D-SACK),
  * for text that found no room, and when the window we advertised has
- * less than a full segment left and the ACK would let the next one in,
- * since the sender cannot go on without hearing from us.  A read that
- * doubles the window announces it at once (rcvwnd.c).
+ * less than a full segment left and the ACK would let the next one in
+ * with a window no smaller than the last, since the sender cannot go on
+ * without hearing from us.  A read that doubles the window announces it
+ * at once (rcvwnd.c).
  *
  * Quick ACKs, as Linux's quick-ACK mode: the first XTCP_QUICKACKS
  * in-order segments of a connection, and again after reordering, are
@@ -105,12 +106,19 @@ bool xtcp_delack_rcv(struct sock *sk, const struct xtcp_rcv_text *text,
 		return true;
 	/*
 	 * The sender cannot send another full segment until we answer: do,
-	 * if our answer lets one in.  While the reader lags it would not
-	 * move the right edge; its read announces the window (rcvwnd.c).
+	 * if our answer lets one in and offers no less than RCV.WND did.
+	 * A smaller offer means the reader lags: each answer would halve
+	 * the last, a burst each smaller than the one before; its read
+	 * announces the window instead (rcvwnd.c), as TCP's
+	 * __tcp_ack_snd_check().
 	 */
 	left = xtcp_rcv_wnd_left(xs);
-	if (left < xs->rcv_mss && xtcp_offer_window(sk) >= left + xs->rcv_mss)
-		return true;
+	if (left < xs->rcv_mss) {
+		u32 offer = xtcp_offer_window(sk);
+
+		if (offer >= left + xs->rcv_mss && offer >= xs->rcv_wnd)
+			return true;
+	}
 	xtcp_delack_schedule(sk);
 	return false;
 }

@@ -903,7 +903,7 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 	u32 seg_len = cb->end_seq - cb->seq;
-	bool queued = false, ack_now = false;
+	bool queued = false, ack_now = false, dropped = false;
 	u8 ctl = cb->flags & (XTCP_FLAG_SYN | XTCP_FLAG_ACK | XTCP_FLAG_RST);
 
 	xtcp_ts_rcv(sk, skb);
@@ -1022,14 +1022,14 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		if (xtcp_fin_acked(xs)) {
 			/* closing__rcv_ack_of_fin__time_wait */
 			xtcp_enter_time_wait(sk);
-			goto drop;
+			goto consume;
 		}
 		break;
 	case XTCP_LAST_ACK:
 		if (xtcp_fin_acked(xs)) {
 			/* last_ack__rcv_ack_of_fin__closed */
 			xtcp_done(sk);
-			goto drop;
+			goto consume;
 		}
 		break;
 	}
@@ -1067,6 +1067,11 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 
 		xtcp_data_queue(sk, skb, &text);
 		queued = text.queued;
+		/*
+		 * Duplicate, beyond the window, or no room for it.  A queued
+		 * skb may be merged and freed already: look at it only if not.
+		 */
+		dropped = !queued && skb->len;
 		/* At once, or delayed (RFC 9293 3.8.6.3, delack.c). */
 		ack_now = xtcp_delack_rcv(sk, &text, rmss_len);
 		/*
@@ -1108,9 +1113,15 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		xtcp_send_ack(sk);
 	if (queued && !sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
-drop:
+	if (dropped)
+		goto drop;
+consume:
+	/* Taken in whole, as an ACK is: not a drop (drop monitors). */
 	if (!queued)
-		kfree_skb(skb);
+		consume_skb(skb);
+	return 0;
+drop:
+	kfree_skb(skb);
 	return 0;
 }
 

@@ -9,13 +9,13 @@
  *   at once and not much later, from the timer (DelayedACKs); the second
  *   full-sized segment is ACKed at once, one ACK for both, while the
  *   reader keeps up, and by the read when it lags; when the window runs
- *   out, only an ACK that lets another full segment in goes at once; with
- *   net.xtcp.delayed_ack = 0 every segment is ACKed at once; text beyond
- *   a hole, the segment that fills it, and a FIN are ACKed at once
- *   (RFC 5681 4.2); our own data carries the pending ACK, and so does
- *   our FIN; data that a segment's ACK releases carries the ACK of that
- *   segment's own text, with no bare ACK after it; an abort stops the
- *   timer.
+ *   out, only an ACK that lets another full segment in, with a window no
+ *   smaller than the last, goes at once; with net.xtcp.delayed_ack = 0
+ *   every segment is ACKed at once; text beyond a hole, the segment
+ *   that fills it, and a FIN are ACKed at once (RFC 5681 4.2); our own
+ *   data carries the pending ACK, and so does our FIN; data that a
+ *   segment's ACK releases carries the ACK of that segment's own text,
+ *   with no bare ACK after it; an abort stops the timer.
  *
  * "At once" is proven with a barrier (peer_barrier()): the ACK comes
  * before XTCP's answer to a probe sent right after the segment.  "Not at
@@ -39,6 +39,8 @@
 #define DELACK_MS	200	/* long enough to tell from "at once" */
 #define SLOP_MS		10	/* a timer may fire a jiffy early */
 #define LATE_MS		500	/* how late a slow VM may run a timer */
+/* A burst stops for a 500 ms timer this long after arming it. */
+#define TIMER_MARGIN_MS	200
 
 FIXTURE(delack) {
 	struct xtcp_peer p;
@@ -220,6 +222,82 @@ static int read_bytes(int fd, size_t len)
 }
 
 /*
+ * Full segments into the window, the reader lagging, until less than one
+ * fits (at most @max).  Every ACK that comes at once must move the right
+ * edge a full segment on and, with @no_smaller, offer no less than the
+ * window before it.  On a slow VM the delayed ACK's timer (500 ms) may
+ * come due during the burst: before it can, the burst waits for that ACK
+ * and goes on from its window.  Returns the number of ACKs at once, or -1.
+ */
+static int spend_window(struct _test_data_delack *self, int max,
+			bool no_smaller)
+{
+	unsigned int edge = self->off + self->win, wnd = self->win;
+	int sent = 0, r, acks = 0;
+	long armed = 0;	/* when the oldest text not ACKed was sent */
+
+	while (sent < max && edge - self->off >= FULL) {
+		if (armed && xtcp_now_ms() - armed > TIMER_MARGIN_MS) {
+			/* The timer's ACK, with the window it offers. */
+			if (ack_between(self, self->off, armed, 0,
+					500 + LATE_MS))
+				return -1;
+			armed = 0;
+		} else {
+			if (!armed)
+				armed = xtcp_now_ms();
+			if (send_next(self, FULL))
+				return -1;
+			sent++;
+			r = ack_or_nothing(self, self->off);
+			if (r <= 0) {
+				if (r < 0)
+					return -1;
+				continue;
+			}
+			armed = 0;
+			if (self->off + self->win < edge + FULL) {
+				peer_log("an ACK at %u moves the edge from %u to %u",
+					 self->off, edge,
+					 self->off + self->win);
+				return -1;
+			}
+			if (no_smaller && self->win < wnd) {
+				peer_log("an ACK at %u offers %u after %u",
+					 self->off, self->win, wnd);
+				return -1;
+			}
+			acks++;
+		}
+		wnd = self->win;
+		edge = self->off + self->win;
+	}
+	if (edge - self->off >= FULL) {
+		peer_log("the window is not spent after %d segments", sent);
+		return -1;
+	}
+	peer_log("%d segments sent into the window, %d ACKs at once", sent,
+		 acks);
+	return acks;
+}
+
+/*
+ * The user reads what came since offset @read: the read sends the ACK of
+ * all at once, with room for a full segment.
+ */
+static int read_then_ack(struct _test_data_delack *self, unsigned int read)
+{
+	if (read_bytes(self->fd, self->off - read) ||
+	    ack_at_once(self, self->off))
+		return -1;
+	if (self->win < FULL) {
+		peer_log("the read opens %u bytes", self->win);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The user reads all @len bytes of the queue.  The window the text had
  * narrowed (half the free buffer, rcvwnd.c) opens again, and XTCP may say
  * so at once: a bare ACK of what it has, with a wider window, and
@@ -363,8 +441,7 @@ TEST_F(delack, delack__reader_behind__ack_on_read)
  */
 TEST_F(delack, delack__window_spent__ack_only_if_it_opens)
 {
-	unsigned int edge, read, acks = 0;
-	int i, r;
+	unsigned int read;
 
 	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
 	ASSERT_EQ(0, xtcp_sysctl_set_str("rmem", "4096 16384 16384"));
@@ -377,27 +454,31 @@ TEST_F(delack, delack__window_spent__ack_only_if_it_opens)
 	ASSERT_EQ(0, nothing_at_once(self));
 	ASSERT_EQ(0, send_next(self, FULL));
 	ASSERT_EQ(0, ack_at_once(self, self->off));
-	edge = self->off + self->win;
-	for (i = 0; i < 64 && edge - self->off >= FULL; i++) {
-		ASSERT_EQ(0, send_next(self, FULL));
-		r = ack_or_nothing(self, self->off);
-		ASSERT_LE(0, r);
-		if (!r)
-			continue;
-		/* Only for a right edge a full segment further on. */
-		ASSERT_LE(edge + FULL, self->off + self->win)
-			TH_LOG("an ACK at %u moves the edge from %u to %u",
-			       self->off, edge, self->off + self->win);
-		edge = self->off + self->win;
-		acks++;
-	}
-	ASSERT_GT(FULL, edge - self->off);
-	TH_LOG("%u segments sent into the window, %u ACKs at once", i, acks);
+	ASSERT_LE(0, spend_window(self, 64, false));
+	ASSERT_EQ(0, read_then_ack(self, read));
+}
 
-	/* The read sends the ACK of all, with room for a segment. */
-	ASSERT_EQ(0, read_bytes(self->fd, self->off - read));
-	ASSERT_EQ(0, ack_at_once(self, self->off));
-	EXPECT_LE(FULL, self->win);
+/*
+ * A reader that lags behind a window it cannot fill with one read (a
+ * 256 KiB buffer: the 64 KiB window of a peer without window scaling).
+ * Queued text halves what the free buffer offers, so with less than a
+ * segment left an ACK at once would offer less than RCV.WND did, then
+ * half of that, and so on: a burst each smaller than the one before.
+ * Such an ACK waits for the read instead (as Linux's
+ * __tcp_ack_snd_check()); one at once offers no less than the last.
+ */
+TEST_F(delack, delack__window_spent__no_smaller_window_at_once)
+{
+	unsigned int read;
+
+	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
+	ASSERT_EQ(0, xtcp_sysctl_set_str("rmem", "4096 262144 262144"));
+	ASSERT_EQ(0, open_conn(self));
+	ASSERT_EQ(0, quick_phase(self));
+	ASSERT_EQ(0, read_all_then_update(self, self->off));
+	read = self->off;
+	ASSERT_LE(0, spend_window(self, 1000, true));
+	ASSERT_EQ(0, read_then_ack(self, read));
 }
 
 TEST_F(delack, delack__off__every_segment_at_once)
