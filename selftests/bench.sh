@@ -21,10 +21,10 @@
 #   scale  "xtcpstat -an" against "ss -tan" on 10,000s of sockets
 #
 #   BENCH_RUNS    runs per stack of every measured line (default 5)
-#   BENCH_BYTES   bytes echoed per echo run (default 32M)
-#   BENCH_BULK_BYTES   bytes per loopback bulk run, over all streams (64M)
-#   BENCH_VETH_BYTES   bytes per veth bulk run (32M)
-#   BENCH_DELAY_BYTES  bytes per bulk run over the 10 ms path (32M)
+#   BENCH_BYTES   bytes echoed per echo run (default 128M)
+#   BENCH_BULK_BYTES   bytes per loopback bulk run, over all streams (512M)
+#   BENCH_VETH_BYTES   bytes per veth bulk run (512M)
+#   BENCH_DELAY_BYTES  bytes per bulk run over the 10 ms path (256M)
 #   BENCH_STREAMS      stream counts of the bulk parts (default "1 8")
 #   BENCH_RR_SECS seconds of each rr and crr run (default 2)
 #   BENCH_MEM_CONNS    idle connections held per mem run (default 2000)
@@ -45,11 +45,11 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 ECHO=tools/xtcp-echo
 BENCH=tools/xtcp-bench
-BYTES=${BENCH_BYTES:-32M}
+BYTES=${BENCH_BYTES:-128M}
 RUNS=${BENCH_RUNS:-5}
-BULK_BYTES=${BENCH_BULK_BYTES:-64M}
-VETH_BYTES=${BENCH_VETH_BYTES:-32M}
-DELAY_BYTES=${BENCH_DELAY_BYTES:-32M}
+BULK_BYTES=${BENCH_BULK_BYTES:-512M}
+VETH_BYTES=${BENCH_VETH_BYTES:-512M}
+DELAY_BYTES=${BENCH_DELAY_BYTES:-256M}
 STREAMS=${BENCH_STREAMS:-1 8}
 RR_SECS=${BENCH_RR_SECS:-2}
 MEM_CONNS=${BENCH_MEM_CONNS:-2000}
