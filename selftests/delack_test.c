@@ -38,8 +38,9 @@
 #define QUICKACKS	16	/* delack.c's XTCP_QUICKACKS */
 #define DELACK_MS	200	/* long enough to tell from "at once" */
 #define SLOP_MS		10	/* a timer may fire a jiffy early */
+#define DELACK_MAX_MS	500	/* the longest delay (RFC 1122 4.2.3.2) */
 #define LATE_MS		500	/* how late a slow VM may run a timer */
-/* A burst stops for a 500 ms timer this long after arming it. */
+/* A burst stops for a DELACK_MAX_MS timer this long after arming it. */
 #define TIMER_MARGIN_MS	200
 
 FIXTURE(delack) {
@@ -225,7 +226,7 @@ static int read_bytes(int fd, size_t len)
  * Full segments into the window, the reader lagging, until less than one
  * fits (at most @max).  Every ACK that comes at once must move the right
  * edge a full segment on and, with @no_smaller, offer no less than the
- * window before it.  On a slow VM the delayed ACK's timer (500 ms) may
+ * window before it.  On a slow VM the delayed ACK's timer may
  * come due during the burst: before it can, the burst waits for that ACK
  * and goes on from its window.  Returns the number of ACKs at once, or -1.
  */
@@ -240,7 +241,7 @@ static int spend_window(struct _test_data_delack *self, int max,
 		if (armed && xtcp_now_ms() - armed > TIMER_MARGIN_MS) {
 			/* The timer's ACK, with the window it offers. */
 			if (ack_between(self, self->off, armed, 0,
-					500 + LATE_MS))
+					DELACK_MAX_MS + LATE_MS))
 				return -1;
 			armed = 0;
 		} else {
@@ -331,6 +332,20 @@ static int read_all_then_update(struct _test_data_delack *self, size_t len)
 	return r ? -1 : 0;
 }
 
+/*
+ * A connection whose receive buffer is @rmem ("min default max"), past
+ * its quick ACKs, with the reader caught up and the longest delay so the
+ * timer does not race the segments that follow.
+ */
+static int open_caught_up(struct _test_data_delack *self, const char *rmem)
+{
+	if (xtcp_sysctl_set("delack_ms", DELACK_MAX_MS) ||
+	    xtcp_sysctl_set_str("rmem", rmem) || open_conn(self) ||
+	    quick_phase(self))
+		return -1;
+	return read_all_then_update(self, self->off);
+}
+
 TEST_F(delack, quickack__first_segments__then_delayed)
 {
 	long long delayed = XTCP_COUNTER("DelayedACKs");
@@ -372,7 +387,7 @@ TEST_F(delack, delack__delack_ms__bounds_the_delay)
 	ASSERT_EQ(0, ack_between(self, self->off, t0, 40 - SLOP_MS,
 				 40 + LATE_MS));
 	/* RFC 1122 4.2.3.2: the delay MUST be under 0.5 s. */
-	EXPECT_NE(0, xtcp_sysctl_set("delack_ms", 500 + 1));
+	EXPECT_NE(0, xtcp_sysctl_set("delack_ms", DELACK_MAX_MS + 1));
 	EXPECT_NE(0, xtcp_sysctl_set("delack_ms", 0));
 	EXPECT_EQ(40, xtcp_sysctl_get("delack_ms"));
 }
@@ -382,7 +397,7 @@ TEST_F(delack, delack__two_full_segments__one_ack)
 	long long delayed;
 
 	/* The timer must not win against the second segment on a slow VM. */
-	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
+	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", DELACK_MAX_MS));
 	ASSERT_EQ(0, open_conn(self));
 	ASSERT_EQ(0, quick_phase(self));
 	/* The reader keeps up: it took all that was acknowledged. */
@@ -414,7 +429,7 @@ TEST_F(delack, delack__reader_behind__ack_on_read)
 {
 	long long delayed;
 
-	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
+	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", DELACK_MAX_MS));
 	ASSERT_EQ(0, open_conn(self));
 	/* The quick phase's text stays unread. */
 	ASSERT_EQ(0, quick_phase(self));
@@ -443,11 +458,7 @@ TEST_F(delack, delack__window_spent__ack_only_if_it_opens)
 {
 	unsigned int read;
 
-	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
-	ASSERT_EQ(0, xtcp_sysctl_set_str("rmem", "4096 16384 16384"));
-	ASSERT_EQ(0, open_conn(self));
-	ASSERT_EQ(0, quick_phase(self));
-	ASSERT_EQ(0, read_all_then_update(self, self->off));
+	ASSERT_EQ(0, open_caught_up(self, "4096 16384 16384"));
 	read = self->off;
 	/* Two full segments while it keeps up: one ACK; then it lags. */
 	ASSERT_EQ(0, send_next(self, FULL));
@@ -471,11 +482,7 @@ TEST_F(delack, delack__window_spent__no_smaller_window_at_once)
 {
 	unsigned int read;
 
-	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
-	ASSERT_EQ(0, xtcp_sysctl_set_str("rmem", "4096 262144 262144"));
-	ASSERT_EQ(0, open_conn(self));
-	ASSERT_EQ(0, quick_phase(self));
-	ASSERT_EQ(0, read_all_then_update(self, self->off));
+	ASSERT_EQ(0, open_caught_up(self, "4096 262144 262144"));
 	read = self->off;
 	ASSERT_LE(0, spend_window(self, 1000, true));
 	ASSERT_EQ(0, read_then_ack(self, read));
@@ -556,7 +563,7 @@ TEST_F(delack, delack__piggyback__data_carries_ack)
 	struct peer_seg s;
 	char c = 'r';
 
-	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
+	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", DELACK_MAX_MS));
 	ASSERT_EQ(0, open_conn(self));
 	ASSERT_EQ(0, quick_phase(self));
 	ASSERT_EQ(0, read_all_then_update(self, self->off));
@@ -575,7 +582,7 @@ TEST_F(delack, delack__piggyback__data_carries_ack)
 	 * The peer does not answer: nothing else may come from XTCP (no
 	 * retransmission either: peer_quiet_timers()).
 	 */
-	EXPECT_EQ(0, nothing_within(self, 500 + LATE_MS));
+	EXPECT_EQ(0, nothing_within(self, DELACK_MAX_MS + LATE_MS));
 	EXPECT_EQ(delayed, XTCP_COUNTER("DelayedACKs"));
 }
 
@@ -589,7 +596,7 @@ TEST_F(delack, delack__released_data__carries_the_ack)
 	char msg[SEG] = { 0 };
 	struct peer_seg s;
 
-	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", 500));
+	ASSERT_EQ(0, xtcp_sysctl_set("delack_ms", DELACK_MAX_MS));
 	ASSERT_EQ(0, open_conn(self));
 	ASSERT_EQ(0, quick_phase(self));
 	ASSERT_EQ(0, read_all_then_update(self, self->off));
