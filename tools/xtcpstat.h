@@ -114,6 +114,7 @@ struct options {
 const char *proc_path(const char *env, const char *def);
 
 /* xtcpstat_proc.c */
+char *put_udec(char *p, unsigned long long v);
 int parse_endpoint(const char *tok, struct endpoint *ep);
 int parse_line(char *line, struct row *row);
 int read_table(FILE *f, const char *file, const struct options *o,

@@ -122,24 +122,61 @@ static int parse_hex_endpoint(const char *tok, struct endpoint *ep)
 	return 0;
 }
 
-/* Format EP as ss does: "10.0.0.1:80", "[::1]:80", and "*" for port 0. */
+/* V in decimal at P, with no terminating NUL; returns the end. */
+char *put_udec(char *p, unsigned long long v)
+{
+	char digits[20];
+	int n = 0;
+
+	do {
+		digits[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = digits[--n];
+	return p;
+}
+
+/*
+ * Format EP as ss does: "10.0.0.1:80", "[::1]:80", and "*" for port 0.
+ * IPv4 by hand: inet_ntop() and snprintf() parse a format for every
+ * number, twice per line of a table that may have 100,000.
+ */
 static int format_endpoint(const struct endpoint *ep, char *buf, size_t size)
 {
-	char addr[INET6_ADDRSTRLEN];
-	char port[12];
-	int ret;
+	char addr[INET6_ADDRSTRLEN], port[12] = "*";
+	bool v6 = ep->family != AF_INET;
+	size_t alen, plen;
+	char *p = addr;
+	int i;
 
-	if (!inet_ntop(ep->family, ep->addr, addr, sizeof(addr)))
-		return -1;
+	if (v6) {
+		if (!inet_ntop(ep->family, ep->addr, addr, sizeof(addr)))
+			return -1;
+	} else {
+		for (i = 0; i < 4; i++) {
+			if (i)
+				*p++ = '.';
+			p = put_udec(p, ep->addr[i]);
+		}
+		*p = '\0';
+	}
 	if (ep->port)
-		snprintf(port, sizeof(port), "%u", ep->port);
-	else
-		strcpy(port, "*");
-	if (ep->family == AF_INET)
-		ret = snprintf(buf, size, "%s:%s", addr, port);
-	else
-		ret = snprintf(buf, size, "[%s]:%s", addr, port);
-	return ret < 0 || (size_t)ret >= size ? -1 : 0;
+		*put_udec(port, ep->port) = '\0';
+	alen = strlen(addr);
+	plen = strlen(port);
+	if (alen + plen + (v6 ? 2 : 0) + 2 > size)
+		return -1;
+	p = buf;
+	if (v6)
+		*p++ = '[';
+	memcpy(p, addr, alen);
+	p += alen;
+	if (v6)
+		*p++ = ']';
+	*p++ = ':';
+	memcpy(p, port, plen + 1);
+	return 0;
 }
 
 /*

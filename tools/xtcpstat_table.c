@@ -104,19 +104,27 @@ void format_port(const struct endpoint *ep, bool numeric, char *buf,
 		snprintf(buf, size, "%u", ep->port);
 }
 
-static void format_address(const struct endpoint *ep, const char *text,
-			   bool numeric, char *buf, size_t size)
+/* The endpoint's text, with its port's service name unless NUMERIC. */
+static const char *format_address(const struct endpoint *ep,
+				  const char *text, bool numeric, char *buf,
+				  size_t size)
 {
 	char port[64];
 	const char *colon;
 
-	if (numeric || !ep->port) {
-		snprintf(buf, size, "%s", text);
-		return;
-	}
+	if (numeric || !ep->port)
+		return text;
 	format_port(ep, numeric, port, sizeof(port));
 	colon = strrchr(text, ':');
 	snprintf(buf, size, "%.*s:%s", (int)(colon - text), text, port);
+	return buf;
+}
+
+/* V in decimal in BUF: printf parses a format for every number. */
+static const char *format_ull(unsigned long long v, char *buf)
+{
+	*put_udec(buf, v) = '\0';
+	return buf;
 }
 
 /* The text of column C of R; BUF is for the columns that need one. */
@@ -127,17 +135,13 @@ static const char *format_cell(const struct row *r, int c, bool numeric,
 	case COL_STATE:
 		return state_names[r->state];
 	case COL_RECVQ:
-		snprintf(buf, size, "%llu", r->rxq);
-		return buf;
+		return format_ull(r->rxq, buf);
 	case COL_SENDQ:
-		snprintf(buf, size, "%llu", r->txq);
-		return buf;
+		return format_ull(r->txq, buf);
 	case COL_LOCAL:
-		format_address(&r->src, r->local, numeric, buf, size);
-		return buf;
+		return format_address(&r->src, r->local, numeric, buf, size);
 	case COL_PEER:
-		format_address(&r->dst, r->peer, numeric, buf, size);
-		return buf;
+		return format_address(&r->dst, r->peer, numeric, buf, size);
 	}
 	return "";
 }
@@ -194,15 +198,69 @@ static size_t append(char *buf, size_t size, size_t len, const char *fmt, ...)
 	return len + n < size ? len + n : size - 1;
 }
 
-static void print_owners(FILE *m, const struct row *r)
+/* A line of the table as it is built; the buffer serves every line. */
+struct line {
+	char	*buf;
+	size_t	len, size;
+};
+
+/* Room for N more bytes in L; false if there is no memory for it. */
+static bool line_room(struct line *l, size_t n)
 {
+	size_t size = 2 * (l->len + n);
+	char *buf;
+
+	if (l->len + n <= l->size)
+		return true;
+	buf = realloc(l->buf, size);
+	if (!buf)
+		return false;
+	l->buf = buf;
+	l->size = size;
+	return true;
+}
+
+/* Append S to L, blanks after it (before, if RIGHT) up to WIDTH. */
+static bool line_cell(struct line *l, const char *s, size_t width,
+		      bool right)
+{
+	size_t n = strlen(s), pad = n < width ? width - n : 0;
+
+	if (!line_room(l, n + pad))
+		return false;
+	if (right) {
+		memset(l->buf + l->len, ' ', pad);
+		l->len += pad;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+	if (!right) {
+		memset(l->buf + l->len, ' ', pad);
+		l->len += pad;
+	}
+	return true;
+}
+
+static bool line_puts(struct line *l, const char *s)
+{
+	return line_cell(l, s, 0, false);
+}
+
+static bool print_owners(struct line *l, const struct row *r)
+{
+	char owner[sizeof(r->owners[0].comm) + 64];
 	size_t i;
 
-	fputs("users:(", m);
-	for (i = 0; i < r->nr_owners; i++)
-		fprintf(m, "%s(\"%s\",pid=%d,fd=%d)", i ? "," : "",
-			r->owners[i].comm, r->owners[i].pid, r->owners[i].fd);
-	fputc(')', m);
+	if (!line_puts(l, "users:("))
+		return false;
+	for (i = 0; i < r->nr_owners; i++) {
+		snprintf(owner, sizeof(owner), "%s(\"%s\",pid=%d,fd=%d)",
+			 i ? "," : "", r->owners[i].comm, r->owners[i].pid,
+			 r->owners[i].fd);
+		if (!line_puts(l, owner))
+			return false;
+	}
+	return line_puts(l, ")");
 }
 
 /* What -o and -e add, in ss's words. */
@@ -277,10 +335,8 @@ void print_table(const struct table *t, const struct options *o)
 	size_t width[NR_COLUMNS], line_width = 0, len;
 	char cell[CELL_SIZE], extra[EXTRA_SIZE];
 	int cols = terminal_width();
-	char *line = NULL;
-	size_t line_size;
+	struct line l = { 0 };
 	size_t i;
-	FILE *m;
 	int c;
 
 	for (c = 0; c < NR_COLUMNS; c++) {
@@ -298,41 +354,37 @@ void print_table(const struct table *t, const struct options *o)
 	for (i = o->no_header ? 1 : 0; i <= t->nr_rows; i++) {
 		const struct row *r = i ? &t->rows[i - 1] : NULL;
 
-		m = open_memstream(&line, &line_size);
-		if (!m)
-			return;
+		l.len = 0;
 		for (c = 0; c < NR_COLUMNS; c++) {
 			const char *s = r ? format_cell(r, c, o->numeric, cell,
 							sizeof(cell)) :
 					    column_titles[c];
-			int w = (int)width[c];
 
-			fprintf(m, column_right[c] ? "%s%*s" : "%s%-*s",
-				c ? "  " : "", w, s);
+			if ((c && !line_puts(&l, "  ")) ||
+			    !line_cell(&l, s, width[c], column_right[c]))
+				goto out;
 		}
-		if (!r && o->processes)
-			fputs("  Process", m);
-		if (r && o->processes && r->nr_owners) {
-			fputs("  ", m);
-			print_owners(m, r);
-		}
+		if (!r && o->processes && !line_puts(&l, "  Process"))
+			goto out;
+		if (r && o->processes && r->nr_owners &&
+		    (!line_puts(&l, "  ") || !print_owners(&l, r)))
+			goto out;
 		if (r) {
 			format_extras(r, o, extra, sizeof(extra));
 			/* Too long for the terminal: a line of its own. */
-			if (extra[0] && cols > 0 &&
-			    line_width + 2 + strlen(extra) > (size_t)cols)
-				fprintf(m, "\n\t%s", extra);
-			else if (extra[0])
-				fprintf(m, "  %s", extra);
+			if (extra[0] &&
+			    (!line_puts(&l, cols > 0 && line_width + 2 +
+					strlen(extra) > (size_t)cols ?
+					"\n\t" : "  ") ||
+			     !line_puts(&l, extra)))
+				goto out;
 		}
-		if (fclose(m))
-			return;
-		put_lines(line, line_size);
-		free(line);
-		line = NULL;
+		put_lines(l.buf, l.len);
 		if (r && o->info)
 			print_info(r);
 	}
+out:
+	free(l.buf);
 }
 
 static void json_info(struct json *j, const struct ext *e)
