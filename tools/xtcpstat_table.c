@@ -336,6 +336,7 @@ void print_table(const struct table *t, const struct options *o)
 	char cell[CELL_SIZE], extra[EXTRA_SIZE];
 	int cols = terminal_width();
 	struct line l = { 0 };
+	const char *sep;
 	size_t i;
 	int c;
 
@@ -372,11 +373,13 @@ void print_table(const struct table *t, const struct options *o)
 		if (r) {
 			format_extras(r, o, extra, sizeof(extra));
 			/* Too long for the terminal: a line of its own. */
+			if (cols > 0 &&
+			    line_width + 2 + strlen(extra) > (size_t)cols)
+				sep = "\n\t";
+			else
+				sep = "  ";
 			if (extra[0] &&
-			    (!line_puts(&l, cols > 0 && line_width + 2 +
-					strlen(extra) > (size_t)cols ?
-					"\n\t" : "  ") ||
-			     !line_puts(&l, extra)))
+			    (!line_puts(&l, sep) || !line_puts(&l, extra)))
 				goto out;
 		}
 		put_lines(l.buf, l.len);
