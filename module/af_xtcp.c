@@ -209,9 +209,13 @@ static int __init xtcp_init(void)
 	}
 	xtcp_family_ops.family = xtcp_family;
 
-	err = proto_register(&xtcp_prot, 1);
+	err = xtcp_bind_cache_init();
 	if (err)
 		return err;
+
+	err = proto_register(&xtcp_prot, 1);
+	if (err)
+		goto out_bind;
 
 	/* Before any namespace: each names a default algorithm. */
 	err = xtcp_cong_register_builtin();
@@ -259,6 +263,8 @@ out_cong:
 	xtcp_cong_unregister_builtin();
 out_proto:
 	proto_unregister(&xtcp_prot);
+out_bind:
+	xtcp_bind_cache_exit();
 	return err;
 }
 
@@ -343,6 +349,8 @@ static void __exit xtcp_exit(void)
 	rcu_barrier();
 	xtcp_cong_unregister_builtin();
 	proto_unregister(&xtcp_prot);
+	/* Unbound at close: no socket holds a bucket any more. */
+	xtcp_bind_cache_exit();
 }
 
 module_init(xtcp_init);

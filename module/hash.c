@@ -3,8 +3,7 @@
  * XTCP lookup tables, per network namespace:
  *   ehash: connections by 4-tuple (SYN_SENT onwards, TIME_WAIT included);
  *   lhash: listeners by local port;
- *   bhash: every socket holding a local port, for bind() conflicts and
- *          connect()'s choice of port.
+ * and the bind table of local ports is bind.c's.
  *
  * Readers (segment arrival) walk ehash and lhash under RCU and take a
  * reference with refcount_inc_not_zero(); sockets are SOCK_RCU_FREE, so a
@@ -17,15 +16,11 @@
  * in a marker naming its chain, and a reader that ends on another chain's
  * marker starts again, as __inet_lookup_established() does.
  *
- * bhash is only read by writers (bind, listen, port choice), under
- * xn->bind_lock; listen() takes bind_lock and then the listener's chain.
- *
  * The keys compare addresses in one helper each, so that an IPv6 key can be
  * added beside the IPv4 one.
  */
 #include <linux/jhash.h>
 #include <linux/mm.h>
-#include <linux/random.h>
 #include <linux/rculist_nulls.h>
 #include <linux/timekeeping.h>
 #include <net/ip.h>
@@ -49,18 +44,13 @@ static u32 xtcp_lhashfn(u16 port)
 	return hash_32(port, XTCP_LHASH_BITS);
 }
 
-static u32 xtcp_bhashfn(u16 port)
-{
-	return hash_32(port, XTCP_BHASH_BITS);
-}
-
 int xtcp_hash_init(struct xtcp_net *xn)
 {
 	unsigned int i;
 
 	xn->ehash = kvcalloc(XTCP_EHASH_SIZE, sizeof(*xn->ehash), GFP_KERNEL);
 	xn->lhash = kvcalloc(XTCP_LHASH_SIZE, sizeof(*xn->lhash), GFP_KERNEL);
-	if (!xn->ehash || !xn->lhash) {
+	if (!xn->ehash || !xn->lhash || !xtcp_bind_init(xn)) {
 		xtcp_hash_exit(xn);
 		return -ENOMEM;
 	}
@@ -72,12 +62,12 @@ int xtcp_hash_init(struct xtcp_net *xn)
 		INIT_HLIST_NULLS_HEAD(&xn->lhash[i].chain, XTCP_LHASH_NULLS(i));
 		spin_lock_init(&xn->lhash[i].lock);
 	}
-	spin_lock_init(&xn->bind_lock);
 	return 0;
 }
 
 void xtcp_hash_exit(struct xtcp_net *xn)
 {
+	xtcp_bind_exit(xn);
 	kvfree(xn->ehash);
 	kvfree(xn->lhash);
 	xn->ehash = NULL;
@@ -101,8 +91,8 @@ static bool xtcp_dev_match(const struct sock *sk, int dif, int sdif)
 }
 
 /* The connection's key: its 4-tuple. */
-static bool xtcp_same_tuple(const struct sock *sk, __be32 laddr, __be16 lport,
-			    __be32 faddr, __be16 fport)
+bool xtcp_same_tuple(const struct sock *sk, __be32 laddr, __be16 lport,
+		     __be32 faddr, __be16 fport)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 
@@ -230,7 +220,7 @@ begin:
  * last timestamp is from an earlier second, so that its clock has moved
  * on.  Read without @tw's lock: state.c checks again under it.
  */
-static bool xtcp_tw_reusable(const struct sock *sk, const struct sock *tw)
+bool xtcp_tw_reusable(const struct sock *sk, const struct sock *tw)
 {
 	const struct xtcp_sock *txs = xtcp_sk(tw);
 	int reuse = READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.reuse_tw);
@@ -302,194 +292,15 @@ void xtcp_unhash(struct sock *sk)
 }
 
 /*
- * Would @sk, bound to @addr:@port, clash with a socket already holding the
- * port?  TCP's rule, for bind() and again for listen(): overlapping
- * addresses clash unless both sockets set SO_REUSEADDR and the holder is
- * not listening.
+ * A listener enters LISTEN and its lhash chain; bind.c's
+ * xtcp_listen_hash() calls it under bind_lock, once the port is its own.
  */
-static bool xtcp_port_conflict(struct xtcp_net *xn, struct sock *sk,
-			       __be32 addr, u16 port)
-{
-	struct xtcp_sock *other;
-
-	hlist_for_each_entry(other, &xn->bhash[xtcp_bhashfn(port)],
-			     bind_node) {
-		struct sock *sk2 = &other->inet.sk;
-		__be32 addr2 = inet_sk(sk2)->inet_rcv_saddr;
-
-		if (sk2 == sk || inet_sk(sk2)->inet_num != port)
-			continue;
-		if (addr && addr2 && addr != addr2)
-			continue;
-		if (sk->sk_bound_dev_if && sk2->sk_bound_dev_if &&
-		    sk->sk_bound_dev_if != sk2->sk_bound_dev_if)
-			continue;
-		if (sk->sk_reuse && sk2->sk_reuse &&
-		    sk2->sk_state != XTCP_LISTEN)
-			continue;
-		return true;
-	}
-	return false;
-}
-
-static bool xtcp_port_in_use(struct xtcp_net *xn, u16 port)
-{
-	struct xtcp_sock *other;
-
-	hlist_for_each_entry(other, &xn->bhash[xtcp_bhashfn(port)], bind_node)
-		if (other->inet.inet_num == port)
-			return true;
-	return false;
-}
-
-static void __xtcp_bind(struct xtcp_net *xn, struct sock *sk, u16 port)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-
-	inet_sk(sk)->inet_num = port;
-	inet_sk(sk)->inet_sport = htons(port);
-	hlist_add_head(&xs->bind_node, &xn->bhash[xtcp_bhashfn(port)]);
-	xs->bound = 1;
-}
-
-/* The ports of the namespace's ip_local_port_range, from a random one. */
-struct xtcp_port_walk {
-	int	low, range, i;
-	u32	offset;
-};
-
-static void xtcp_port_walk_start(struct net *net, struct xtcp_port_walk *w)
-{
-	int high;
-
-	inet_get_local_port_range(net, &w->low, &high);
-	w->range = high - w->low + 1;
-	w->offset = get_random_u32();
-	w->i = 0;
-}
-
-/* The next port not reserved (nor 0), or 0 when the range is done. */
-static u16 xtcp_port_walk_next(struct net *net, struct xtcp_port_walk *w)
-{
-	while (w->i < w->range) {
-		u16 p = w->low + (w->offset + w->i++) % w->range;
-
-		if (p && !inet_is_local_reserved_port(net, p))
-			return p;
-	}
-	return 0;
-}
-
-/*
- * Bind @sk to @addr:@port; port 0 picks a free one from the namespace's
- * ip_local_port_range.  The caller owns the socket.
- */
-int xtcp_bind_port(struct sock *sk, __be32 addr, u16 port)
-{
-	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
-	struct xtcp_port_walk w;
-	int err = 0;
-
-	spin_lock_bh(&xn->bind_lock);
-	if (port) {
-		if (xtcp_port_conflict(xn, sk, addr, port))
-			err = -EADDRINUSE;
-		else
-			__xtcp_bind(xn, sk, port);
-		goto out;
-	}
-
-	err = -EADDRNOTAVAIL;
-	xtcp_port_walk_start(sock_net(sk), &w);
-	while ((port = xtcp_port_walk_next(sock_net(sk), &w))) {
-		if (xtcp_port_in_use(xn, port))
-			continue;
-		__xtcp_bind(xn, sk, port);
-		err = 0;
-		break;
-	}
-out:
-	if (!err)
-		inet_sk(sk)->inet_rcv_saddr = addr;
-	spin_unlock_bh(&xn->bind_lock);
-	return err;
-}
-
-/*
- * May connect() from @sk use @port?  Ports connect() chose are shared by
- * connections whose 4-tuples differ, as Linux's __inet_hash_connect()
- * shares them: a host then holds as many connections to each peer as the
- * range has ports, not that many in all.  A port bind() or listen() took
- * is never shared, and the 4-tuple must be free, or held by a TIME_WAIT
- * connect() may take over.
- */
-static bool xtcp_connect_port_ok(struct xtcp_net *xn, struct sock *sk,
-				 u16 port)
-{
-	const struct inet_sock *inet = inet_sk(sk);
-	struct xtcp_sock *other;
-
-	hlist_for_each_entry(other, &xn->bhash[xtcp_bhashfn(port)],
-			     bind_node) {
-		struct sock *sk2 = &other->inet.sk;
-
-		if (other->inet.inet_num != port)
-			continue;
-		if (!other->port_shared)
-			return false;
-		if (xtcp_same_tuple(sk2, inet->inet_saddr, htons(port),
-				    inet->inet_daddr, inet->inet_dport) &&
-		    !xtcp_tw_reusable(sk, sk2))
-			return false;
-	}
-	return true;
-}
-
-/*
- * connect() on an unbound socket: a local port for inet_saddr to
- * inet_daddr:inet_dport.  Holding the port reserves the 4-tuple too:
- * another connect() to the same peer passes it by until this one is
- * hashed (or gives the port up).
- */
-int xtcp_connect_port(struct sock *sk)
-{
-	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
-	struct xtcp_port_walk w;
-	int err = -EADDRNOTAVAIL;
-	u16 port;
-
-	spin_lock_bh(&xn->bind_lock);
-	xtcp_port_walk_start(sock_net(sk), &w);
-	while ((port = xtcp_port_walk_next(sock_net(sk), &w))) {
-		if (!xtcp_connect_port_ok(xn, sk, port))
-			continue;
-		__xtcp_bind(xn, sk, port);
-		xtcp_sk(sk)->port_shared = 1;
-		inet_sk(sk)->inet_rcv_saddr = inet_sk(sk)->inet_saddr;
-		err = 0;
-		break;
-	}
-	spin_unlock_bh(&xn->bind_lock);
-	return err;
-}
-
-/*
- * listen(): check the port again, now that this socket will listen, and
- * enter LISTEN and the listener table under the bind lock, so that two
- * sockets cannot both pass the check.
- */
-int xtcp_listen_hash(struct sock *sk)
+void xtcp_lhash_add(struct sock *sk)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u16 port = inet_sk(sk)->inet_num;
-	struct xtcp_hbucket *b = &xn->lhash[xtcp_lhashfn(port)];
+	struct xtcp_hbucket *b = &xn->lhash[xtcp_lhashfn(inet_sk(sk)->inet_num)];
 
-	spin_lock_bh(&xn->bind_lock);
-	if (xtcp_port_conflict(xn, sk, inet_sk(sk)->inet_rcv_saddr, port)) {
-		spin_unlock_bh(&xn->bind_lock);
-		return -EADDRINUSE;
-	}
 	spin_lock(&b->lock);
 	xtcp_state_listen(sk);
 	sock_hold(sk);
@@ -497,32 +308,6 @@ int xtcp_listen_hash(struct sock *sk)
 	xs->hbucket = b;
 	xs->hashed = 1;
 	spin_unlock(&b->lock);
-	spin_unlock_bh(&xn->bind_lock);
-	return 0;
-}
-
-/* A passive child holds the listener's port. */
-void xtcp_inherit_port(struct sock *child, struct sock *parent)
-{
-	struct xtcp_net *xn = xtcp_pernet(sock_net(child));
-
-	spin_lock_bh(&xn->bind_lock);
-	__xtcp_bind(xn, child, inet_sk(parent)->inet_num);
-	spin_unlock_bh(&xn->bind_lock);
-}
-
-void xtcp_unbind(struct sock *sk)
-{
-	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
-	struct xtcp_sock *xs = xtcp_sk(sk);
-
-	if (!xs->bound)
-		return;
-	spin_lock_bh(&xn->bind_lock);
-	hlist_del_init(&xs->bind_node);
-	xs->bound = 0;
-	xs->port_shared = 0;
-	spin_unlock_bh(&xn->bind_lock);
 }
 
 /* Some hashed socket, with a reference; NULL when the tables are empty. */

@@ -337,7 +337,8 @@ struct xtcp_sock {
 	/* Lookup tables, see hash.c. */
 	struct hlist_nulls_node hash_node;	/* established or listen */
 	struct xtcp_hbucket *hbucket;	/* the chain of hash_node */
-	struct hlist_node bind_node;	/* bind table, by local port */
+	struct hlist_node bind_node;	/* bind table: its port's holders */
+	struct xtcp_bind_bucket *bind_bucket;	/* ... and their port */
 	struct list_head all_node;	/* every socket, for unload */
 
 	/*
@@ -454,9 +455,10 @@ struct xtcp_mib {
 
 #define XTCP_EHASH_BITS	12
 #define XTCP_LHASH_BITS	6
-#define XTCP_BHASH_BITS	10
+#define XTCP_BHASH_BITS	12
 #define XTCP_EHASH_SIZE	BIT(XTCP_EHASH_BITS)
 #define XTCP_LHASH_SIZE	BIT(XTCP_LHASH_BITS)
+#define XTCP_BHASH_SIZE	BIT(XTCP_BHASH_BITS)
 
 /*
  * One chain of the established or listen table: read under RCU, written
@@ -510,7 +512,7 @@ struct xtcp_net {
 	struct xtcp_hbucket	*ehash;	/* XTCP_EHASH_SIZE chains */
 	struct xtcp_hbucket	*lhash;	/* XTCP_LHASH_SIZE chains */
 	spinlock_t		bind_lock;	/* bhash, and port choices */
-	struct hlist_head	bhash[1 << XTCP_BHASH_BITS];
+	struct hlist_head	*bhash;	/* XTCP_BHASH_SIZE chains (bind.c) */
 	u32			hash_seed;
 	atomic_t		orphans;
 	unsigned long		challenge_second;
@@ -572,13 +574,23 @@ void xtcp_hash_exit(struct xtcp_net *xn);
 struct xtcp_hbucket *xtcp_hbucket_at(struct xtcp_net *xn, unsigned int i);
 #define XTCP_HBUCKETS	(XTCP_LHASH_SIZE + XTCP_EHASH_SIZE)
 int xtcp_hash_established(struct sock *sk, struct sock **tw);
-int xtcp_listen_hash(struct sock *sk);
+void xtcp_lhash_add(struct sock *sk);
 void xtcp_unhash(struct sock *sk);
+bool xtcp_same_tuple(const struct sock *sk, __be32 laddr, __be16 lport,
+		     __be32 faddr, __be16 fport);
+bool xtcp_tw_reusable(const struct sock *sk, const struct sock *tw);
+void xtcp_net_destroy_sockets(struct net *net);
+
+/* bind.c: the bind table of local ports */
+int xtcp_bind_cache_init(void);
+void xtcp_bind_cache_exit(void);
+bool xtcp_bind_init(struct xtcp_net *xn);
+void xtcp_bind_exit(struct xtcp_net *xn);
 int xtcp_bind_port(struct sock *sk, __be32 addr, u16 port);
 int xtcp_connect_port(struct sock *sk);
+int xtcp_listen_hash(struct sock *sk);
 void xtcp_inherit_port(struct sock *child, struct sock *parent);
 void xtcp_unbind(struct sock *sk);
-void xtcp_net_destroy_sockets(struct net *net);
 
 /* input.c: segments from IP */
 int xtcp_v4_rcv(struct sk_buff *skb);
