@@ -307,10 +307,11 @@ perf_switch() {
 
 	perf_dumps=$((perf_dumps + 1))
 	kill -USR2 "$perf_pid" || die "perf record died: $(cat "$OUT/perf.log")"
-	for i in $(seq 1 1200); do
+	# Polled often: the wait after a switch opens the next file.
+	for i in $(seq 1 12000); do
 		[ "$(grep -c 'Dump ' "$OUT/perf.log")" -ge "$perf_dumps" ] && break
-		sleep 0.5
-		if [ -n "${1:-}" ] && [ $((i % 10)) = 0 ]; then
+		sleep 0.05
+		if [ -n "${1:-}" ] && [ $((i % 100)) = 0 ]; then
 			kill -USR2 "$perf_pid" || die "perf record died"
 		fi
 	done
@@ -342,12 +343,19 @@ profile() {
 		rm -f "$OUT"/perf.data.*
 		perf_dumps=$(grep -c 'Dump ' "$OUT/perf.log")
 	fi
+	# Each file spans its run alone: what came before it (the last
+	# report, perf's own start) goes to a file thrown away.
+	for stack in xtcp tcp; do
+		perf_switch
+		rm -f "$perf_file"
+		bulk_run "$stack" "$where" "$streams" "$bytes" \
+			>"$OUT/perf-$key-$stack.txt"
+		perf_switch
+		mv "$perf_file" "$OUT/perf-$key-$stack.data"
+	done
 	for stack in xtcp tcp; do
 		data=$OUT/perf-$key-$stack.data
 		txt=$OUT/perf-$key-$stack.txt
-		bulk_run "$stack" "$where" "$streams" "$bytes" >"$txt"
-		perf_switch
-		mv "$perf_file" "$data"
 		{
 			perf report -i "$data" --no-children --sort sym \
 				--stdio -g none --percent-limit 0.5 |
