@@ -139,8 +139,6 @@ int find_owners(struct table *t);
 
 /* xtcpstat_table.c */
 int terminal_width(void);
-void format_port(const struct endpoint *ep, bool numeric, char *buf,
-		 size_t size);
 void print_table(const struct table *t, const struct options *o);
 void print_table_json(const struct table *t, const struct options *o);
 unsigned long long timer_ms(const struct row *r);

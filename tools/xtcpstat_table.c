@@ -87,36 +87,21 @@ static const char *service_name(unsigned int port)
 	return names[port];
 }
 
-/* The port of EP: "*" for 0, the service name unless NUMERIC. */
-void format_port(const struct endpoint *ep, bool numeric, char *buf,
-		 size_t size)
-{
-	const char *name;
-
-	if (!ep->port) {
-		snprintf(buf, size, "*");
-		return;
-	}
-	name = numeric ? NULL : service_name(ep->port);
-	if (name)
-		snprintf(buf, size, "%s", name);
-	else
-		snprintf(buf, size, "%u", ep->port);
-}
-
 /* The endpoint's text, with its port's service name unless NUMERIC. */
 static const char *format_address(const struct endpoint *ep,
 				  const char *text, bool numeric, char *buf,
 				  size_t size)
 {
-	char port[64];
-	const char *colon;
+	const char *name, *colon;
 
+	/* The text has the number already (format_endpoint()). */
 	if (numeric || !ep->port)
 		return text;
-	format_port(ep, numeric, port, sizeof(port));
+	name = service_name(ep->port);
+	if (!name)
+		return text;
 	colon = strrchr(text, ':');
-	snprintf(buf, size, "%.*s:%s", (int)(colon - text), text, port);
+	snprintf(buf, size, "%.*s:%s", (int)(colon - text), text, name);
 	return buf;
 }
 
