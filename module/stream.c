@@ -83,16 +83,17 @@ static int xtcp_append(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
- * Unsent text worth sending before the write ends: a full super-segment,
- * or half the largest window the peer offered (that much may be all it
- * lets through).
+ * Unsent text worth sending before the write ends: half the largest
+ * window the peer offered, which may be all it lets through (TCP's
+ * forced_push()).  Less would send each super-segment as it fills, and
+ * wake the reader for each: on one CPU, a switch to it and back, and an
+ * ACK, per 64 KiB.
  */
 static u32 xtcp_push_goal(const struct sock *sk)
 {
 	const struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 goal = sk_can_gso(sk) ? sk->sk_gso_max_size : xs->mss;
 
-	return max_t(u32, min(goal, xs->max_snd_wnd / 2), xs->mss);
+	return max_t(u32, xs->max_snd_wnd / 2, xs->mss);
 }
 
 /*
