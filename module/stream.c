@@ -215,20 +215,21 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		copied += n;
 		/*
 		 * Segments that came while we own the socket wait in its
-		 * backlog, which is bounded: take the ACKs in once a
-		 * super-segment's worth is queued, rather than let a long
-		 * send overflow it (TCP does between its 64 KiB skbs).  Not
-		 * more often: the push each ACK makes sends what is queued
-		 * so far, and a flush every few segments cuts the stream
-		 * into small super-segments, each a packet and an ACK.
+		 * backlog, which is bounded: take the ACKs in once half
+		 * the peer's window is queued, rather than let a long send
+		 * overflow it (TCP does every 16 skbs).  Not more often:
+		 * the push each ACK makes sends what is queued so far, and
+		 * a flush every few segments cuts the stream into small
+		 * super-segments, each a packet and an ACK.
 		 */
 		if (xs->write_seq - flushed >= xtcp_push_goal(sk)) {
 			flushed = xs->write_seq;
 			sk_flush_backlog(sk);
 		}
 		/*
-		 * Send once a device's worth is queued unsent, or at the
-		 * end, so that segments leave together (TCP's forced push).
+		 * Send once half the peer's window is queued unsent, or at
+		 * the end, so that segments leave together (TCP's forced
+		 * push).
 		 */
 		if (xs->write_seq - xs->snd_nxt >= xtcp_push_goal(sk))
 			xtcp_push(sk);
