@@ -74,13 +74,11 @@ static struct xtcp_bind_bucket *xtcp_bb_find(struct xtcp_net *xn, u16 port)
 	return NULL;
 }
 
-/* @port's bucket, made if the port is free; NULL without memory. */
-static struct xtcp_bind_bucket *xtcp_bb_get(struct xtcp_net *xn, u16 port)
+/* A bucket for @port, which has none; NULL without memory. */
+static struct xtcp_bind_bucket *xtcp_bb_create(struct xtcp_net *xn, u16 port)
 {
-	struct xtcp_bind_bucket *bb = xtcp_bb_find(xn, port);
+	struct xtcp_bind_bucket *bb;
 
-	if (bb)
-		return bb;
 	/* Under bind_lock, a spinlock with BH off. */
 	bb = kmem_cache_alloc(xtcp_bind_cachep, GFP_ATOMIC);
 	if (!bb)
@@ -103,19 +101,16 @@ static void __xtcp_bind(struct sock *sk, struct xtcp_bind_bucket *bb)
 }
 
 /*
- * Would @sk, bound to @addr:@port, clash with a socket already holding the
- * port?  TCP's rule, for bind() and again for listen(): overlapping
+ * Would @sk, bound to @addr, clash with a socket already holding the port
+ * of @bb?  TCP's rule, for bind() and again for listen(): overlapping
  * addresses clash unless both sockets set SO_REUSEADDR and the holder is
  * not listening.
  */
-static bool xtcp_port_conflict(struct xtcp_net *xn, struct sock *sk,
-			       __be32 addr, u16 port)
+static bool xtcp_port_conflict(const struct xtcp_bind_bucket *bb,
+			       struct sock *sk, __be32 addr)
 {
-	struct xtcp_bind_bucket *bb = xtcp_bb_find(xn, port);
 	struct xtcp_sock *other;
 
-	if (!bb)
-		return false;
 	hlist_for_each_entry(other, &bb->owners, bind_node) {
 		struct sock *sk2 = &other->inet.sk;
 		__be32 addr2 = inet_sk(sk2)->inet_rcv_saddr;
@@ -176,7 +171,8 @@ int xtcp_bind_port(struct sock *sk, __be32 addr, u16 port)
 
 	spin_lock_bh(&xn->bind_lock);
 	if (port) {
-		if (xtcp_port_conflict(xn, sk, addr, port))
+		bb = xtcp_bb_find(xn, port);
+		if (bb && xtcp_port_conflict(bb, sk, addr))
 			goto out;
 	} else {
 		err = -EADDRNOTAVAIL;
@@ -188,7 +184,8 @@ int xtcp_bind_port(struct sock *sk, __be32 addr, u16 port)
 			goto out;
 	}
 	err = -ENOMEM;
-	bb = xtcp_bb_get(xn, port);
+	if (!bb)
+		bb = xtcp_bb_create(xn, port);
 	if (!bb)
 		goto out;
 	__xtcp_bind(sk, bb);
@@ -200,18 +197,18 @@ out:
 }
 
 /*
- * May connect() from @sk use @port?  Ports connect() chose are shared by
+ * May connect() from @sk use the port of @bb (NULL: a free port)?  Ports
+ * connect() chose are shared by
  * connections whose 4-tuples differ, as Linux's __inet_hash_connect()
  * shares them: a host then holds as many connections to each peer as the
  * range has ports, not that many in all.  A port bind() or listen() took
  * is never shared, and the 4-tuple must be free, or held by a TIME_WAIT
  * connect() may take over.
  */
-static bool xtcp_connect_port_ok(struct xtcp_net *xn, struct sock *sk,
-				 u16 port)
+static bool xtcp_connect_port_ok(const struct xtcp_bind_bucket *bb,
+				 struct sock *sk)
 {
 	const struct inet_sock *inet = inet_sk(sk);
-	struct xtcp_bind_bucket *bb = xtcp_bb_find(xn, port);
 	struct xtcp_sock *other;
 
 	if (!bb)
@@ -221,7 +218,7 @@ static bool xtcp_connect_port_ok(struct xtcp_net *xn, struct sock *sk,
 
 		if (!other->port_shared)
 			return false;
-		if (xtcp_same_tuple(sk2, inet->inet_saddr, htons(port),
+		if (xtcp_same_tuple(sk2, inet->inet_saddr, htons(bb->port),
 				    inet->inet_daddr, inet->inet_dport) &&
 		    !xtcp_tw_reusable(sk, sk2))
 			return false;
@@ -245,12 +242,13 @@ int xtcp_connect_port(struct sock *sk)
 	spin_lock_bh(&xn->bind_lock);
 	xtcp_port_walk_start(sock_net(sk), &w);
 	while ((port = xtcp_port_walk_next(sock_net(sk), &w))) {
-		struct xtcp_bind_bucket *bb;
+		struct xtcp_bind_bucket *bb = xtcp_bb_find(xn, port);
 
-		if (!xtcp_connect_port_ok(xn, sk, port))
+		if (!xtcp_connect_port_ok(bb, sk))
 			continue;
 		err = -ENOMEM;
-		bb = xtcp_bb_get(xn, port);
+		if (!bb)
+			bb = xtcp_bb_create(xn, port);
 		if (!bb)
 			break;
 		__xtcp_bind(sk, bb);
@@ -264,9 +262,9 @@ int xtcp_connect_port(struct sock *sk)
 }
 
 /*
- * listen(): check the port again, now that this socket will listen, and
- * enter LISTEN and the listener table under the bind lock, so that two
- * sockets cannot both pass the check.
+ * listen() on a bound socket: check its port again, now that it will
+ * listen, and enter LISTEN and the listener table under the bind lock,
+ * so that two sockets cannot both pass the check.
  */
 int xtcp_listen_hash(struct sock *sk)
 {
@@ -274,8 +272,8 @@ int xtcp_listen_hash(struct sock *sk)
 	int err = -EADDRINUSE;
 
 	spin_lock_bh(&xn->bind_lock);
-	if (!xtcp_port_conflict(xn, sk, inet_sk(sk)->inet_rcv_saddr,
-				inet_sk(sk)->inet_num)) {
+	if (!xtcp_port_conflict(xtcp_sk(sk)->bind_bucket, sk,
+				inet_sk(sk)->inet_rcv_saddr)) {
 		xtcp_lhash_add(sk);
 		err = 0;
 	}
