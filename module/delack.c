@@ -68,6 +68,28 @@ static void xtcp_delack_schedule(struct sock *sk)
 }
 
 /*
+ * Will a read take the text just queued, as soon as its task runs?  A
+ * recvmsg() under way does before it returns (asleep in it, or taking
+ * the backlog); a task asleep on the socket in poll() is woken for it
+ * once SO_RCVLOWAT bytes wait (TCP ACKs at once below that too).  (A
+ * writer asleep for room is taken for a reader: then the ACK waits for
+ * the timer, as TCP's would.)
+ */
+static bool xtcp_read_coming(struct sock *sk)
+{
+	bool asleep;
+
+	if (xtcp_sk(sk)->reading)
+		return true;
+	if (xtcp_unread(sk) < READ_ONCE(sk->sk_rcvlowat))
+		return false;
+	rcu_read_lock();
+	asleep = skwq_has_sleeper(rcu_dereference(sk->sk_wq));
+	rcu_read_unlock();
+	return asleep;
+}
+
+/*
  * Text arrived (RFC 9293 3.10.7.4, seventh check) and xtcp_data_queue()
  * said what became of it in @text; @seg_len is the segment's length.
  * True if the ACK must go now; false if it waits for the timer, or for a
@@ -99,10 +121,15 @@ bool xtcp_delack_rcv(struct sock *sk, const struct xtcp_rcv_text *text,
 	/*
 	 * RFC 9293 3.8.6.3: at least every second full-sized segment, while
 	 * the reader has taken all we acknowledged before; else the read
-	 * sends it (xtcp_delack_read()) with the window it opens.
+	 * sends it (xtcp_delack_read()) with the window it opens.  So does
+	 * a read about to take this text, when an ACK now would offer less
+	 * than RCV.WND: its one ACK has the window reopened, where an ACK
+	 * now would need a window update after it (TCP's
+	 * __tcp_ack_snd_check() holds such an ACK for any reader).
 	 */
 	if (xs->rcv_nxt - xs->rcv_wup >= 2 * (u32)xs->rcv_mss &&
-	    !xtcp_after(xs->rcv_wup, READ_ONCE(xs->copied_seq)))
+	    !xtcp_after(xs->rcv_wup, READ_ONCE(xs->copied_seq)) &&
+	    !(xtcp_offer_window(sk) < xs->rcv_wnd && xtcp_read_coming(sk)))
 		return true;
 	/*
 	 * The sender cannot send another full segment until we answer: do,

@@ -372,6 +372,25 @@ int xtcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	return sizeof(*sin);
 }
 
+/*
+ * Text for a reader, as poll() says: SO_RCVLOWAT bytes (as recvmsg()
+ * waits for), or fewer that no more can join until the reader takes
+ * some: less than a segment of the window is left.  Without the lock.
+ */
+static bool xtcp_readable(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 wup = READ_ONCE(xs->rcv_wup), nxt = READ_ONCE(xs->rcv_nxt);
+	u32 right = wup + READ_ONCE(xs->rcv_wnd);
+	int unread = xtcp_unread(sk);
+
+	if (!unread)
+		return false;
+	if (unread >= READ_ONCE(sk->sk_rcvlowat))
+		return true;
+	return xtcp_before(right, nxt + READ_ONCE(xs->rcv_mss));
+}
+
 __poll_t xtcp_poll(struct file *file, struct socket *sock,
 		   struct poll_table_struct *wait)
 {
@@ -391,7 +410,7 @@ __poll_t xtcp_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 
 	if (state != XTCP_SYN_SENT && state != XTCP_SYN_RECV) {
-		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		if (xtcp_readable(sk))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (shutdown & SEND_SHUTDOWN) {
 			mask |= EPOLLOUT | EPOLLWRNORM;

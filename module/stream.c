@@ -318,9 +318,16 @@ int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	while (copied < len) {
 		struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
 
-		/* What waits in the backlog first, before stopping short. */
-		if (!skb && sk_flush_backlog(sk))
-			continue;
+		if (!skb) {
+			/*
+			 * Text that comes from here on is read before we
+			 * return, which sends its ACK (delack.c).
+			 */
+			xs->reading = !(flags & MSG_PEEK);
+			/* What waits in the backlog, before stopping short. */
+			if (sk_flush_backlog(sk))
+				continue;
+		}
 
 		if (skb && (flags & MSG_PEEK)) {
 			err = xtcp_peek(sk, msg, len);
@@ -371,6 +378,7 @@ int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		xtcp_rcv_space_adjust(sk);
 	xtcp_rcv_space_update(sk);
 out:
+	xs->reading = 0;
 	release_sock(sk);
 	return copied ? copied : err;
 }

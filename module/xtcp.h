@@ -332,7 +332,8 @@ struct xtcp_sock {
 	u16	rcv_mss;	/* the peer's full segment, as we saw it */
 	u8	ack_quick;	/* in-order segments still ACKed at once */
 	u8	ack_pending:1,	/* text is unacknowledged, the timer runs */
-		ack_now:1;	/* ... and its ACK is owed at once */
+		ack_now:1,	/* ... and its ACK is owed at once */
+		reading:1;	/* recvmsg() reads what comes before it returns */
 
 	/* Lookup tables, see hash.c. */
 	struct hlist_nulls_node hash_node;	/* established or listen */

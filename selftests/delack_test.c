@@ -8,7 +8,9 @@
  * - delack__*: a lone segment's ACK comes after net.xtcp.delack_ms, not
  *   at once and not much later, from the timer (DelayedACKs); the second
  *   full-sized segment is ACKed at once, one ACK for both, while the
- *   reader keeps up, and by the read when it lags; when the window runs
+ *   reader keeps up, and by the read when it lags or sleeps in recv() or
+ *   poll() (with the window reopened; not below SO_RCVLOWAT, which does
+ *   not wake poll()); when the window runs
  *   out, only an ACK that lets another full segment in, with a window no
  *   smaller than the last, goes at once; with net.xtcp.delayed_ack = 0
  *   every segment is ACKed at once; text beyond a hole, the segment
@@ -16,6 +18,7 @@
  *   data carries the pending ACK, and so does our FIN; data that a
  *   segment's ACK releases carries the ACK of that segment's own text,
  *   with no bare ACK after it; an abort stops the timer.
+ * - poll__*: POLLIN at SO_RCVLOWAT bytes, or once the window is spent.
  *
  * "At once" is proven with a barrier (peer_barrier()): the ACK comes
  * before XTCP's answer to a probe sent right after the segment.  "Not at
@@ -27,6 +30,8 @@
  * Offsets count bytes from the first byte the peer sends.
  */
 #include <netinet/in.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "xtcp_peer.h"
 #include "kselftest_harness.h"
@@ -448,6 +453,187 @@ TEST_F(delack, delack__reader_behind__ack_on_read)
 }
 
 /*
+ * A thread that waits for @len bytes asleep in recv(MSG_WAITALL), or in
+ * poll() with SO_RCVLOWAT at @len (@in_poll), then takes them.
+ */
+struct asleep_reader {
+	int fd;
+	size_t len;
+	bool in_poll;
+	pid_t tid;	/* set by the thread before it waits */
+	int done;	/* set when it has read */
+	ssize_t got;
+};
+
+static void *asleep_read(void *arg)
+{
+	static char buf[4 * FULL];
+	struct asleep_reader *r = arg;
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+
+	__atomic_store_n(&r->tid, (pid_t)syscall(SYS_gettid),
+			 __ATOMIC_RELEASE);
+	if (!r->in_poll)
+		r->got = recv(r->fd, buf, r->len, MSG_WAITALL);
+	else if (poll(&pfd, 1, XTCP_WAIT_MS) == 1)
+		r->got = recv(r->fd, buf, r->len, MSG_DONTWAIT);
+	else
+		r->got = -1;
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Is thread @tid asleep inside system call @nr?  Its /proc files say. */
+static bool asleep_in(pid_t tid, long nr)
+{
+	char path[64], line[256], *end;
+	bool asleep = false;
+	long in = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(line, sizeof(line), f)) {
+		end = strrchr(line, ')');
+		asleep = end && end[1] == ' ' && end[2] == 'S';
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fscanf(f, "%ld", &in) != 1)
+		in = -1;
+	fclose(f);
+	return asleep && in == nr;
+}
+
+/* Wait until @r's thread sleeps in its recv() or poll(), not done. */
+static int wait_reader_asleep(struct asleep_reader *r)
+{
+	long nr = r->in_poll ? SYS_poll : SYS_recvfrom;
+	long end = xtcp_now_ms() + XTCP_WAIT_MS;
+	pid_t tid;
+
+	do {
+		if (__atomic_load_n(&r->done, __ATOMIC_ACQUIRE))
+			break;
+		tid = __atomic_load_n(&r->tid, __ATOMIC_ACQUIRE);
+		if (tid && asleep_in(tid, nr))
+			return 0;
+		usleep(1000);
+	} while (xtcp_now_ms() < end);
+	peer_log("the reader is not asleep in %s (done: %d)",
+		 r->in_poll ? "poll()" : "recv()", r->done);
+	return -1;
+}
+
+/*
+ * Two full segments for a reader asleep on the socket, which takes them
+ * as soon as it runs: their ACK waits for its read, which sends one ACK
+ * with the window the read reopened, instead of one at once offering
+ * less than RCV.WND and a window update after the read (as Linux's
+ * __tcp_ack_snd_check()).  A 64 KiB buffer, so that the 32 KiB window
+ * of a peer without window scaling narrows with each queued segment.
+ * The first segment does not end the reader's wait: MSG_WAITALL, or
+ * SO_RCVLOWAT for poll().
+ */
+static int asleep_reader_one_ack(struct _test_data_delack *self,
+				 bool in_poll)
+{
+	struct asleep_reader r = { .len = 2 * FULL, .in_poll = in_poll };
+	int lowat = r.len, err = -1;
+	long long delayed;
+	pthread_t th;
+	__u16 win;
+	long t0;
+
+	if (open_caught_up(self, "4096 65536 65536") ||
+	    (in_poll && setsockopt(self->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat,
+				   sizeof(lowat))))
+		return -1;
+	/*
+	 * An old segment (RFC 9293 3.10.7.4: not acceptable) has XTCP say
+	 * RCV.WND for the empty queue: the widest the window gets.
+	 */
+	if (send_at(self, self->off - 1, 0, 0) ||
+	    ack_at_once(self, self->off))
+		return -1;
+	win = self->win;
+	delayed = xtcp_counter("DelayedACKs");
+	r.fd = self->fd;
+	if (pthread_create(&th, NULL, asleep_read, &r))
+		return -1;
+	if (wait_reader_asleep(&r) || send_next(self, FULL) ||
+	    nothing_at_once(self) || wait_reader_asleep(&r))
+		goto out;
+	t0 = xtcp_now_ms();
+	/* The read's ACK, long before the timer's. */
+	if (send_next(self, FULL) ||
+	    ack_between(self, self->off, t0, 0, DELACK_MAX_MS / 2))
+		goto out;
+	if (self->win != win) {
+		peer_log("the ACK offers %u, the window before %u", self->win,
+			 win);
+		goto out;
+	}
+	err = 0;
+out:
+	if (err)
+		shutdown(self->fd, SHUT_RD);
+	pthread_join(th, NULL);
+	if (!err && r.got != (ssize_t)r.len) {
+		peer_log("the reader took %zd bytes", r.got);
+		err = -1;
+	}
+	if (!err && (delayed < 0 ||
+		     delayed != xtcp_counter("DelayedACKs"))) {
+		peer_log("the timer sent an ACK");
+		err = -1;
+	}
+	/* Nothing after it: no window update. */
+	return err ? err : nothing_at_once(self);
+}
+
+/*
+ * A reader asleep in poll() with SO_RCVLOWAT beyond the text is not
+ * woken for it: the ACK of two full segments goes at once, as for a
+ * reader that keeps up (Linux's __tcp_ack_snd_check() does so below
+ * SO_RCVLOWAT).
+ */
+TEST_F(delack, delack__poll_below_rcvlowat__ack_at_once)
+{
+	struct asleep_reader r = { .len = 16 * FULL, .in_poll = true };
+	int lowat = r.len, err;
+	pthread_t th;
+
+	ASSERT_EQ(0, open_caught_up(self, "4096 65536 65536"));
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat,
+				sizeof(lowat)));
+	r.fd = self->fd;
+	ASSERT_EQ(0, pthread_create(&th, NULL, asleep_read, &r));
+	err = wait_reader_asleep(&r) || send_next(self, FULL) ||
+	      nothing_at_once(self) || send_next(self, FULL) ||
+	      ack_at_once(self, self->off) || wait_reader_asleep(&r);
+	/* The end of input wakes it. */
+	shutdown(self->fd, SHUT_RD);
+	pthread_join(th, NULL);
+	ASSERT_EQ(0, err);
+}
+
+TEST_F(delack, delack__reader_asleep_in_recv__one_ack_after_read)
+{
+	ASSERT_EQ(0, asleep_reader_one_ack(self, false));
+}
+
+TEST_F(delack, delack__reader_asleep_in_poll__one_ack_after_read)
+{
+	ASSERT_EQ(0, asleep_reader_one_ack(self, true));
+}
+
+/*
  * A reader that lags while the window runs out (a 16 KiB buffer: a few
  * full segments fill it).  With less than a segment left, the ACK goes at
  * once only if its window lets another full segment in; once the queued
@@ -467,6 +653,43 @@ TEST_F(delack, delack__window_spent__ack_only_if_it_opens)
 	ASSERT_EQ(0, ack_at_once(self, self->off));
 	ASSERT_LE(0, spend_window(self, 64, false));
 	ASSERT_EQ(0, read_then_ack(self, read));
+}
+
+/* What poll() says of @fd at once: its POLLIN, or -1. */
+static int pollin_now(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	if (poll(&pfd, 1, 0) < 0)
+		return -1;
+	return !!(pfd.revents & POLLIN);
+}
+
+/*
+ * SO_RCVLOWAT beyond what the window lets in (a 16 KiB buffer): poll()
+ * reports no POLLIN for less, until less than a segment of the window is
+ * left, when no more can come before a read (as Linux's
+ * tcp_epollin_ready()).  Then the read takes it all.
+ */
+TEST_F(delack, poll__rcvlowat__pollin_at_lowat_or_spent_window)
+{
+	int lowat = 65536;
+	unsigned int read;
+
+	ASSERT_EQ(0, open_caught_up(self, "4096 16384 16384"));
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat,
+				sizeof(lowat)));
+	read = self->off;
+	ASSERT_EQ(0, send_next(self, FULL));
+	ASSERT_EQ(0, nothing_at_once(self));
+	EXPECT_EQ(0, pollin_now(self->fd));
+	ASSERT_EQ(0, send_next(self, FULL));
+	ASSERT_EQ(0, ack_at_once(self, self->off));
+	EXPECT_EQ(0, pollin_now(self->fd));
+	ASSERT_LE(0, spend_window(self, 64, false));
+	EXPECT_EQ(1, pollin_now(self->fd));
+	ASSERT_EQ(0, read_then_ack(self, read));
+	EXPECT_EQ(0, pollin_now(self->fd));
 }
 
 /*
