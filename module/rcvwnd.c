@@ -48,14 +48,23 @@ static u8 xtcp_choose_wscale(const struct sock *sk)
  * rest covers skb overhead), never moving the right edge left (RFC 9293
  * 3.8.6), rounded up to the unit the segment counts in (RFC 7323 2.4),
  * at most what the field can say.  @syn: the unscaled field of a SYN.
+ * While less than a segment, or a sixteenth of the buffer's window, is
+ * free, the edge stays: offered in slivers, it would have the sender
+ * send a segment or two per ACK; the read reopens it in one step
+ * (xtcp_rcv_space_update()), as TCP's __tcp_select_window() does.
  */
 static u32 xtcp_window(struct sock *sk, bool syn)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	int space = READ_ONCE(sk->sk_rcvbuf) -
-		    atomic_read(&sk->sk_rmem_alloc);
+	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	int space = rcvbuf - atomic_read(&sk->sk_rmem_alloc);
 	u32 win = space > 0 ? space / 2 : 0;
 	u32 unit = syn ? 1 : 1U << xs->rcv_wscale;
+	/* A buffer whose window is less than a segment still opens. */
+	u32 seg = min_t(u32, xs->rcv_mss ?: xs->mss, max(rcvbuf, 0) / 2);
+
+	if (win < (u32)max(rcvbuf, 0) / 32 || win < seg)
+		win = 0;
 
 	win = max(win, xtcp_rcv_wnd_left(xs));
 	win = ALIGN(win, unit);
