@@ -162,23 +162,32 @@ static void xtcp_delack_timer(struct timer_list *t)
 	xtcp_timer_run(&xs->inet.sk, XTCP_DELACK_DEFERRED, xtcp_delack_expired);
 }
 
+/*
+ * A timer's deferred work, unless the owner armed the timer again
+ * meanwhile (an ACK restarted the RTO, a FIN restarted TIME-WAIT): the
+ * new expiry stands for the old one, as TCP's timer handlers check
+ * that their timeout is still due.
+ */
+static void xtcp_timer_deferred(struct sock *sk, struct timer_list *timer,
+				void (*fn)(struct sock *sk))
+{
+	if (!timer_pending(timer))
+		xtcp_timer_fire(sk, fn);
+	__sock_put(sk);
+}
+
 /* proto.release_cb: run what the timers and ICMP (input.c) deferred. */
 void xtcp_release_cb(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (test_and_clear_bit(XTCP_RTX_DEFERRED, &xs->deferred)) {
-		xtcp_timer_fire(sk, xtcp_rtx_expired);
-		__sock_put(sk);
-	}
-	if (test_and_clear_bit(XTCP_TW_DEFERRED, &xs->deferred)) {
-		xtcp_timer_fire(sk, xtcp_tw_expired);
-		__sock_put(sk);
-	}
-	if (test_and_clear_bit(XTCP_DELACK_DEFERRED, &xs->deferred)) {
-		xtcp_timer_fire(sk, xtcp_delack_expired);
-		__sock_put(sk);
-	}
+	if (test_and_clear_bit(XTCP_RTX_DEFERRED, &xs->deferred))
+		xtcp_timer_deferred(sk, &xs->rtx_timer, xtcp_rtx_expired);
+	if (test_and_clear_bit(XTCP_TW_DEFERRED, &xs->deferred))
+		xtcp_timer_deferred(sk, &xs->tw_timer, xtcp_tw_expired);
+	if (test_and_clear_bit(XTCP_DELACK_DEFERRED, &xs->deferred))
+		xtcp_timer_deferred(sk, &xs->delack_timer,
+				    xtcp_delack_expired);
 	if (test_and_clear_bit(XTCP_MTU_DEFERRED, &xs->deferred)) {
 		xtcp_mtu_reduced(sk);
 		__sock_put(sk);
@@ -213,7 +222,6 @@ void xtcp_stop_timers(struct sock *sk)
 		__sock_put(sk);
 }
 
-/* Arm the retransmission timer unless it runs already. */
 /* The retransmission timer, from now: a tail loss probe first if due. */
 void xtcp_rearm_rtx(struct sock *sk)
 {
@@ -239,6 +247,7 @@ void xtcp_arm_reo(struct sock *sk, u32 us)
 	sk_reset_timer(sk, &xs->rtx_timer, jiffies + usecs_to_jiffies(us) + 1);
 }
 
+/* Arm the retransmission timer unless it runs already. */
 void xtcp_arm_rtx(struct sock *sk)
 {
 	if (!timer_pending(&xtcp_sk(sk)->rtx_timer))
