@@ -56,14 +56,14 @@ static u8 xtcp_choose_wscale(const struct sock *sk)
 static u32 xtcp_window(struct sock *sk, bool syn)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
-	int space = rcvbuf - atomic_read(&sk->sk_rmem_alloc);
+	u32 rcvbuf = max(READ_ONCE(sk->sk_rcvbuf), 0);
+	int space = (int)rcvbuf - atomic_read(&sk->sk_rmem_alloc);
 	u32 win = space > 0 ? space / 2 : 0;
 	u32 unit = syn ? 1 : 1U << xs->rcv_wscale;
 	/* A buffer whose window is less than a segment still opens. */
-	u32 seg = min_t(u32, xs->rcv_mss ?: xs->mss, max(rcvbuf, 0) / 2);
+	u32 seg = min_t(u32, xs->rcv_mss ?: xs->mss, rcvbuf / 2);
 
-	if (win < (u32)max(rcvbuf, 0) / 32 || win < seg)
+	if (win < rcvbuf / 32 || win < seg)
 		win = 0;
 
 	win = max(win, xtcp_rcv_wnd_left(xs));

@@ -380,15 +380,13 @@ int xtcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 static bool xtcp_readable(const struct sock *sk)
 {
 	const struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 wup = READ_ONCE(xs->rcv_wup), nxt = READ_ONCE(xs->rcv_nxt);
-	u32 right = wup + READ_ONCE(xs->rcv_wnd);
 	int unread = xtcp_unread(sk);
 
 	if (!unread)
 		return false;
 	if (unread >= READ_ONCE(sk->sk_rcvlowat))
 		return true;
-	return xtcp_before(right, nxt + READ_ONCE(xs->rcv_mss));
+	return xtcp_rcv_wnd_left(xs) < READ_ONCE(xs->rcv_mss);
 }
 
 __poll_t xtcp_poll(struct file *file, struct socket *sock,

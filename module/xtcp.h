@@ -377,13 +377,14 @@ static inline int xtcp_unread(const struct sock *sk)
 
 /*
  * What is left of the window we last advertised: RCV.WND less what arrived
- * since, 0 once RCV.NXT has passed its right edge.
+ * since, 0 once RCV.NXT has passed its right edge.  Lockless for poll().
  */
 static inline u32 xtcp_rcv_wnd_left(const struct xtcp_sock *xs)
 {
-	u32 right = xs->rcv_wup + xs->rcv_wnd;
+	u32 right = READ_ONCE(xs->rcv_wup) + READ_ONCE(xs->rcv_wnd);
+	u32 nxt = READ_ONCE(xs->rcv_nxt);
 
-	return xtcp_before(right, xs->rcv_nxt) ? 0 : right - xs->rcv_nxt;
+	return xtcp_before(right, nxt) ? 0 : right - nxt;
 }
 
 /* Counters, RFC 4022 names, shown in /proc/net/xtcp_snmp. */
