@@ -347,7 +347,9 @@ void xtcp_net_destroy_sockets(struct net *net)
 	while ((sk = xtcp_any_hashed(xn))) {
 		local_bh_disable();
 		bh_lock_sock(sk);
-		xtcp_abort(sk, ECONNABORTED);
+		/* Its own timer may have ended it meanwhile (TIME_WAIT). */
+		if (sk->sk_state != XTCP_CLOSE)
+			xtcp_abort(sk, ECONNABORTED);
 		bh_unlock_sock(sk);
 		local_bh_enable();
 		sock_put(sk);

@@ -219,12 +219,32 @@ static void xtcp_restart_time_wait(struct sock *sk)
 	xtcp_arm_time_wait(sk, msecs_to_jiffies(2 * xn->sysctl.msl_ms));
 }
 
+/*
+ * A TIME_WAIT orphan does not keep its namespace alive, as Linux's
+ * timewait sockets do not: once nothing else holds the namespace, its
+ * exit ends the orphan (xtcp_net_destroy_sockets()) rather than wait up
+ * to 2 MSL for it.  Until then the namespace lives through its other
+ * holders.  Nothing the socket does after its end reads the namespace.
+ */
+void xtcp_time_wait_release_net(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+
+	if (!sk->sk_net_refcnt || !sock_flag(sk, SOCK_DEAD) ||
+	    sk->sk_state != XTCP_TIME_WAIT)
+		return;
+	sk->sk_net_refcnt = 0;
+	sock_inuse_add(net, -1);
+	put_net_track(net, &sk->ns_tracker);
+}
+
 void xtcp_enter_time_wait(struct sock *sk)
 {
 	xtcp_set_state(sk, XTCP_TIME_WAIT);
 	sk_stop_timer(sk, &xtcp_sk(sk)->rtx_timer);
 	xtcp_purge_write_queue(sk);
 	xtcp_restart_time_wait(sk);
+	xtcp_time_wait_release_net(sk);
 }
 
 /*

@@ -13,6 +13,7 @@
 #include <linux/sockios.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -1254,6 +1255,100 @@ TEST_F_TIMEOUT(netns, orphans_and_netns_exit, 120)
 	close(afd);
 	close(cfd);
 	close(lfd);
+}
+
+#define XTCP_DEBUGFS_SOCKS "/sys/kernel/debug/xtcp/sockets"
+
+/* Sockets of the module in namespace @ino (debugfs lists every one). */
+static int sockets_in_netns(unsigned long ino)
+{
+	FILE *f = fopen(XTCP_DEBUGFS_SOCKS, "r");
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strtoul(line, NULL, 10) == ino)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * In a namespace of its own, a client TIME_WAIT orphan and nothing else
+ * (2 MSL: 120 s); the namespace's inode to @fd.  Returns 0, or the step
+ * that failed.
+ */
+static int make_time_wait(int fd)
+{
+	int lfd, lport, cfd, afd, cport;
+	struct stat st;
+	char c;
+
+	if (xtcp_netns_enter() || stat("/proc/self/ns/net", &st))
+		return 1;
+	if (xtcp_sysctl_set("msl_ms", 60000))
+		return 2;
+	lfd = xtcp_listener(&lport);
+	cfd = xtcp_socket();
+	if (lfd < 0 || cfd < 0 || xtcp_connect_to(cfd, "127.0.0.1", lport))
+		return 3;
+	cport = xtcp_local_port(cfd);
+	xtcp_set_timeouts(lfd, 10);
+	afd = accept(lfd, NULL, NULL);
+	if (afd < 0)
+		return 4;
+	close(cfd);
+	xtcp_set_timeouts(afd, 10);
+	if (read(afd, &c, 1) != 0)
+		return 5;
+	close(afd);
+	close(lfd);
+	if (!xtcp_wait_state(cport, lport, XTCP_TIME_WAIT) ||
+	    !xtcp_wait_state(lport, cport, 0) || xtcp_proc_count() != 1)
+		return 6;
+	if (write(fd, &st.st_ino, sizeof(st.st_ino)) != sizeof(st.st_ino))
+		return 7;
+	return 0;
+}
+
+/*
+ * A TIME_WAIT orphan does not hold its namespace, as Linux's timewait
+ * sockets do not: once its processes are gone the namespace exits and
+ * ends the orphan, long before 2 MSL.  (Before, the orphan kept the
+ * namespace, and on a lockdep kernel the module, for the 2 MSL.)
+ */
+TEST_F_TIMEOUT(netns, time_wait_orphan__namespace_exit_ends_it, 120)
+{
+	unsigned long ino = 0;
+	int fds[2], status, n;
+	long end;
+	pid_t pid;
+
+	if (XTCP_UNMET(!access(XTCP_DEBUGFS_SOCKS, R_OK),
+		       "debugfs: " XTCP_DEBUGFS_SOCKS))
+		return;
+	ASSERT_EQ(0, pipe(fds));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(fds[0]);
+		_exit(make_time_wait(fds[1]));
+	}
+	close(fds[1]);
+	ASSERT_EQ(sizeof(ino), read(fds[0], &ino, sizeof(ino)));
+	close(fds[0]);
+	ASSERT_TRUE(wait_child(pid, &status, 20000));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+
+	/* Half of 2 MSL at most; the namespace's exit takes a moment. */
+	end = xtcp_now_ms() + 60000;
+	while ((n = sockets_in_netns(ino)) > 0 && xtcp_now_ms() < end)
+		usleep(20 * 1000);
+	EXPECT_EQ(0, n);
 }
 
 TEST_HARNESS_MAIN
