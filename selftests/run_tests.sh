@@ -52,6 +52,8 @@
 #                               before a PROGRAM.unloads=1 and at the end
 #   XTCP_KMEMLEAK_WAIT=5        seconds to wait before a kmemleak scan (it
 #                               does not report objects younger than 5 s)
+#   XTCP_KMEMLEAK_GAP=90        seconds at least from one scan's start to
+#                               the next's, while programs run
 #   XTCP_STRICT=0               skip, not fail, on a missing precondition
 #   XTCP_JOBS=2                 run the PROGRAM.parallel=1 programs in a
 #                               second lane, beside the others
@@ -97,7 +99,26 @@ publish_logs() {
 	mv "$LOGDIR" "$ROOT/.vm/logs" 2>/dev/null || true
 }
 
+# cpu_busy: the share of the guest's CPU time that was not idle since
+# the run began (two lanes are worth it only while it is well below 100%).
+read -r _ CPU0 </proc/stat
+cpu_busy() {
+	local now
+
+	read -r _ now </proc/stat
+	# user nice system idle iowait ...: idle and iowait are not busy.
+	awk -v a="$CPU0" -v b="$now" 'BEGIN {
+		n = split(a, x, " "); split(b, y, " ")
+		for (i = 1; i <= n; i++) {
+			d = y[i] - x[i]; all += d
+			if (i == 4 || i == 5) idle += d
+		}
+		if (all > 0) printf "%d%%\n", 100 * (all - idle) / all
+	}'
+}
+
 finish() {
+	echo "# ==== CPUs busy $(cpu_busy) of the run"
 	publish_logs
 	xt_summary
 	exit
@@ -127,9 +148,13 @@ kmemleak_scan() {
 # a register) is dropped.  A scan takes 20 s and more under KASAN and TCG,
 # so a clean first scan is the answer.
 kmemleak_job() {
-	local what=$1 report start=$SECONDS
+	local what=$1 report start=$SECONDS end=$((SECONDS + ${2:-$KMEMLEAK_WAIT}))
 
+	# The gap ends early once the programs have all ended (kmemleak_drain).
 	sleep "$KMEMLEAK_WAIT"
+	while [ "$SECONDS" -lt "$end" ] && [ ! -e "$LOGDIR/kmemleak.drain" ]; do
+		sleep 1
+	done
 	if ! report=$(kmemleak_scan) ||
 	   { [ -n "$report" ] && ! report=$(kmemleak_scan); }; then
 		: >"$LOGDIR/kmemleak-$what.failed"
@@ -171,7 +196,11 @@ kmemleak_check() {
 # object a running program leaked in its first moments could be named
 # after one that ended; the report's allocation traces say whose it is.
 # kmemleak_ended takes the running check's result (when its process ends)
-# and starts the next; kmemleak_drain waits for every check.
+# and starts the next; kmemleak_drain waits for every check.  Scans start
+# KMEMLEAK_GAP seconds apart at least: back to back they kept one of the
+# CPUs busy for half of the run.
+KMEMLEAK_GAP=${XTCP_KMEMLEAK_GAP:-90}
+KMEMLEAK_LAST=
 KMEMLEAK_PID=
 KMEMLEAK_WHAT=
 KMEMLEAK_PENDING=
@@ -182,10 +211,17 @@ kmemleak_after() {
 }
 
 kmemleak_next() {
+	local wait=$KMEMLEAK_WAIT
+
 	[ -n "$KMEMLEAK_PENDING" ] || return 0
 	KMEMLEAK_WHAT=$KMEMLEAK_PENDING
 	KMEMLEAK_PENDING=
-	kmemleak_job "$KMEMLEAK_WHAT" &
+	if [ -n "$KMEMLEAK_LAST" ] &&
+	   [ $((KMEMLEAK_LAST + KMEMLEAK_GAP - SECONDS)) -gt "$wait" ]; then
+		wait=$((KMEMLEAK_LAST + KMEMLEAK_GAP - SECONDS))
+	fi
+	KMEMLEAK_LAST=$((SECONDS + wait))
+	kmemleak_job "$KMEMLEAK_WHAT" "$wait" &
 	KMEMLEAK_PID=$!
 }
 
@@ -197,9 +233,11 @@ kmemleak_ended() {
 }
 
 kmemleak_drain() {
+	: >"$LOGDIR/kmemleak.drain"
 	while [ -n "$KMEMLEAK_PID" ]; do
 		kmemleak_ended
 	done
+	rm -f "$LOGDIR/kmemleak.drain"
 }
 
 # dmesg_check NAME LOGFILE: the lines of the kernel log in LOGFILE that
@@ -392,6 +430,23 @@ for t in "${tests[@]}"; do
 		kind[$t]=parallel
 	fi
 done
+# Two lanes: the heaviest programs first ("PROGRAM.weight=N" in settings,
+# about its seconds on the debug kernel), so that short ones fill in at
+# the end and the run does not end with one long program alone.  Before
+# them those that unload the module, then the others that run alone,
+# while both lanes are free anyway.  sort -s keeps the rest in order.
+if [ "$JOBS" -gt 1 ]; then
+	mapfile -t queue < <(for t in "${tests[@]}"; do
+		w=$(xt_setting "$SETTINGS" "$t.weight")
+		w=${w:-0}
+		if [ "$(xt_setting "$SETTINGS" "$t.unloads")" = 1 ]; then
+			w=$((w + 2000000))
+		elif [ "${kind[$t]:-}" = alone ]; then
+			w=$((w + 1000000))
+		fi
+		echo "$w $t"
+	done | sort -s -k1,1nr | cut -d' ' -f2)
+fi
 
 # unpinned BOUND: wait up to BOUND seconds until nothing holds the module.
 # On a lockdep kernel every socket pins the module that named its lock
