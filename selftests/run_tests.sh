@@ -421,31 +421,33 @@ queue=("${tests[@]}")
 # Each program's kind, read from settings once: "alone", "parallel" or
 # empty.  A process start costs half a second on the debug kernel, and
 # the lanes ask for every queued program at every start.
-declare -A kind=()
-for t in "${tests[@]}"; do
-	if [ "$(xt_setting "$SETTINGS" "$t.unloads")" = 1 ] ||
-	   [ "$(xt_setting "$SETTINGS" "$t.alone")" = 1 ]; then
-		kind[$t]=alone
-	elif [ "$(xt_setting "$SETTINGS" "$t.parallel")" = 1 ]; then
-		kind[$t]=parallel
-	fi
-done
+#
 # Two lanes: the heaviest programs first ("PROGRAM.weight=N" in settings,
 # about its seconds on the debug kernel), so that short ones fill in at
 # the end and the run does not end with one long program alone.  Before
 # them those that unload the module, then the others that run alone,
 # while both lanes are free anyway.  sort -s keeps the rest in order.
+declare -A kind=()
+order=()
+for t in "${tests[@]}"; do
+	w=0
+	if [ "$(xt_setting "$SETTINGS" "$t.unloads")" = 1 ]; then
+		kind[$t]=alone
+		w=2000000
+	elif [ "$(xt_setting "$SETTINGS" "$t.alone")" = 1 ]; then
+		kind[$t]=alone
+		w=1000000
+	elif [ "$(xt_setting "$SETTINGS" "$t.parallel")" = 1 ]; then
+		kind[$t]=parallel
+	fi
+	if [ "$JOBS" -gt 1 ]; then
+		weight=$(xt_setting "$SETTINGS" "$t.weight")
+		order+=("$((w + ${weight:-0})) $t")
+	fi
+done
 if [ "$JOBS" -gt 1 ]; then
-	mapfile -t queue < <(for t in "${tests[@]}"; do
-		w=$(xt_setting "$SETTINGS" "$t.weight")
-		w=${w:-0}
-		if [ "$(xt_setting "$SETTINGS" "$t.unloads")" = 1 ]; then
-			w=$((w + 2000000))
-		elif [ "${kind[$t]:-}" = alone ]; then
-			w=$((w + 1000000))
-		fi
-		echo "$w $t"
-	done | sort -s -k1,1nr | cut -d' ' -f2)
+	mapfile -t queue < <(printf '%s\n' "${order[@]}" |
+		sort -s -k1,1nr | cut -d' ' -f2)
 fi
 
 # unpinned BOUND: wait up to BOUND seconds until nothing holds the module.
