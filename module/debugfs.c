@@ -14,10 +14,10 @@
 
 static struct dentry *xtcp_debugfs_dir;
 
-/* Milliseconds until TIMER fires, -1 if it is not armed. */
-static long xtcp_timer_ms(const struct timer_list *timer)
+/* Milliseconds until TIMER fires, -1 if it is not due (@due false). */
+static long xtcp_timer_ms(const struct timer_list *timer, bool due)
 {
-	if (!timer_pending(timer))
+	if (!due || !timer_pending(timer))
 		return -1;
 	return jiffies_to_msecs(max_t(long, READ_ONCE(timer->expires) -
 					  (long)jiffies, 0));
@@ -37,9 +37,9 @@ static void xtcp_debugfs_show_sock(struct seq_file *seq, struct xtcp_sock *xs)
 		   refcount_read(&sk->sk_refcnt),
 		   READ_ONCE(xs->retries),
 		   jiffies_to_msecs(READ_ONCE(xs->rto)),
-		   xtcp_timer_ms(&xs->rtx_timer),
-		   xtcp_timer_ms(&xs->tw_timer),
-		   xtcp_timer_ms(&xs->delack_timer));
+		   xtcp_timer_ms(&xs->rtx_timer, xs->rtx_armed),
+		   xtcp_timer_ms(&xs->tw_timer, true),
+		   xtcp_timer_ms(&xs->delack_timer, xs->ack_pending));
 }
 
 static int xtcp_debugfs_sockets_show(struct seq_file *seq, void *v)

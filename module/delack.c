@@ -55,16 +55,26 @@ static void xtcp_delack_measure(struct xtcp_sock *xs, u32 seg_len)
 		xs->rcv_mss = min_t(u32, seg_len, U16_MAX);
 }
 
-/* Arm the timer for text that waits for its ACK, unless it runs. */
-static void xtcp_delack_schedule(struct sock *sk)
+static void xtcp_delack_arm(struct sock *sk)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+
+	sk_reset_timer(sk, &xtcp_sk(sk)->delack_timer, jiffies +
+		       msecs_to_jiffies(READ_ONCE(xn->sysctl.delack_ms)));
+}
+
+/*
+ * Text waits for its ACK: the timer is due, unless it was already.  It
+ * may still be pending, idle, from an ACK sent before (timer.c).
+ */
+static void xtcp_delack_schedule(struct sock *sk)
+{
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
+	if (xs->ack_pending)
+		return;
 	xs->ack_pending = 1;
-	if (!timer_pending(&xs->delack_timer))
-		sk_reset_timer(sk, &xs->delack_timer, jiffies +
-			       msecs_to_jiffies(READ_ONCE(xn->sysctl.delack_ms)));
+	xtcp_delack_arm(sk);
 }
 
 /*
@@ -171,10 +181,7 @@ void xtcp_delack_sent(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	xs->ack_now = 0;
-	if (!xs->ack_pending)
-		return;
 	xs->ack_pending = 0;
-	sk_stop_timer(sk, &xs->delack_timer);
 }
 
 /* The delayed-ACK timer expired, under the socket lock (timer.c). */
@@ -194,5 +201,5 @@ void xtcp_delack_expired(struct sock *sk)
 	if (!xs->ack_pending)
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DELAYEDACKS);
 	else if (!timer_pending(&xs->delack_timer))
-		xtcp_delack_schedule(sk);	/* no memory, no route: again */
+		xtcp_delack_arm(sk);	/* no memory, no route: again */
 }

@@ -115,7 +115,7 @@ static int xtcp_timer_info(struct sock *sk, unsigned long *expires)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (timer_pending(&xs->rtx_timer)) {
+	if (xs->rtx_armed && timer_pending(&xs->rtx_timer)) {
 		*expires = xs->rtx_timer.expires;
 		return skb_peek(&sk->sk_write_queue) == xs->send_head ? 4 : 1;
 	}

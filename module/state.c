@@ -242,6 +242,7 @@ void xtcp_enter_time_wait(struct sock *sk)
 {
 	xtcp_set_state(sk, XTCP_TIME_WAIT);
 	sk_stop_timer(sk, &xtcp_sk(sk)->rtx_timer);
+	xtcp_disarm_rtx(sk);
 	xtcp_purge_write_queue(sk);
 	xtcp_restart_time_wait(sk);
 	xtcp_time_wait_release_net(sk);
@@ -543,7 +544,7 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 *delivered)
 
 	xs->retries = 0;
 	if (skb_peek(&sk->sk_write_queue) == xs->send_head)
-		sk_stop_timer(sk, &xs->rtx_timer);
+		xtcp_disarm_rtx(sk);
 	else
 		xtcp_rearm_rtx(sk);
 	/* Room for the writer, and maybe a larger send buffer (bufauto.c). */

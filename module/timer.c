@@ -7,6 +7,13 @@
  * A timer holds a socket reference while armed (sk_reset_timer()).  It runs
  * in softirq; if a process owns the socket it sets a bit in xs->deferred and
  * the work runs from release_sock() through proto.release_cb.
+ *
+ * The retransmission and delayed-ACK timers are stopped only on close.
+ * When the ACK of all in flight, or an ACK of ours, makes one idle, a flag
+ * says so (xs->rtx_armed, xs->ack_pending) and the timer runs out doing
+ * nothing, as TCP's do: a request/response exchange then re-arms a pending
+ * timer (mod_timer() of the same or a near expiry, often free) instead of
+ * deleting and adding both timers on every message.
  */
 #include "xtcp.h"
 
@@ -37,6 +44,9 @@ static void xtcp_rtx_expired(struct sock *sk)
 	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
 	int limit;
 
+	if (!xs->rtx_armed)
+		return;
+	xs->rtx_armed = 0;
 	if (!head || sk->sk_state == XTCP_CLOSE ||
 	    sk->sk_state == XTCP_LISTEN || sk->sk_state == XTCP_TIME_WAIT)
 		return;
@@ -54,6 +64,7 @@ static void xtcp_rtx_expired(struct sock *sk)
 		if (head != xs->send_head && xtcp_tlp_timeout(sk))
 			xtcp_tlp_fire(sk);
 		xs->rtx_probe = 0;
+		xs->rtx_armed = 1;
 		sk_reset_timer(sk, &xs->rtx_timer, jiffies + xs->rto);
 		return;
 	}
@@ -98,6 +109,7 @@ static void xtcp_rtx_expired(struct sock *sk)
 backoff:
 	/* RFC 6298 5.5: back off. */
 	xs->rto = min_t(u32, xs->rto * 2, msecs_to_jiffies(xn->sysctl.rto_max_ms));
+	xs->rtx_armed = 1;
 	sk_reset_timer(sk, &xs->rtx_timer, jiffies + xs->rto);
 }
 
@@ -212,6 +224,7 @@ void xtcp_stop_timers(struct sock *sk)
 	sk_stop_timer(sk, &xs->rtx_timer);
 	sk_stop_timer(sk, &xs->tw_timer);
 	sk_stop_timer(sk, &xs->delack_timer);
+	xs->rtx_armed = 0;
 	xs->ack_pending = 0;
 	/* Work deferred to release_cb would find CLOSED and do nothing. */
 	if (test_and_clear_bit(XTCP_RTX_DEFERRED, &xs->deferred))
@@ -228,6 +241,7 @@ void xtcp_rearm_rtx(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	unsigned long pto = xtcp_tlp_timeout(sk);
 
+	xs->rtx_armed = 1;
 	xs->rtx_probe = !!pto;
 	xs->rtx_reo = 0;
 	sk_reset_timer(sk, &xs->rtx_timer, jiffies + (pto ?: xs->rto));
@@ -242,16 +256,23 @@ void xtcp_arm_reo(struct sock *sk, u32 us)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
+	xs->rtx_armed = 1;
 	xs->rtx_probe = 0;
 	xs->rtx_reo = 1;
 	sk_reset_timer(sk, &xs->rtx_timer, jiffies + usecs_to_jiffies(us) + 1);
 }
 
-/* Arm the retransmission timer unless it runs already. */
+/* Arm the retransmission timer unless it is due already. */
 void xtcp_arm_rtx(struct sock *sk)
 {
-	if (!timer_pending(&xtcp_sk(sk)->rtx_timer))
+	if (!xtcp_sk(sk)->rtx_armed)
 		xtcp_rearm_rtx(sk);
+}
+
+/* Nothing to retransmit: the timer, if pending, runs out idle. */
+void xtcp_disarm_rtx(struct sock *sk)
+{
+	xtcp_sk(sk)->rtx_armed = 0;
 }
 
 void xtcp_arm_time_wait(struct sock *sk, unsigned long timeout)

@@ -240,6 +240,7 @@ struct xtcp_sock {
 	u8	undo_armed:1,	/* the episode may still prove needless */
 		undo_loss:1,	/* ... and it began with a timeout */
 		eifel_pending:1,	/* the timeout's first ACK is to come */
+		rtx_armed:1,	/* rtx_timer is due; it may run idle (timer.c) */
 		rtx_probe:1,	/* rtx_timer is the probe timeout (tlp.c) */
 		rtx_reo:1,	/* ... RACK's reordering timeout (rack.c) */
 		tlp_retrans:1;	/* the probe out was a resend */
@@ -331,7 +332,7 @@ struct xtcp_sock {
 	struct timer_list delack_timer;
 	u16	rcv_mss;	/* the peer's full segment, as we saw it */
 	u8	ack_quick;	/* in-order segments still ACKed at once */
-	u8	ack_pending:1,	/* text is unacknowledged, the timer runs */
+	u8	ack_pending:1,	/* text is unacknowledged, the timer is due */
 		ack_now:1,	/* ... and its ACK is owed at once */
 		reading:1;	/* recvmsg() reads what comes before it returns */
 
@@ -899,6 +900,7 @@ void xtcp_stop_timers(struct sock *sk);
 void xtcp_arm_rtx(struct sock *sk);
 void xtcp_arm_reo(struct sock *sk, u32 us);
 void xtcp_rearm_rtx(struct sock *sk);
+void xtcp_disarm_rtx(struct sock *sk);
 void xtcp_release_cb(struct sock *sk);
 void xtcp_arm_time_wait(struct sock *sk, unsigned long timeout);
 
