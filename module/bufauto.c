@@ -80,7 +80,7 @@ void xtcp_buf_established(struct sock *sk)
 	xs->rcvq_space = max(min_t(u32, xs->rcv_wnd,
 				   XTCP_RCVQ_INIT_SEGS * (u32)xs->mss), 1U);
 	xs->rcvq_seq = xs->copied_seq;
-	xs->rcvq_time_us = xtcp_now_us(xs);
+	xs->rcvq_time_us = xtcp_event_us(xs);
 	xs->rcv_rtt_us = 0;
 	xs->rcv_rtt_time_us = 0;
 	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
@@ -144,10 +144,10 @@ void xtcp_rcv_space_adjust(struct sock *sk)
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 rtt = xs->rcv_rtt_us ? : xs->srtt_us;
-	u32 now = xtcp_now_us(xs);
+	u32 now = xtcp_event_us(xs);
 	u32 copied, space;
 
-	if (!rtt || now - xs->rcvq_time_us < rtt)
+	if (!rtt || (s32)(now - xs->rcvq_time_us) < (s32)rtt)
 		return;
 	copied = xs->copied_seq - xs->rcvq_seq;
 	space = max(xs->rcvq_space, 1U);

@@ -60,3 +60,14 @@ u32 xtcp_now_us(const struct xtcp_sock *xs)
 {
 	return (u32)div_u64(xtcp_now_ns(xs), NSEC_PER_USEC);
 }
+
+/*
+ * The latest event's reading, in microseconds, without a new one: late
+ * by the time since that event (a segment's arrival, for a receiver).
+ * For the receive buffer's measure, run by every read() and only asking
+ * whether a round trip has passed (bufauto.c); TCP reads the clock there.
+ */
+u32 xtcp_event_us(const struct xtcp_sock *xs)
+{
+	return (u32)div_u64(xs->clock_ns, NSEC_PER_USEC);
+}

@@ -790,6 +790,7 @@ bool xtcp_clock_hold(struct sock *sk);
 void xtcp_clock_release(struct sock *sk, bool began);
 u64 xtcp_now_ns(const struct xtcp_sock *xs);
 u32 xtcp_now_us(const struct xtcp_sock *xs);
+u32 xtcp_event_us(const struct xtcp_sock *xs);
 
 /* rate.c: delivery rate estimation */
 void xtcp_rate_skb_sent(struct sock *sk, struct sk_buff *skb);

@@ -231,16 +231,33 @@ hold_stop() {
 
 slab_kb() { awk '/^Slab:/ { print $2 }' /proc/meminfo; }
 
+# Wait (30 s at most) until Slab moves by less than 256 KiB in a second:
+# a namespace a part before deleted is freed by a kernel worker later,
+# and sockets leave TIME_WAIT; frees inside a run would count against it.
+slab_settle() {
+	local i prev now
+
+	prev=$(slab_kb)
+	for i in $(seq 30); do
+		sleep 1
+		now=$(slab_kb)
+		[ "$((prev - now))" -lt 256 ] && [ "$((now - prev))" -lt 256 ] &&
+			return 0
+		prev=$now
+	done
+	echo "bench: Slab still moving after 30 s" >&2
+}
+
 # Slab growth over MEM_CONNS idle loopback connections (both their ends,
 # from "xtcp-echo hold"), per connection.  The caches are dropped first,
-# and the sockets of the run before have had time to go (RCU).
+# and what the runs before freed has gone (RCU, namespaces, TIME_WAIT).
 mem_run() {
 	local port=900 before after
 
 	[ "$1" = tcp ] && port=910
-	sleep 1
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
+	slab_settle
 	before=$(slab_kb)
 	hold_start "$(flag "$1")" "$((2 * MEM_CONNS + 1))" "$port"
 	after=$(slab_kb)
