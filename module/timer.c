@@ -17,6 +17,15 @@
  */
 #include "xtcp.h"
 
+/* The retransmission timer is due at @expires. */
+static void xtcp_rtx_due(struct sock *sk, unsigned long expires)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->rtx_armed = 1;
+	sk_reset_timer(sk, &xs->rtx_timer, expires);
+}
+
 /*
  * A window the peer keeps shut must not hold a socket for ever (as TCP's
  * probe timer): give up when the peer has not answered retries2 probes in
@@ -64,8 +73,7 @@ static void xtcp_rtx_expired(struct sock *sk)
 		if (head != xs->send_head && xtcp_tlp_timeout(sk))
 			xtcp_tlp_fire(sk);
 		xs->rtx_probe = 0;
-		xs->rtx_armed = 1;
-		sk_reset_timer(sk, &xs->rtx_timer, jiffies + xs->rto);
+		xtcp_rtx_due(sk, jiffies + xs->rto);
 		return;
 	}
 
@@ -109,8 +117,7 @@ static void xtcp_rtx_expired(struct sock *sk)
 backoff:
 	/* RFC 6298 5.5: back off. */
 	xs->rto = min_t(u32, xs->rto * 2, msecs_to_jiffies(xn->sysctl.rto_max_ms));
-	xs->rtx_armed = 1;
-	sk_reset_timer(sk, &xs->rtx_timer, jiffies + xs->rto);
+	xtcp_rtx_due(sk, jiffies + xs->rto);
 }
 
 static void xtcp_tw_expired(struct sock *sk)
@@ -241,10 +248,9 @@ void xtcp_rearm_rtx(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	unsigned long pto = xtcp_tlp_timeout(sk);
 
-	xs->rtx_armed = 1;
 	xs->rtx_probe = !!pto;
 	xs->rtx_reo = 0;
-	sk_reset_timer(sk, &xs->rtx_timer, jiffies + (pto ?: xs->rto));
+	xtcp_rtx_due(sk, jiffies + (pto ?: xs->rto));
 }
 
 /*
@@ -256,10 +262,9 @@ void xtcp_arm_reo(struct sock *sk, u32 us)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	xs->rtx_armed = 1;
 	xs->rtx_probe = 0;
 	xs->rtx_reo = 1;
-	sk_reset_timer(sk, &xs->rtx_timer, jiffies + usecs_to_jiffies(us) + 1);
+	xtcp_rtx_due(sk, jiffies + usecs_to_jiffies(us) + 1);
 }
 
 /* Arm the retransmission timer unless it is due already. */
