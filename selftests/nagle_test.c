@@ -10,6 +10,7 @@
  * - cork__*: partial segments wait, even with nothing in flight, until
  *   the cork is removed; no timer runs for them meanwhile.
  * - more__*: MSG_MORE holds the call's partial tail for the next call.
+ * - acked__*: once nothing is in flight, /proc shows no timer.
  *
  * "Not sent" is proven with a barrier (peer_expect_none()).  XTCP's
  * socket is on 10.0.0.1:XPORT, the peer on 10.0.0.2:PPORT; the peer's
@@ -298,6 +299,21 @@ static int wait_all_acked(int fd)
 		usleep(10000);
 	}
 	return outq;
+}
+
+/*
+ * Once all in flight is acknowledged, the retransmission timer is no
+ * longer due: /proc shows none, though the timer is left pending to run
+ * out (its expiry is rto_min_ms, 5 s, away).
+ */
+TEST_F(nagle, acked__no_timer_shows)
+{
+	ASSERT_EQ(0, put(self->fd, SMALL, 0));
+	ASSERT_EQ(0, expect_text(&self->p, SMALL));
+	EXPECT_EQ(1, timer_active(XPORT, PPORT));
+	ASSERT_EQ(0, ack_all(&self->p));
+	ASSERT_EQ(0, wait_all_acked(self->fd));
+	EXPECT_EQ(0, timer_active(XPORT, PPORT));
 }
 
 /*
