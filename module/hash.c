@@ -347,7 +347,7 @@ void xtcp_net_destroy_sockets(struct net *net)
 	while ((sk = xtcp_any_hashed(xn))) {
 		local_bh_disable();
 		bh_lock_sock(sk);
-		/* Its own timer may have ended it meanwhile (TIME_WAIT). */
+		/* Its own timer may have ended it meanwhile (an orphan). */
 		if (sk->sk_state != XTCP_CLOSE)
 			xtcp_abort(sk, ECONNABORTED);
 		bh_unlock_sock(sk);

@@ -309,8 +309,7 @@ int xtcp_release(struct socket *sock)
 		else if (sk->sk_state == XTCP_FIN_WAIT2)
 			xtcp_arm_time_wait(sk,
 					   msecs_to_jiffies(xn->sysctl.fin_timeout_ms));
-		else
-			xtcp_time_wait_release_net(sk);
+		xtcp_orphan_release_net(sk);
 	}
 	sock->sk = NULL;
 	release_sock(sk);

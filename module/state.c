@@ -220,18 +220,20 @@ static void xtcp_restart_time_wait(struct sock *sk)
 }
 
 /*
- * A TIME_WAIT orphan does not keep its namespace alive, as Linux's
- * timewait sockets do not: once nothing else holds the namespace, its
- * exit ends the orphan (xtcp_net_destroy_sockets()) rather than wait up
- * to 2 MSL for it.  Until then the namespace lives through its other
- * holders.  Nothing the socket does after its end reads the namespace.
+ * A TIME_WAIT or FIN_WAIT2 orphan does not keep its namespace alive, as
+ * Linux's timewait sockets (which serve both) do not: once nothing else
+ * holds the namespace, its exit ends the orphan
+ * (xtcp_net_destroy_sockets()) rather than wait up to 2 MSL, or
+ * net.xtcp.fin_timeout_ms for a peer that never sends its FIN.  Until
+ * then the namespace lives through its other holders.  Nothing the
+ * socket does after its end reads the namespace.
  */
-void xtcp_time_wait_release_net(struct sock *sk)
+void xtcp_orphan_release_net(struct sock *sk)
 {
 	struct net *net = sock_net(sk);
 
 	if (!sk->sk_net_refcnt || !sock_flag(sk, SOCK_DEAD) ||
-	    sk->sk_state != XTCP_TIME_WAIT)
+	    !((1 << sk->sk_state) & (TCPF_TIME_WAIT | TCPF_FIN_WAIT2)))
 		return;
 	sk->sk_net_refcnt = 0;
 	sock_inuse_add(net, -1);
@@ -245,7 +247,7 @@ void xtcp_enter_time_wait(struct sock *sk)
 	xtcp_disarm_rtx(sk);
 	xtcp_purge_write_queue(sk);
 	xtcp_restart_time_wait(sk);
-	xtcp_time_wait_release_net(sk);
+	xtcp_orphan_release_net(sk);
 }
 
 /*
@@ -1032,11 +1034,13 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		if (xtcp_fin_acked(xs)) {
 			/* fin_wait1__rcv_ack_of_fin__fin_wait2 */
 			xtcp_set_state(sk, XTCP_FIN_WAIT2);
-			if (sock_flag(sk, SOCK_DEAD))
+			if (sock_flag(sk, SOCK_DEAD)) {
 				xtcp_arm_time_wait(sk,
 						   msecs_to_jiffies(xn->sysctl.fin_timeout_ms));
-			else
+				xtcp_orphan_release_net(sk);
+			} else {
 				sk->sk_state_change(sk);
+			}
 		}
 		break;
 	case XTCP_CLOSING:

@@ -610,7 +610,7 @@ int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void xtcp_done(struct sock *sk);
 void xtcp_abort(struct sock *sk, int err);
 void xtcp_enter_time_wait(struct sock *sk);
-void xtcp_time_wait_release_net(struct sock *sk);
+void xtcp_orphan_release_net(struct sock *sk);
 void xtcp_close_send(struct sock *sk);
 const char *xtcp_state_name(int state);
 

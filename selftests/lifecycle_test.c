@@ -17,7 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "xtcp_util.h"
+#include "xtcp_peer.h"
 #include "kselftest_harness.h"
 
 static const char *const state_names[] = XTCP_STATE_NAMES;
@@ -1314,6 +1314,77 @@ static int make_time_wait(int fd)
 }
 
 /*
+ * In a namespace of its own, behind xtcp_peer.h's veth, a FIN_WAIT2
+ * orphan whose peer acknowledged its FIN and never sends one, and nothing
+ * else (fin_timeout_ms: 60 s); the namespace's inode to @fd.  Returns 0,
+ * or the step that failed.
+ */
+static int make_fin_wait2(int fd)
+{
+	struct xtcp_peer p = { 0 };
+	struct stat st;
+	int lfd, afd;
+
+	if (peer_setup(&p) || stat("/proc/self/ns/net", &st))
+		return 1;
+	if (xtcp_sysctl_set("fin_timeout_ms", 60000))
+		return 2;
+	p.port = 40000;
+	afd = peer_open_passive(&p, 5000, &lfd);
+	if (afd < 0)
+		return 3;
+	close(lfd);
+	close(afd);
+	if (peer_expect_fin(&p) ||
+	    peer_send(&p, PEER_ACK, p.rcv_nxt, p.snd_nxt, NULL, 0))
+		return 4;
+	p.snd_una = p.snd_nxt;
+	if (!peer_wait_state(&p, XTCP_FIN_WAIT2) || xtcp_proc_count() != 1)
+		return 5;
+	/* Not peer_close(): its RST would end the orphan. */
+	close(p.fd);
+	if (write(fd, &st.st_ino, sizeof(st.st_ino)) != sizeof(st.st_ino))
+		return 6;
+	return 0;
+}
+
+/*
+ * Run @make in a child, which leaves an orphan in a namespace of its own
+ * and exits; then wait up to @ms for the namespace to be gone with it.
+ * Returns the module's sockets left in it, or -1 if @make failed.
+ */
+static int orphan_outlives_netns(int (*make)(int), long ms)
+{
+	unsigned long ino = 0;
+	int fds[2], status = 0, n;
+	long end;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		close(fds[0]);
+		_exit(make(fds[1]));
+	}
+	close(fds[1]);
+	n = read(fds[0], &ino, sizeof(ino));
+	close(fds[0]);
+	if (!wait_child(pid, &status, 20000) || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) || n != sizeof(ino)) {
+		peer_log("the orphan's maker failed: status 0x%x", status);
+		return -1;
+	}
+	end = xtcp_now_ms() + ms;
+	while ((n = sockets_in_netns(ino)) > 0 && xtcp_now_ms() < end)
+		usleep(20 * 1000);
+	return n;
+}
+
+/*
  * A TIME_WAIT orphan does not hold its namespace, as Linux's timewait
  * sockets do not: once its processes are gone the namespace exits and
  * ends the orphan, long before 2 MSL.  (Before, the orphan kept the
@@ -1321,34 +1392,25 @@ static int make_time_wait(int fd)
  */
 TEST_F_TIMEOUT(netns, time_wait_orphan__namespace_exit_ends_it, 120)
 {
-	unsigned long ino = 0;
-	int fds[2], status, n;
-	long end;
-	pid_t pid;
-
 	if (XTCP_UNMET(!access(XTCP_DEBUGFS_SOCKS, R_OK),
 		       "debugfs: " XTCP_DEBUGFS_SOCKS))
 		return;
-	ASSERT_EQ(0, pipe(fds));
-	fflush(NULL);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		close(fds[0]);
-		_exit(make_time_wait(fds[1]));
-	}
-	close(fds[1]);
-	ASSERT_EQ(sizeof(ino), read(fds[0], &ino, sizeof(ino)));
-	close(fds[0]);
-	ASSERT_TRUE(wait_child(pid, &status, 20000));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
-
 	/* Half of 2 MSL at most; the namespace's exit takes a moment. */
-	end = xtcp_now_ms() + 60000;
-	while ((n = sockets_in_netns(ino)) > 0 && xtcp_now_ms() < end)
-		usleep(20 * 1000);
-	EXPECT_EQ(0, n);
+	EXPECT_EQ(0, orphan_outlives_netns(make_time_wait, 60000));
+}
+
+/*
+ * Nor does a FIN_WAIT2 orphan, which Linux keeps as a timewait socket
+ * too: a peer that never sends its FIN no longer holds the namespace
+ * for fin_timeout_ms.
+ */
+TEST_F_TIMEOUT(netns, fin_wait2_orphan__namespace_exit_ends_it, 120)
+{
+	if (XTCP_UNMET(!access(XTCP_DEBUGFS_SOCKS, R_OK),
+		       "debugfs: " XTCP_DEBUGFS_SOCKS))
+		return;
+	/* Half of fin_timeout_ms at most. */
+	EXPECT_EQ(0, orphan_outlives_netns(make_fin_wait2, 30000));
 }
 
 TEST_HARNESS_MAIN
