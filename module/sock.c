@@ -307,9 +307,9 @@ int xtcp_release(struct socket *sock)
 		if (atomic_read(&xn->orphans) > xn->sysctl.max_orphans)
 			xtcp_abort(sk, 0);
 		else if (sk->sk_state == XTCP_FIN_WAIT2)
-			xtcp_arm_time_wait(sk,
-					   msecs_to_jiffies(xn->sysctl.fin_timeout_ms));
-		xtcp_orphan_release_net(sk);
+			xtcp_orphan_fin_wait2(sk);
+		else
+			xtcp_orphan_release_net(sk);
 	}
 	sock->sk = NULL;
 	release_sock(sk);

@@ -240,6 +240,18 @@ void xtcp_orphan_release_net(struct sock *sk)
 	put_net_track(net, &sk->ns_tracker);
 }
 
+/*
+ * An orphan in FIN_WAIT2 waits fin_timeout_ms for the peer's FIN, without
+ * its namespace.
+ */
+void xtcp_orphan_fin_wait2(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+
+	xtcp_arm_time_wait(sk, msecs_to_jiffies(xn->sysctl.fin_timeout_ms));
+	xtcp_orphan_release_net(sk);
+}
+
 void xtcp_enter_time_wait(struct sock *sk)
 {
 	xtcp_set_state(sk, XTCP_TIME_WAIT);
@@ -924,7 +936,6 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 	u32 seg_len = cb->end_seq - cb->seq;
 	bool queued = false, ack_now = false, dropped = false;
 	u8 ctl = cb->flags & (XTCP_FLAG_SYN | XTCP_FLAG_ACK | XTCP_FLAG_RST);
@@ -1034,13 +1045,10 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		if (xtcp_fin_acked(xs)) {
 			/* fin_wait1__rcv_ack_of_fin__fin_wait2 */
 			xtcp_set_state(sk, XTCP_FIN_WAIT2);
-			if (sock_flag(sk, SOCK_DEAD)) {
-				xtcp_arm_time_wait(sk,
-						   msecs_to_jiffies(xn->sysctl.fin_timeout_ms));
-				xtcp_orphan_release_net(sk);
-			} else {
+			if (sock_flag(sk, SOCK_DEAD))
+				xtcp_orphan_fin_wait2(sk);
+			else
 				sk->sk_state_change(sk);
-			}
 		}
 		break;
 	case XTCP_CLOSING:

@@ -611,6 +611,7 @@ void xtcp_done(struct sock *sk);
 void xtcp_abort(struct sock *sk, int err);
 void xtcp_enter_time_wait(struct sock *sk);
 void xtcp_orphan_release_net(struct sock *sk);
+void xtcp_orphan_fin_wait2(struct sock *sk);
 void xtcp_close_send(struct sock *sk);
 const char *xtcp_state_name(int state);
 
