@@ -49,6 +49,11 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	.synack_retries	= 5,
 	.retries2	= 15,
 	.max_orphans	= 65536,
+	/*
+	 * A TIME_WAIT here is a whole socket (about 2 KiB of slab, TCP's
+	 * timewait minisocket about 200 bytes): 32768 of them are 64 MiB.
+	 */
+	.max_tw_buckets	= 32768,
 	.rto_min_ms	= 200,
 	.rto_max_ms	= 120 * 1000,
 	.rto_init_ms	= 1000,
@@ -116,6 +121,7 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(synack_retries, &xtcp_one, &xtcp_max_retries),
 	XTCP_SYSCTL(retries2, &xtcp_one, &xtcp_max_retries),
 	XTCP_SYSCTL(max_orphans, &xtcp_zero, NULL),
+	XTCP_SYSCTL(max_tw_buckets, &xtcp_zero, NULL),
 	XTCP_SYSCTL(rto_min_ms, &xtcp_one, &xtcp_max_ms),
 	XTCP_SYSCTL(rto_max_ms, &xtcp_one, &xtcp_max_ms),
 	XTCP_SYSCTL(rto_init_ms, &xtcp_one, &xtcp_max_ms),
@@ -201,6 +207,7 @@ static int __net_init xtcp_net_init(struct net *net)
 		return err;
 	xn->hash_seed = get_random_u32();
 	atomic_set(&xn->orphans, 0);
+	atomic_set(&xn->time_waits, 0);
 	xn->sysctl = xtcp_sysctl_defaults;
 
 	xn->mib = alloc_percpu(struct xtcp_mib);

@@ -298,6 +298,7 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_DELAYEDACKS]		= "DelayedACKs",
 	[XTCP_MIB_PAWSESTAB]		= "PAWSEstab",
 	[XTCP_MIB_PMTUREDUCED]		= "PathMtuReduced",
+	[XTCP_MIB_TWOVERFLOW]		= "TimeWaitOverflow",
 };
 
 /* The state names in counter names: "CloseWait" for CLOSE_WAIT. */

@@ -301,10 +301,15 @@ int xtcp_release(struct socket *sock)
 		xtcp_rcv_queues_purge(sk);
 		sock_orphan(sk);
 	} else {
-		/* The connection lives on without a process. */
-		atomic_inc(&xn->orphans);
+		/*
+		 * The connection lives on without a process.  A TIME_WAIT
+		 * is counted as one already (state.c), not as an orphan.
+		 */
+		if (sk->sk_state != XTCP_TIME_WAIT)
+			atomic_inc(&xn->orphans);
 		sock_orphan(sk);
-		if (atomic_read(&xn->orphans) > xn->sysctl.max_orphans)
+		if (sk->sk_state != XTCP_TIME_WAIT &&
+		    atomic_read(&xn->orphans) > xn->sysctl.max_orphans)
 			xtcp_abort(sk, 0);
 		else if (sk->sk_state == XTCP_FIN_WAIT2)
 			xtcp_orphan_fin_wait2(sk);

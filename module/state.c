@@ -37,6 +37,15 @@ static bool xtcp_state_counts_as_estab(int state)
 }
 
 /* The one door for state changes. */
+static void xtcp_time_waits_add(struct sock *sk, int n)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+
+	atomic_add(n, &xn->time_waits);
+	if (sock_flag(sk, SOCK_DEAD))
+		atomic_sub(n, &xn->orphans);
+}
+
 static void xtcp_set_state(struct sock *sk, int state)
 {
 	struct xtcp_mib __percpu *mib = xtcp_pernet(sock_net(sk))->mib;
@@ -64,6 +73,12 @@ static void xtcp_set_state(struct sock *sk, int state)
 		this_cpu_inc(mib->mibs[XTCP_MIB_ESTABRESETS]);
 	this_cpu_inc(mib->transitions[old][state]);
 	trace_xtcp_set_state(sk, old, state);
+
+	/* A TIME_WAIT counts against max_tw_buckets, not max_orphans. */
+	if (state == XTCP_TIME_WAIT)
+		xtcp_time_waits_add(sk, 1);
+	else if (old == XTCP_TIME_WAIT)
+		xtcp_time_waits_add(sk, -1);
 
 	if (state == XTCP_CLOSE) {
 		/* Out of the tables before anyone can see CLOSED there. */
@@ -254,6 +269,19 @@ void xtcp_orphan_fin_wait2(struct sock *sk)
 
 void xtcp_enter_time_wait(struct sock *sk)
 {
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+
+	/*
+	 * Past max_tw_buckets the connection ends without TIME_WAIT, as
+	 * TCP's does (TCPTimeWaitOverflow): its last ACK is sent, only the
+	 * guard against old duplicates is given up.
+	 */
+	if (atomic_read(&xn->time_waits) >=
+	    READ_ONCE(xn->sysctl.max_tw_buckets)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_TWOVERFLOW);
+		xtcp_done(sk);
+		return;
+	}
 	xtcp_set_state(sk, XTCP_TIME_WAIT);
 	sk_stop_timer(sk, &xtcp_sk(sk)->rtx_timer);
 	xtcp_disarm_rtx(sk);
@@ -1123,8 +1151,12 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DUPACKSSENT);
 		if (text.fin && !sock_flag(sk, SOCK_DONE)) {
 			xtcp_rcv_fin(sk);
-			/* fin_wait2__rcv_fin__time_wait has sent its ACK. */
-			ack_now = sk->sk_state != XTCP_TIME_WAIT;
+			/*
+			 * fin_wait2__rcv_fin__time_wait has sent its ACK (and
+			 * so has its CLOSED past max_tw_buckets).
+			 */
+			ack_now = !((1 << sk->sk_state) &
+				    (TCPF_TIME_WAIT | TCPF_CLOSE));
 		}
 	} else if ((cb->flags & XTCP_FLAG_FIN) &&
 		   cb->end_seq - 1 == xs->rcv_nxt &&

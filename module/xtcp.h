@@ -448,6 +448,7 @@ enum {
 	XTCP_MIB_DELAYEDACKS,	/* ACKs the delayed-ACK timer sent */
 	XTCP_MIB_PAWSESTAB,	/* segments PAWS rejected (RFC 7323 5) */
 	XTCP_MIB_PMTUREDUCED,	/* ICMPs that lowered the send MSS */
+	XTCP_MIB_TWOVERFLOW,	/* TIME_WAITs skipped: max_tw_buckets */
 	XTCP_MIB_MAX
 };
 
@@ -489,7 +490,8 @@ struct xtcp_sysctl {
 	int	syn_retries;
 	int	synack_retries;
 	int	retries2;	/* data and FIN retransmissions */
-	int	max_orphans;
+	int	max_orphans;	/* not counting TIME_WAIT */
+	int	max_tw_buckets;	/* sockets in TIME_WAIT */
 	int	rto_min_ms;
 	int	rto_max_ms;
 	int	rto_init_ms;	/* RFC 6298 2.1: 1 s */
@@ -517,7 +519,8 @@ struct xtcp_net {
 	spinlock_t		bind_lock;	/* bhash, and port choices */
 	struct hlist_head	*bhash;	/* XTCP_BHASH_SIZE chains (bind.c) */
 	u32			hash_seed;
-	atomic_t		orphans;
+	atomic_t		orphans;	/* dead, but not in TIME_WAIT */
+	atomic_t		time_waits;	/* in TIME_WAIT, dead or not */
 	unsigned long		challenge_second;
 	atomic_t		challenge_count;
 

@@ -6,6 +6,11 @@
  * instead: RST to the peer, CLOSED at once, as Linux does when it has "too
  * many orphaned sockets".
  *
+ * net.xtcp.max_tw_buckets: a TIME_WAIT, orphaned or not, counts against
+ * that limit and not as an orphan.  Past it a connection that would enter
+ * TIME_WAIT ends at once, its last ACK sent, as TCP's does
+ * (TimeWaitOverflow).
+ *
  * The scripted peer (xtcp_peer.h) opens each connection to an XTCP listener
  * on 10.0.0.1:XPORT from its own port PPORT + i and never acknowledges the
  * FIN, so each closed connection stays in FIN_WAIT1.
@@ -176,6 +181,78 @@ TEST_F(orphans, max_orphans_0__shutdown__no_rst)
 	ASSERT_EQ(0, peer_expect_fin(&self->c[0]));
 	ASSERT_EQ(0, peer_expect_none(&self->c[0]));
 	EXPECT_EQ(XTCP_FIN_WAIT1, peer_state(&self->c[0]));
+}
+
+/*
+ * Connection @i ends from our side: the user closes it (or shuts down its
+ * sending side, @hold), the peer acknowledges the FIN with its own, and
+ * must get the ACK of that FIN.
+ */
+static int end_conn(struct _test_data_orphans *self, int i, bool hold)
+{
+	struct xtcp_peer *c = &self->c[i];
+
+	if (hold) {
+		if (shutdown(self->fd[i], SHUT_WR) || peer_expect_fin(c))
+			return -1;
+	} else if (close_conn(self, i)) {
+		return -1;
+	}
+	return peer_fin(c, c->snd_nxt);
+}
+
+/* A TIME_WAIT is not an orphan: max_orphans 1 still allows one more. */
+TEST_F(orphans, max_orphans_1__time_wait_and_an_orphan__no_rst)
+{
+	ASSERT_EQ(0, xtcp_sysctl_set("max_orphans", 1));
+	ASSERT_EQ(0, open_conn(self, 0));
+	ASSERT_EQ(0, open_conn(self, 1));
+	ASSERT_EQ(0, end_conn(self, 0, false));
+	EXPECT_EQ(XTCP_TIME_WAIT, peer_state(&self->c[0]));
+
+	ASSERT_EQ(0, close_conn(self, 1));
+	ASSERT_EQ(0, peer_expect_none(&self->c[1]));
+	EXPECT_EQ(XTCP_FIN_WAIT1, peer_state(&self->c[1]));
+}
+
+/*
+ * max_tw_buckets 1: a TIME_WAIT held by its process fills it, as an
+ * orphan's does; the next connection to get there ends without one, no
+ * RST; and once the TIME_WAIT is over (2 MSL of 0.5 s), there is room.
+ */
+TEST_F(orphans, max_tw_buckets_1__second_time_wait__closed)
+{
+	long long over, rsts;
+	int i;
+
+	ASSERT_EQ(0, xtcp_sysctl_set("max_tw_buckets", 1));
+	ASSERT_EQ(0, xtcp_sysctl_set("msl_ms", 500));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, open_conn(self, i));
+	over = xtcp_counter("TimeWaitOverflow");
+	rsts = xtcp_counter("OutRsts");
+
+	ASSERT_EQ(0, end_conn(self, 0, true));
+	EXPECT_EQ(XTCP_TIME_WAIT, peer_state(&self->c[0]));
+	ASSERT_EQ(0, end_conn(self, 1, false));
+	EXPECT_TRUE(peer_wait_state(&self->c[1], 0));
+	EXPECT_EQ(over + 1, xtcp_counter("TimeWaitOverflow"));
+
+	/* Its process closing it leaves the TIME_WAIT where it was. */
+	close(self->fd[0]);
+	self->fd[0] = -1;
+	ASSERT_EQ(0, end_conn(self, 2, false));
+	EXPECT_TRUE(peer_wait_state(&self->c[2], 0));
+	EXPECT_EQ(over + 2, xtcp_counter("TimeWaitOverflow"));
+	EXPECT_EQ(XTCP_TIME_WAIT, peer_state(&self->c[0]));
+	/* No RST (the check of silence sends one of its own). */
+	EXPECT_EQ(rsts, xtcp_counter("OutRsts"));
+	EXPECT_EQ(0, peer_expect_none(&self->c[1]));
+
+	ASSERT_TRUE(peer_wait_state(&self->c[0], 0));
+	ASSERT_EQ(0, end_conn(self, 3, false));
+	EXPECT_EQ(XTCP_TIME_WAIT, peer_state(&self->c[3]));
+	EXPECT_EQ(over + 2, xtcp_counter("TimeWaitOverflow"));
 }
 
 TEST_HARNESS_MAIN
