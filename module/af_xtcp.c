@@ -47,6 +47,7 @@ struct proto xtcp_prot = {
 	.obj_size	= sizeof(struct xtcp_sock),
 	.backlog_rcv	= xtcp_backlog_rcv,
 	.release_cb	= xtcp_release_cb,
+	.keepalive	= xtcp_keepalive,
 };
 
 #ifdef XTCP_HAVE_ACCEPT_ARG

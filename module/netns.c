@@ -23,6 +23,9 @@ static int xtcp_two = 2;
 static int xtcp_four = 4;
 static int xtcp_max_retries = 255;
 static int xtcp_max_ms = 3600 * 1000;
+/* TCP's bounds: MAX_TCP_KEEPIDLE seconds, MAX_TCP_KEEPCNT probes. */
+static int xtcp_max_ka_ms = XTCP_MAX_KEEPALIVE_S * 1000;
+static int xtcp_max_ka_probes = XTCP_MAX_KEEPCNT;
 static int xtcp_max_delack_ms = 500;	/* RFC 1122 4.2.3.2: under 0.5 s */
 
 /* Room for the names of the algorithms registered, as TCP_CA_BUF_MAX. */
@@ -54,6 +57,10 @@ static struct xtcp_sysctl xtcp_sysctl_defaults = {
 	 * timewait minisocket about 200 bytes): 32768 of them are 64 MiB.
 	 */
 	.max_tw_buckets	= 32768,
+	/* Linux's net.ipv4.tcp_keepalive_time, _intvl and _probes. */
+	.keepalive_time_ms	= 7200 * 1000,
+	.keepalive_intvl_ms	= 75 * 1000,
+	.keepalive_probes	= 9,
 	.rto_min_ms	= 200,
 	.rto_max_ms	= 120 * 1000,
 	.rto_init_ms	= 1000,
@@ -122,6 +129,9 @@ static struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(retries2, &xtcp_one, &xtcp_max_retries),
 	XTCP_SYSCTL(max_orphans, &xtcp_zero, NULL),
 	XTCP_SYSCTL(max_tw_buckets, &xtcp_zero, NULL),
+	XTCP_SYSCTL(keepalive_time_ms, &xtcp_one, &xtcp_max_ka_ms),
+	XTCP_SYSCTL(keepalive_intvl_ms, &xtcp_one, &xtcp_max_ka_ms),
+	XTCP_SYSCTL(keepalive_probes, &xtcp_one, &xtcp_max_ka_probes),
 	XTCP_SYSCTL(rto_min_ms, &xtcp_one, &xtcp_max_ms),
 	XTCP_SYSCTL(rto_max_ms, &xtcp_one, &xtcp_max_ms),
 	XTCP_SYSCTL(rto_init_ms, &xtcp_one, &xtcp_max_ms),

@@ -299,6 +299,8 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_PAWSESTAB]		= "PAWSEstab",
 	[XTCP_MIB_PMTUREDUCED]		= "PathMtuReduced",
 	[XTCP_MIB_TWOVERFLOW]		= "TimeWaitOverflow",
+	[XTCP_MIB_KEEPALIVEPROBES]	= "KeepAliveProbes",
+	[XTCP_MIB_KEEPALIVETIMEOUTS]	= "KeepAliveTimeouts",
 };
 
 /* The state names in counter names: "CloseWait" for CLOSE_WAIT. */

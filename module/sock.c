@@ -493,6 +493,26 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 		else if (val < xs->mss || sk->sk_state == XTCP_CLOSE)
 			xs->mss = val;
 		break;
+	case XTCP_KEEPIDLE:
+		if (val < 1 || val > XTCP_MAX_KEEPALIVE_S) {
+			err = -EINVAL;
+			break;
+		}
+		xs->ka_time = val * HZ;
+		xtcp_keepalive_reset(sk);
+		break;
+	case XTCP_KEEPINTVL:
+		if (val < 1 || val > XTCP_MAX_KEEPALIVE_S)
+			err = -EINVAL;
+		else
+			xs->ka_intvl = val * HZ;
+		break;
+	case XTCP_KEEPCNT:
+		if (val < 1 || val > XTCP_MAX_KEEPCNT)
+			err = -EINVAL;
+		else
+			xs->ka_probes = val;
+		break;
 	default:
 		err = -ENOPROTOOPT;
 	}
@@ -563,6 +583,11 @@ int xtcp_getsockopt(struct socket *sock, int level, int optname,
 		break;
 	case XTCP_MAXSEG:
 		val = xtcp_sk(sk)->mss;
+		break;
+	case XTCP_KEEPIDLE:
+	case XTCP_KEEPINTVL:
+	case XTCP_KEEPCNT:
+		val = xtcp_keepalive_get(sk, optname);
 		break;
 	case XTCP_INFO:
 		lock_sock(sk);

@@ -721,6 +721,10 @@ static void xtcp_rcv_listen_syn(struct sock *sk, struct sk_buff *skb)
 	child->sk_sndbuf = sk->sk_sndbuf;
 	child->sk_userlocks = sk->sk_userlocks;
 	xs->nodelay = lxs->nodelay;
+	sock_valbool_flag(child, SOCK_KEEPOPEN, sock_flag(sk, SOCK_KEEPOPEN));
+	xs->ka_time = lxs->ka_time;
+	xs->ka_intvl = lxs->ka_intvl;
+	xs->ka_probes = lxs->ka_probes;
 	xtcp_cong_inherit(child, sk);
 	xs->passive = 1;
 	inet_sk(child)->inet_rcv_saddr = iph->daddr;
@@ -825,6 +829,7 @@ static void xtcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 		xtcp_set_state(sk, XTCP_ESTABLISHED);
 		xtcp_send_ack(sk);
 		xtcp_buf_established(sk);
+		xtcp_keepalive_established(sk);
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 		xtcp_push(sk);
@@ -908,6 +913,7 @@ static bool xtcp_ack_syn_recv(struct sock *sk, struct sk_buff *skb)
 	xtcp_ack_of_syn(sk, cb->ack_seq);
 	xtcp_set_state(sk, XTCP_ESTABLISHED);
 	xtcp_buf_established(sk);
+	xtcp_keepalive_established(sk);
 	if (xs->passive) {
 		xtcp_child_established(sk);
 	} else {
@@ -1067,6 +1073,7 @@ static int xtcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	} else if (!xtcp_ack_synchronized(sk, skb)) {
 		goto drop;
 	}
+	xtcp_keepalive_heard(sk);
 
 	switch (sk->sk_state) {
 	case XTCP_FIN_WAIT1:

@@ -127,8 +127,10 @@ static void xtcp_tw_expired(struct sock *sk)
 	 * fin_wait2__timeout__closed: an orphan's peer never sent FIN.
 	 */
 	if (sk->sk_state == XTCP_TIME_WAIT ||
-	    sk->sk_state == XTCP_FIN_WAIT2)
+	    (sk->sk_state == XTCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD)))
 		xtcp_done(sk);
+	else
+		xtcp_keepalive_expired(sk);
 }
 
 /* A timer's work is an event of its own (clock.c). */

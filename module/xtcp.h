@@ -317,8 +317,16 @@ struct xtcp_sock {
 
 	struct sk_buff	*send_head;	/* first unsent skb, NULL if none */
 	struct timer_list rtx_timer;	/* retransmission and SYN retries */
-	struct timer_list tw_timer;	/* TIME_WAIT and orphan FIN_WAIT2 */
+	struct timer_list tw_timer;	/* TIME_WAIT, orphan FIN_WAIT2, */
+					/* keep-alives (keepalive.c) */
 	unsigned long	deferred;
+
+	/* Keep-alives: XTCP_KEEPIDLE, ...; 0 is the namespace's value. */
+	u32		ka_time;	/* jiffies */
+	u32		ka_intvl;	/* jiffies */
+	u8		ka_probes;
+	u8		ka_probes_out;	/* unanswered so far */
+	unsigned long	rcv_tstamp;	/* jiffies: an acceptable ACK came */
 
 	/* Buffer autotuning (bufauto.c). */
 	u32	rcvq_space;	/* bytes the reader took in the last RTT */
@@ -449,6 +457,8 @@ enum {
 	XTCP_MIB_PAWSESTAB,	/* segments PAWS rejected (RFC 7323 5) */
 	XTCP_MIB_PMTUREDUCED,	/* ICMPs that lowered the send MSS */
 	XTCP_MIB_TWOVERFLOW,	/* TIME_WAITs skipped: max_tw_buckets */
+	XTCP_MIB_KEEPALIVEPROBES,	/* keep-alive probes sent */
+	XTCP_MIB_KEEPALIVETIMEOUTS,	/* ... connections they reset */
 	XTCP_MIB_MAX
 };
 
@@ -492,6 +502,9 @@ struct xtcp_sysctl {
 	int	retries2;	/* data and FIN retransmissions */
 	int	max_orphans;	/* not counting TIME_WAIT */
 	int	max_tw_buckets;	/* sockets in TIME_WAIT */
+	int	keepalive_time_ms;	/* idle before the first probe */
+	int	keepalive_intvl_ms;	/* between probes */
+	int	keepalive_probes;	/* unanswered ones before a reset */
 	int	rto_min_ms;
 	int	rto_max_ms;
 	int	rto_init_ms;	/* RFC 6298 2.1: 1 s */
@@ -898,6 +911,24 @@ void xtcp_rcv_rtt_measure(struct sock *sk, u32 seg_len);
 void xtcp_rcv_space_adjust(struct sock *sk);
 bool xtcp_clamp_window(struct sock *sk, unsigned int extra);
 void xtcp_new_space(struct sock *sk);
+
+/* keepalive.c; the bounds of XTCP_KEEPIDLE and _INTVL, and _KEEPCNT */
+#define XTCP_MAX_KEEPALIVE_S	32767
+#define XTCP_MAX_KEEPCNT	127
+void xtcp_keepalive_established(struct sock *sk);
+void xtcp_keepalive(struct sock *sk, int on);
+void xtcp_keepalive_reset(struct sock *sk);
+void xtcp_keepalive_expired(struct sock *sk);
+int xtcp_keepalive_get(const struct sock *sk, int optname);
+
+/* The peer was heard from: keep-alives start counting again. */
+static inline void xtcp_keepalive_heard(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->rcv_tstamp = jiffies;
+	xs->ka_probes_out = 0;
+}
 
 /* timer.c */
 void xtcp_init_timers(struct sock *sk);

@@ -109,16 +109,6 @@ static unsigned int expected_shift(void)
 	return shift_for(space);
 }
 
-static int sock_int(int fd, int name)
-{
-	socklen_t len = sizeof(int);
-	int v = -1;
-
-	if (getsockopt(fd, SOL_SOCKET, name, &v, &len))
-		return -1;
-	return v;
-}
-
 FIXTURE(ws) {
 	struct xtcp_peer p;
 	int lfd;	/* listener */
@@ -490,12 +480,12 @@ TEST_F(ws, sysctl__rmem_sets_initial_buffer)
 	ASSERT_EQ(0, sysctl_set3("wmem", WMEM_MIN, 20000, WMEM_MAX));
 	fd = xtcp_socket();
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(32768, sock_int(fd, SO_RCVBUF));
-	EXPECT_EQ(20000, sock_int(fd, SO_SNDBUF));
+	EXPECT_EQ(32768, xtcp_sockopt_int(fd, SOL_SOCKET, SO_RCVBUF));
+	EXPECT_EQ(20000, xtcp_sockopt_int(fd, SOL_SOCKET, SO_SNDBUF));
 	close(fd);
 
 	ASSERT_EQ(0, connect_syn(self, &s));
-	EXPECT_EQ(32768, sock_int(self->fd, SO_RCVBUF));
+	EXPECT_EQ(32768, xtcp_sockopt_int(self->fd, SOL_SOCKET, SO_RCVBUF));
 	EXPECT_EQ(16384, s.win);
 	ASSERT_TRUE(s.ws);
 	EXPECT_EQ(expected_shift(), s.wscale);
@@ -578,12 +568,12 @@ TEST_F(ws, rcvbuf__grows_with_reader)
 	ASSERT_EQ(0, xtcp_sysctl_set("delayed_ack", 0));
 	self->fd = peer_open_passive(p, XPORT, &self->lfd);
 	ASSERT_LE(0, self->fd);
-	before = sock_int(self->fd, SO_RCVBUF);
+	before = xtcp_sockopt_int(self->fd, SOL_SOCKET, SO_RCVBUF);
 	EXPECT_EQ(RMEM_DEF, before);
 	ASSERT_EQ(0, stream_in(self, STREAM_BYTES));
-	EXPECT_LT(before, sock_int(self->fd, SO_RCVBUF));
-	EXPECT_GE(RMEM_MAX, sock_int(self->fd, SO_RCVBUF));
-	TH_LOG("SO_RCVBUF %d -> %d", before, sock_int(self->fd, SO_RCVBUF));
+	EXPECT_LT(before, xtcp_sockopt_int(self->fd, SOL_SOCKET, SO_RCVBUF));
+	EXPECT_GE(RMEM_MAX, xtcp_sockopt_int(self->fd, SOL_SOCKET, SO_RCVBUF));
+	TH_LOG("SO_RCVBUF %d -> %d", before, xtcp_sockopt_int(self->fd, SOL_SOCKET, SO_RCVBUF));
 }
 
 /* The same with SO_RCVBUF set (on the listener): the buffer stays. */
@@ -602,9 +592,9 @@ TEST_F(ws, rcvbuf__so_rcvbuf_locks_autotuning)
 	ASSERT_EQ(0, peer_open_ack(p));
 	self->fd = peer_accept(self->lfd);
 	ASSERT_LE(0, self->fd);
-	EXPECT_EQ(RMEM_DEF, sock_int(self->fd, SO_RCVBUF));
+	EXPECT_EQ(RMEM_DEF, xtcp_sockopt_int(self->fd, SOL_SOCKET, SO_RCVBUF));
 	ASSERT_EQ(0, stream_in(self, STREAM_BYTES));
-	EXPECT_EQ(RMEM_DEF, sock_int(self->fd, SO_RCVBUF));
+	EXPECT_EQ(RMEM_DEF, xtcp_sockopt_int(self->fd, SOL_SOCKET, SO_RCVBUF));
 }
 
 /* ---- loopback ----------------------------------------------------------- */
@@ -692,22 +682,22 @@ TEST_F_TIMEOUT(lo, lo__bulk_grows_buffers, 120)
 	FILE *f;
 
 	ASSERT_EQ(0, lo_connect(self, 0));
-	EXPECT_EQ(RMEM_DEF, sock_int(self->afd, SO_RCVBUF));
+	EXPECT_EQ(RMEM_DEF, xtcp_sockopt_int(self->afd, SOL_SOCKET, SO_RCVBUF));
 	ASSERT_EQ(0, xtcp_get_info(self->afd, &info));
 	EXPECT_EQ(XTCPI_OPT_WSCALE, info.xtcpi_options & XTCPI_OPT_WSCALE);
 	EXPECT_EQ(expected_shift(), info.xtcpi_rcv_wscale);
 	EXPECT_EQ(expected_shift(), info.xtcpi_snd_wscale);
 
 	ASSERT_EQ(0, lo_transfer(self));
-	EXPECT_LT(RMEM_DEF, sock_int(self->afd, SO_RCVBUF));
-	EXPECT_GE(RMEM_MAX, sock_int(self->afd, SO_RCVBUF));
-	EXPECT_LT(WMEM_DEF, sock_int(self->cfd, SO_SNDBUF));
-	EXPECT_GE(WMEM_MAX, sock_int(self->cfd, SO_SNDBUF));
+	EXPECT_LT(RMEM_DEF, xtcp_sockopt_int(self->afd, SOL_SOCKET, SO_RCVBUF));
+	EXPECT_GE(RMEM_MAX, xtcp_sockopt_int(self->afd, SOL_SOCKET, SO_RCVBUF));
+	EXPECT_LT(WMEM_DEF, xtcp_sockopt_int(self->cfd, SOL_SOCKET, SO_SNDBUF));
+	EXPECT_GE(WMEM_MAX, xtcp_sockopt_int(self->cfd, SOL_SOCKET, SO_SNDBUF));
 	ASSERT_EQ(0, xtcp_get_info(self->afd, &info));
-	EXPECT_EQ(sock_int(self->afd, SO_RCVBUF), (int)info.xtcpi_rcvbuf);
+	EXPECT_EQ(xtcp_sockopt_int(self->afd, SOL_SOCKET, SO_RCVBUF), (int)info.xtcpi_rcvbuf);
 	TH_LOG("receiver SO_RCVBUF %d, sender SO_SNDBUF %d, RTT %u us",
-	       sock_int(self->afd, SO_RCVBUF),
-	       sock_int(self->cfd, SO_SNDBUF), info.xtcpi_rcv_rtt_us);
+	       xtcp_sockopt_int(self->afd, SOL_SOCKET, SO_RCVBUF),
+	       xtcp_sockopt_int(self->cfd, SOL_SOCKET, SO_SNDBUF), info.xtcpi_rcv_rtt_us);
 
 	/* /proc/net/xtcp_ext shows the shifts and buffers, then ca_state. */
 	f = fopen("/proc/net/xtcp_ext", "r");
@@ -725,11 +715,11 @@ TEST_F_TIMEOUT(lo, lo__so_sndbuf_locks, 120)
 	int fixed;
 
 	ASSERT_EQ(0, lo_connect(self, 32768));
-	fixed = sock_int(self->cfd, SO_SNDBUF);
+	fixed = xtcp_sockopt_int(self->cfd, SOL_SOCKET, SO_SNDBUF);
 	EXPECT_EQ(65536, fixed);
 	ASSERT_EQ(0, lo_transfer(self));
-	EXPECT_EQ(fixed, sock_int(self->cfd, SO_SNDBUF));
-	EXPECT_LT(RMEM_DEF, sock_int(self->afd, SO_RCVBUF));
+	EXPECT_EQ(fixed, xtcp_sockopt_int(self->cfd, SOL_SOCKET, SO_SNDBUF));
+	EXPECT_LT(RMEM_DEF, xtcp_sockopt_int(self->afd, SOL_SOCKET, SO_RCVBUF));
 }
 
 /* voluntary_ctxt_switches of thread @tid of this process, or -1. */

@@ -322,6 +322,17 @@ static inline int xtcp_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* An int socket option of @fd; -1 if getsockopt() fails. */
+static inline int xtcp_sockopt_int(int fd, int level, int name)
+{
+	socklen_t len = sizeof(int);
+	int val = -1;
+
+	if (getsockopt(fd, level, name, &val, &len))
+		return -1;
+	return val;
+}
+
 /* XTCP_INFO of @fd into @info (zeroed first): 0, or -1 and errno. */
 static inline int xtcp_get_info(int fd, struct xtcp_info *info)
 {

@@ -76,6 +76,9 @@ enum {
 #define XTCP_NODELAY	1	/* int: send small segments at once */
 #define XTCP_MAXSEG	2	/* int: largest segment payload to send */
 #define XTCP_CORK	3	/* int: send only full segments until unset */
+#define XTCP_KEEPIDLE	4	/* int: seconds idle before keep-alives */
+#define XTCP_KEEPINTVL	5	/* int: seconds between keep-alives */
+#define XTCP_KEEPCNT	6	/* int: unanswered keep-alives before reset */
 #define XTCP_INFO	11	/* struct xtcp_info, read only */
 #define XTCP_CONGESTION	13	/* char[]: congestion control by name */
 
