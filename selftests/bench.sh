@@ -251,10 +251,27 @@ slab_settle() {
 # Slab growth over MEM_CONNS idle loopback connections (both their ends,
 # from "xtcp-echo hold"), per connection.  The caches are dropped first,
 # and what the runs before freed has gone (RCU, namespaces, TIME_WAIT).
+# Wait (70 s at most) until no socket of either stack is in TIME_WAIT
+# (state 06 in /proc/net/tcp and /proc/net/xtcp): those the parts before
+# left (the crr part's, tens of thousands) end 60 s after they began, and
+# each one freed during a memory run counts against it (for XTCP a whole
+# socket: runs read 2,449 and -4,638 bytes per connection).
+tw_settle() {
+	local i
+
+	for i in $(seq 70); do
+		[ "$(awk '$4 == "06"' /proc/net/tcp /proc/net/xtcp 2>/dev/null |
+			wc -l)" -eq 0 ] && return 0
+		sleep 1
+	done
+	echo "bench: sockets still in TIME_WAIT after 70 s" >&2
+}
+
 mem_run() {
 	local port=900 before after
 
 	[ "$1" = tcp ] && port=910
+	tw_settle
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	slab_settle
