@@ -42,10 +42,16 @@ static u8 xtcp_ka_probes(const struct sock *sk)
 	       READ_ONCE(xn->sysctl.keepalive_probes);
 }
 
+/* A state that keeps alive, in a socket a process holds. */
+static bool xtcp_ka_state(const struct sock *sk)
+{
+	return !sock_flag(sk, SOCK_DEAD) &&
+	       ((1 << sk->sk_state) & XTCP_KA_STATES);
+}
+
 static bool xtcp_ka_applies(const struct sock *sk)
 {
-	return sock_flag(sk, SOCK_KEEPOPEN) && !sock_flag(sk, SOCK_DEAD) &&
-	       ((1 << sk->sk_state) & XTCP_KA_STATES);
+	return sock_flag(sk, SOCK_KEEPOPEN) && xtcp_ka_state(sk);
 }
 
 /* The keep-alive time less what has passed since the peer was heard. */
@@ -78,10 +84,13 @@ void xtcp_keepalive_established(struct sock *sk)
 		xtcp_arm_time_wait(sk, xtcp_ka_time(sk));
 }
 
-/* proto.keepalive: SO_KEEPALIVE set or cleared, the socket locked. */
+/*
+ * proto.keepalive: SO_KEEPALIVE set or cleared, the socket locked; the
+ * flag changes after this returns.
+ */
 void xtcp_keepalive(struct sock *sk, int on)
 {
-	if (!((1 << sk->sk_state) & XTCP_KA_STATES) || sock_flag(sk, SOCK_DEAD))
+	if (!xtcp_ka_state(sk))
 		return;
 	if (on)
 		xtcp_arm_time_wait(sk, xtcp_ka_time(sk));

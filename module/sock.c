@@ -305,11 +305,12 @@ int xtcp_release(struct socket *sock)
 		 * The connection lives on without a process.  A TIME_WAIT
 		 * is counted as one already (state.c), not as an orphan.
 		 */
-		if (sk->sk_state != XTCP_TIME_WAIT)
-			atomic_inc(&xn->orphans);
+		bool over = sk->sk_state != XTCP_TIME_WAIT &&
+			    atomic_inc_return(&xn->orphans) >
+			    xn->sysctl.max_orphans;
+
 		sock_orphan(sk);
-		if (sk->sk_state != XTCP_TIME_WAIT &&
-		    atomic_read(&xn->orphans) > xn->sysctl.max_orphans)
+		if (over)
 			xtcp_abort(sk, 0);
 		else if (sk->sk_state == XTCP_FIN_WAIT2)
 			xtcp_orphan_fin_wait2(sk);

@@ -36,7 +36,7 @@ static bool xtcp_state_counts_as_estab(int state)
 	return state == XTCP_ESTABLISHED || state == XTCP_CLOSE_WAIT;
 }
 
-/* The one door for state changes. */
+/* A TIME_WAIT counts against max_tw_buckets, not max_orphans. */
 static void xtcp_time_waits_add(struct sock *sk, int n)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
@@ -46,6 +46,7 @@ static void xtcp_time_waits_add(struct sock *sk, int n)
 		atomic_sub(n, &xn->orphans);
 }
 
+/* The one door for state changes. */
 static void xtcp_set_state(struct sock *sk, int state)
 {
 	struct xtcp_mib __percpu *mib = xtcp_pernet(sock_net(sk))->mib;
@@ -74,7 +75,6 @@ static void xtcp_set_state(struct sock *sk, int state)
 	this_cpu_inc(mib->transitions[old][state]);
 	trace_xtcp_set_state(sk, old, state);
 
-	/* A TIME_WAIT counts against max_tw_buckets, not max_orphans. */
 	if (state == XTCP_TIME_WAIT)
 		xtcp_time_waits_add(sk, 1);
 	else if (old == XTCP_TIME_WAIT)

@@ -248,9 +248,6 @@ slab_settle() {
 	echo "bench: Slab still moving after 30 s" >&2
 }
 
-# Slab growth over MEM_CONNS idle loopback connections (both their ends,
-# from "xtcp-echo hold"), per connection.  The caches are dropped first,
-# and what the runs before freed has gone (RCU, namespaces, TIME_WAIT).
 # Wait (70 s at most) until no socket of either stack is in TIME_WAIT
 # (state 06 in /proc/net/tcp and /proc/net/xtcp): those the parts before
 # left (the crr part's, tens of thousands) end 60 s after they began, and
@@ -267,6 +264,9 @@ tw_settle() {
 	echo "bench: sockets still in TIME_WAIT after 70 s" >&2
 }
 
+# Slab growth over MEM_CONNS idle loopback connections (both their ends,
+# from "xtcp-echo hold"), per connection.  The caches are dropped first,
+# and what the runs before freed has gone (RCU, namespaces, TIME_WAIT).
 mem_run() {
 	local port=900 before after
 
