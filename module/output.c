@@ -198,6 +198,20 @@ struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp)
 	return skb;
 }
 
+/*
+ * An skb for the send queue's text, with a fast clone beside it: sent
+ * alone as one segment, it goes out as that clone, without allocating
+ * (xtcp_burst_send()), as TCP's tcp_stream_alloc_skb().
+ */
+struct sk_buff *xtcp_alloc_text_skb(gfp_t gfp)
+{
+	struct sk_buff *skb = alloc_skb_fclone(XTCP_MAX_HEADER, gfp);
+
+	if (skb)
+		skb_reserve(skb, XTCP_MAX_HEADER);
+	return skb;
+}
+
 /* @skb goes out now: its send time, and the flight it joins (rate.c). */
 static void xtcp_stamp_sent(struct sock *sk, struct sk_buff *skb)
 {
@@ -231,9 +245,10 @@ static int xtcp_transmit_copy(struct sock *sk, struct sk_buff *skb)
  * queued skb holds up to a super-segment's text (xtcp_skb_goal()) and
  * counts as the segments it is cut into (xtcp_skb_cb.segs, as TCP's
  * tcp_skb_pcount()); what goes out is a new skb that takes references on
- * the queued skbs' pages, so that a queued skb is never cloned and may be
- * cut (xtcp_split()) when the scoreboard, a window or a partial ACK
- * needs fewer segments of it.
+ * the queued skbs' pages, so that a queued skb may be cut (xtcp_split())
+ * when the scoreboard, a window or a partial ACK needs fewer segments of
+ * it.  One segment sent alone goes as a clone instead, as TCP sends: it
+ * needs no cutting, and the clone costs no allocation.
  */
 struct xtcp_burst {
 	struct sk_buff	*first, *last;
@@ -401,7 +416,11 @@ static int xtcp_burst_send(struct sock *sk, struct xtcp_burst *b)
 
 	if (!first)
 		return 0;
-	gso = xtcp_burst_build(sk, b);
+	/* A clone in flight owns the headroom: build a new skb then. */
+	if (first == last && b->segs == 1 && !skb_cloned(first))
+		gso = skb_clone(first, GFP_ATOMIC);
+	else
+		gso = xtcp_burst_build(sk, b);
 	xtcp_burst_reset(b);
 	if (!gso)
 		return -ENOBUFS;

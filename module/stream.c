@@ -192,7 +192,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			 * a burst of them is a few fragments (output.c), and
 			 * each costs its bytes, not a page, of the buffer.
 			 */
-			skb = xtcp_alloc_ctl_skb(sk->sk_allocation);
+			skb = xtcp_alloc_text_skb(sk->sk_allocation);
 			if (!skb) {
 				err = -ENOBUFS;
 				goto out_err;

@@ -641,6 +641,7 @@ void xtcp_push_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 		      u32 seq, u32 ack, u8 flags, u16 window,
 		      const struct xtcp_out_options *opts);
 struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp);
+struct sk_buff *xtcp_alloc_text_skb(gfp_t gfp);
 int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags);
 int xtcp_transmit_queued(struct sock *sk, struct sk_buff *skb);
 int xtcp_send_syn(struct sock *sk, gfp_t gfp);
