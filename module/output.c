@@ -189,13 +189,20 @@ int xtcp_transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 			    inet->inet_daddr);
 }
 
-struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp)
+/* An empty skb with room for the headers; @flags as for __alloc_skb(). */
+static struct sk_buff *xtcp_alloc_skb(gfp_t gfp, int flags)
 {
-	struct sk_buff *skb = alloc_skb(XTCP_MAX_HEADER, gfp);
+	struct sk_buff *skb = __alloc_skb(XTCP_MAX_HEADER, gfp, flags,
+					  NUMA_NO_NODE);
 
 	if (skb)
 		skb_reserve(skb, XTCP_MAX_HEADER);
 	return skb;
+}
+
+struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp)
+{
+	return xtcp_alloc_skb(gfp, 0);
 }
 
 /*
@@ -205,11 +212,7 @@ struct sk_buff *xtcp_alloc_ctl_skb(gfp_t gfp)
  */
 struct sk_buff *xtcp_alloc_text_skb(gfp_t gfp)
 {
-	struct sk_buff *skb = alloc_skb_fclone(XTCP_MAX_HEADER, gfp);
-
-	if (skb)
-		skb_reserve(skb, XTCP_MAX_HEADER);
-	return skb;
+	return xtcp_alloc_skb(gfp, SKB_ALLOC_FCLONE);
 }
 
 /* @skb goes out now: its send time, and the flight it joins (rate.c). */
@@ -416,8 +419,11 @@ static int xtcp_burst_send(struct sock *sk, struct xtcp_burst *b)
 
 	if (!first)
 		return 0;
-	/* A clone in flight owns the headroom: build a new skb then. */
-	if (first == last && b->segs == 1 && !skb_cloned(first))
+	/*
+	 * One segment is one skb.  A clone in flight owns the headroom:
+	 * build a new skb then.
+	 */
+	if (b->segs == 1 && !skb_cloned(first))
 		gso = skb_clone(first, GFP_ATOMIC);
 	else
 		gso = xtcp_burst_build(sk, b);
@@ -468,10 +474,9 @@ int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	if (!len || len >= skb->len || skb_cloned(skb) ||
 	    (cb->flags & (XTCP_FLAG_SYN | XTCP_FLAG_FIN)))
 		return -EINVAL;
-	rest = alloc_skb(XTCP_MAX_HEADER, GFP_ATOMIC);
+	rest = xtcp_alloc_ctl_skb(GFP_ATOMIC);
 	if (!rest)
 		return -ENOBUFS;
-	skb_reserve(rest, XTCP_MAX_HEADER);
 	sk_wmem_queued_add(sk, rest->truesize);
 	moved = skb->len - len;
 	skb_split(skb, rest, len);
