@@ -26,19 +26,6 @@ static u32 xtcp_text_end(const struct sk_buff *skb)
 	return XTCP_SKB_CB(skb)->seq + skb->len;
 }
 
-/* Append in-order text (it may start before RCV.NXT) to the receive queue. */
-static void xtcp_rcv_queue_tail(struct sock *sk, struct sk_buff *skb)
-{
-	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 skip = xs->rcv_nxt - cb->seq;
-
-	cb->copied = skip;
-	xs->rcv_nxt = xtcp_text_end(skb);
-	xs->bytes_received += skb->len - skip;
-	__skb_queue_tail(&sk->sk_receive_queue, skb);
-}
-
 static void xtcp_ofo_erase(struct sock *sk, struct sk_buff *skb)
 {
 	rb_erase(&skb->rbnode, &xtcp_sk(sk)->ofo_queue);
@@ -82,9 +69,10 @@ static bool xtcp_ofo_prune(struct sock *sk, u32 keep, unsigned int extra)
 
 /*
  * Append @from to @to, which it follows in sequence, if the buffers allow
- * it without a copy of the headers; @from is consumed then.
+ * it without a copy of the headers; @from is consumed then.  @from may be
+ * charged to the socket already: its destructor gives that back.
  */
-static bool xtcp_ofo_merge(struct sock *sk, struct sk_buff *to,
+static bool xtcp_skb_merge(struct sock *sk, struct sk_buff *to,
 			   struct sk_buff *from)
 {
 	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(to), *fcb = XTCP_SKB_CB(from);
@@ -100,9 +88,41 @@ static bool xtcp_ofo_merge(struct sock *sk, struct sk_buff *to,
 	sk_mem_charge(sk, delta);
 	tcb->end_seq = fcb->end_seq;
 	tcb->flags |= fcb->flags & XTCP_FLAG_FIN;
-	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFOMERGE);
 	kfree_skb_partial(from, stolen);
 	return true;
+}
+
+static bool xtcp_ofo_merge(struct sock *sk, struct sk_buff *to,
+			   struct sk_buff *from)
+{
+	if (!xtcp_skb_merge(sk, to, from))
+		return false;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFOMERGE);
+	return true;
+}
+
+/*
+ * Append in-order text (it may start before RCV.NXT) to the receive
+ * queue: to its last skb where the buffers allow, as TCP's
+ * tcp_try_coalesce(), so that a read copies from fewer, larger skbs.
+ * @skb may be freed then.
+ */
+static void xtcp_rcv_queue_tail(struct sock *sk, struct sk_buff *skb)
+{
+	struct sk_buff *last = skb_peek_tail(&sk->sk_receive_queue);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 skip = xs->rcv_nxt - cb->seq;
+	u32 end = xtcp_text_end(skb);
+
+	xs->bytes_received += skb->len - skip;
+	if (!skip && last && xtcp_skb_merge(sk, last, skb)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RCVCOALESCE);
+	} else {
+		cb->copied = skip;
+		__skb_queue_tail(&sk->sk_receive_queue, skb);
+	}
+	xs->rcv_nxt = end;
 }
 
 /*
@@ -254,6 +274,7 @@ static bool xtcp_ofo_drain(struct sock *sk)
 	while ((node = rb_first(&xs->ofo_queue))) {
 		struct sk_buff *skb = rb_to_skb(node);
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+		bool fin;
 
 		if (xtcp_after(cb->seq, xs->rcv_nxt))
 			break;
@@ -269,8 +290,9 @@ static bool xtcp_ofo_drain(struct sock *sk)
 			kfree_skb(skb);
 			continue;
 		}
+		fin = cb->flags & XTCP_FLAG_FIN;
 		xtcp_rcv_queue_tail(sk, skb);
-		if (cb->flags & XTCP_FLAG_FIN)
+		if (fin)
 			return true;
 	}
 	return false;
@@ -321,9 +343,9 @@ void xtcp_data_queue(struct sock *sk, struct sk_buff *skb,
 	}
 	skb_dst_drop(skb);
 	skb_set_owner_r(skb, sk);
-	xtcp_rcv_queue_tail(sk, skb);
 	out->queued = true;
 	out->fin = cb->flags & XTCP_FLAG_FIN;
+	xtcp_rcv_queue_tail(sk, skb);
 	if (had_ofo) {
 		/* It filled a hole: the ACK goes at once (RFC 5681 4.2). */
 		out->filled_hole = true;

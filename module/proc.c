@@ -301,6 +301,7 @@ static const char *const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_TWOVERFLOW]		= "TimeWaitOverflow",
 	[XTCP_MIB_KEEPALIVEPROBES]	= "KeepAliveProbes",
 	[XTCP_MIB_KEEPALIVETIMEOUTS]	= "KeepAliveTimeouts",
+	[XTCP_MIB_RCVCOALESCE]		= "RcvCoalesce",
 };
 
 /* The state names in counter names: "CloseWait" for CLOSE_WAIT. */

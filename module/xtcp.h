@@ -459,6 +459,7 @@ enum {
 	XTCP_MIB_TWOVERFLOW,	/* TIME_WAITs skipped: max_tw_buckets */
 	XTCP_MIB_KEEPALIVEPROBES,	/* keep-alive probes sent */
 	XTCP_MIB_KEEPALIVETIMEOUTS,	/* ... connections they reset */
+	XTCP_MIB_RCVCOALESCE,	/* in-order text appended to the last skb */
 	XTCP_MIB_MAX
 };
 
