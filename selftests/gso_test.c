@@ -303,6 +303,71 @@ TEST_F(gso, bytes_intact_frames_summed)
 }
 
 /*
+ * In-order text the reader leaves unread joins the receive queue's last
+ * skb where the buffers allow (RcvCoalesce, at B); read back, every
+ * byte comes once, in order.  Without the capture: the clone it keeps
+ * of each frame shares the skb, and a shared skb takes no more text.
+ */
+TEST_F_TIMEOUT(gso, unread_text__coalesced_intact, 60)
+{
+	struct xtcp_sender tx = { .len = GSO_BYTES / 2, .shut_wr = true };
+	struct sockaddr_xtcp addr = xtcp_addr("10.82.0.2", GSO_PORT);
+	int afd, queued = 0, rcvbuf = 4 << 20;
+	static unsigned char buf[4096];
+	long long before, after;
+	size_t got = 0, i;
+	long end;
+	pthread_t th;
+
+	close(self->cap);
+	self->cap = -1;
+	ASSERT_EQ(0, setsockopt(self->lfd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+				sizeof(rcvbuf)));
+	ASSERT_EQ(0, setns(self->ns_b, CLONE_NEWNET));
+	before = XTCP_COUNTER("RcvCoalesce");
+	ASSERT_EQ(0, setns(self->ns_a, CLONE_NEWNET));
+	tx.fd = xtcp_socket();
+	ASSERT_LE(0, tx.fd);
+	xtcp_set_timeouts(tx.fd, 20);
+	ASSERT_EQ(0, connect(tx.fd, (struct sockaddr *)&addr, sizeof(addr)));
+	afd = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, afd);
+	xtcp_set_timeouts(afd, 20);
+	ASSERT_EQ(0, pthread_create(&th, NULL, xtcp_send_pattern, &tx));
+	/* All of it queued unread: it fits the buffer's window. */
+	end = xtcp_now_ms() + 20000;
+	while (queued < (int)tx.len && xtcp_now_ms() < end) {
+		struct pollfd pfd = { .fd = afd, .events = POLLIN };
+
+		ASSERT_EQ(0, ioctl(afd, SIOCINQ, &queued));
+		poll(&pfd, 1, 10);
+	}
+	EXPECT_EQ((int)tx.len, queued);
+	while (got < tx.len) {
+		ssize_t n = read(afd, buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		for (i = 0; i < (size_t)n; i++)
+			if (buf[i] != xtcp_pattern(got + i))
+				break;
+		if (i < (size_t)n)
+			break;
+		got += n;
+	}
+	EXPECT_EQ(tx.len, got) TH_LOG("read %zu bytes, then %m", got);
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, tx.err);
+	ASSERT_EQ(0, setns(self->ns_b, CLONE_NEWNET));
+	after = XTCP_COUNTER("RcvCoalesce");
+	ASSERT_EQ(0, setns(self->ns_a, CLONE_NEWNET));
+	TH_LOG("RcvCoalesce %lld -> %lld", before, after);
+	EXPECT_LT(before, after);
+	close(afd);
+	close(tx.fd);
+}
+
+/*
  * Text left unread piles up: with a lossy link (netem on A's end) what
  * waits beyond a hole merges in the out-of-order queue into skbs of more
  * than 64 KiB, which join the receive queue once the hole fills.  Read in
