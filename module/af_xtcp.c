@@ -142,6 +142,7 @@ struct sock *xtcp_sk_alloc(struct net *net, struct socket *sock,
 	xtcp_buf_init_sock(sk);
 
 	xs = xtcp_sk(sk);
+	xtcp_rcv_ratio_init(xs);
 	xs->rto = msecs_to_jiffies(xtcp_pernet(net)->sysctl.rto_init_ms);
 	xs->mss = XTCP_DEFAULT_MSS;
 	xs->peer_mss = XTCP_DEFAULT_MSS;

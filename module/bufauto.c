@@ -12,8 +12,8 @@
  *   buffer grows to hold twice that (a loss must not stall the sender),
  *   more as the rate grew (the sender in slow start doubles it each round
  *   trip, and what we advertise now is used a round trip later), and
- *   room for 16 segments; the window is half of it (rcvwnd.c).  Up to
- *   rmem[2].
+ *   room for 16 segments; the window is at least half of it (rcvwnd.c).
+ *   Up to rmem[2].
  * - The receiver's round trip: from the TSecr of in-order full segments
  *   (RFC 7323 4: it echoes the TSval of the ACK that let them go), or
  *   without timestamps, the time a window's worth of text takes to come
@@ -160,7 +160,7 @@ void xtcp_rcv_space_adjust(struct sock *sk)
 		rcvwin = 2ULL * copied + XTCP_RCVQ_CUSHION_SEGS * (u64)xs->mss;
 		grow = div_u64(rcvwin * (copied - space), space);
 		rcvwin += 2 * grow;
-		/* The window is half the buffer (rcvwnd.c). */
+		/* The window is at least half the buffer (rcvwnd.c). */
 		rcvbuf = min_t(u64, 2 * rcvwin, READ_ONCE(xn->sysctl.rmem[2]));
 		if (rcvbuf > READ_ONCE(sk->sk_rcvbuf))
 			WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);

@@ -343,6 +343,7 @@ void xtcp_data_queue(struct sock *sk, struct sk_buff *skb,
 	}
 	skb_dst_drop(skb);
 	skb_set_owner_r(skb, sk);
+	xtcp_rcv_ratio_measure(sk, skb);
 	out->queued = true;
 	out->fin = cb->flags & XTCP_FLAG_FIN;
 	xtcp_rcv_queue_tail(sk, skb);

@@ -44,26 +44,55 @@ static u8 xtcp_choose_wscale(const struct sock *sk)
 }
 
 /*
- * The window to advertise, in bytes: half the free receive buffer (the
- * rest covers skb overhead), never moving the right edge left (RFC 9293
- * 3.8.6), rounded up to the unit the segment counts in (RFC 7323 2.4),
- * at most what the field can say.  @syn: the unscaled field of a SYN.
- * While less than a segment, or a sixteenth of the buffer's window, is
- * free, the edge stays: offered in slivers, it would have the sender
- * send a segment or two per ACK; the read reopens it in one step
- * (xtcp_rcv_space_update()), as TCP's __tcp_select_window() does.
+ * The share of the receive buffer a window may offer, in 256ths: what
+ * the text of the peer's full segments is of the memory they are
+ * charged (skb->truesize), as Linux's TCP has measured since 6.6
+ * (scaling_ratio).  At least half, the share offered before any is
+ * measured (and Linux 6.1's, tcp_adv_win_scale 1): segments that cost
+ * more than twice their text then fill the buffer as they did before.
+ */
+#define XTCP_RCV_RATIO_MIN	128
+
+void xtcp_rcv_ratio_init(struct xtcp_sock *xs)
+{
+	xs->rcv_ratio = XTCP_RCV_RATIO_MIN;
+}
+
+/* @skb, in-order text at least a full segment long, was queued. */
+void xtcp_rcv_ratio_measure(struct sock *sk, const struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 ratio;
+
+	if (skb->len < (xs->rcv_mss ?: xs->mss) || !skb->truesize)
+		return;
+	ratio = div_u64((u64)skb->len << 8, skb->truesize);
+	xs->rcv_ratio = clamp_t(u32, ratio, XTCP_RCV_RATIO_MIN, U8_MAX);
+}
+
+/*
+ * The window to advertise, in bytes: the text the free receive buffer
+ * holds at the measured share (the rest covers skb overhead), never
+ * moving the right edge left (RFC 9293 3.8.6), rounded up to the unit
+ * the segment counts in (RFC 7323 2.4), at most what the field can say.
+ * @syn: the unscaled field of a SYN.  While less than a segment, or a
+ * sixteenth of the buffer's window, is free, the edge stays: offered in
+ * slivers, it would have the sender send a segment or two per ACK; the
+ * read reopens it in one step (xtcp_rcv_space_update()), as TCP's
+ * __tcp_select_window() does.
  */
 static u32 xtcp_window(struct sock *sk, bool syn)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 rcvbuf = max(READ_ONCE(sk->sk_rcvbuf), 0);
 	int space = (int)rcvbuf - atomic_read(&sk->sk_rmem_alloc);
-	u32 win = space > 0 ? space / 2 : 0;
+	u32 win = space > 0 ? ((u64)space * xs->rcv_ratio) >> 8 : 0;
+	u32 full = ((u64)rcvbuf * xs->rcv_ratio) >> 8;
 	u32 unit = syn ? 1 : 1U << xs->rcv_wscale;
 	/* A buffer whose window is less than a segment still opens. */
-	u32 seg = min_t(u32, xs->rcv_mss ?: xs->mss, rcvbuf / 2);
+	u32 seg = min_t(u32, xs->rcv_mss ?: xs->mss, full);
 
-	if (win < rcvbuf / 32 || win < seg)
+	if (win < full / 16 || win < seg)
 		win = 0;
 
 	win = max(win, xtcp_rcv_wnd_left(xs));
@@ -99,7 +128,7 @@ u16 xtcp_select_window(struct sock *sk, bool syn)
  * gain rides on the next ACK of text.  Never by
  * less than min(buffer / 2, RMSS), the peer's segment (RFC 9293
  * 3.8.6.2.2, the receiver side of silly window avoidance), unless the
- * window is a full segment then: at most half the buffer (xtcp_window()),
+ * window is a full segment then: at most the buffer's share (xtcp_window()),
  * it could never grow by a loopback segment of 64 KiB.
  */
 void xtcp_rcv_space_update(struct sock *sk)

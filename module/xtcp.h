@@ -339,6 +339,7 @@ struct xtcp_sock {
 	/* Delayed ACK (delack.c). */
 	struct timer_list delack_timer;
 	u16	rcv_mss;	/* the peer's full segment, as we saw it */
+	u8	rcv_ratio;	/* text per byte of skb memory, /256 (rcvwnd.c) */
 	u8	ack_quick;	/* in-order segments still ACKed at once */
 	u8	ack_pending:1,	/* text is unacknowledged, the timer is due */
 		ack_now:1,	/* ... and its ACK is owed at once */
@@ -899,6 +900,8 @@ void xtcp_delack_expired(struct sock *sk);
 
 /* rcvwnd.c: the receive window, and its scale (RFC 7323 2) */
 u32 xtcp_max_window(const struct xtcp_sock *xs);
+void xtcp_rcv_ratio_init(struct xtcp_sock *xs);
+void xtcp_rcv_ratio_measure(struct sock *sk, const struct sk_buff *skb);
 u32 xtcp_offer_window(struct sock *sk);
 u16 xtcp_select_window(struct sock *sk, bool syn);
 void xtcp_rcv_space_update(struct sock *sk);

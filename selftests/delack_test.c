@@ -556,7 +556,9 @@ static int asleep_reader_one_ack(struct _test_data_delack *self,
 		return -1;
 	/*
 	 * An old segment (RFC 9293 3.10.7.4: not acceptable) has XTCP say
-	 * RCV.WND for the empty queue: the widest the window gets.
+	 * RCV.WND for the empty queue.  The read empties it again, so its
+	 * ACK offers no less (more, once full segments have shown what
+	 * share of their memory is text: rcvwnd.c).
 	 */
 	if (send_at(self, self->off - 1, 0, 0) ||
 	    ack_at_once(self, self->off))
@@ -574,7 +576,7 @@ static int asleep_reader_one_ack(struct _test_data_delack *self,
 	if (send_next(self, FULL) ||
 	    ack_between(self, self->off, t0, 0, DELACK_MAX_MS / 2))
 		goto out;
-	if (self->win != win) {
+	if (self->win < win) {
 		peer_log("the ACK offers %u, the window before %u", self->win,
 			 win);
 		goto out;
