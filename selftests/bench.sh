@@ -27,6 +27,8 @@
 #   BENCH_DELAY_BYTES  bytes per bulk run over the 10 ms path (256M)
 #   BENCH_STREAMS      stream counts of the bulk parts (default "1 8")
 #   BENCH_RR_SECS seconds of each rr and crr run (default 2)
+#   BENCH_RR_RUNS runs per stack of the rr and crr lines (default 11:
+#                 short runs whose pairs spread by +-15% under TCG)
 #   BENCH_MEM_CONNS    idle connections held per mem run (default 2000)
 #   BENCH_PERF    1: one more run of each bulk line and stack under
 #                 "perf record -a -g", reports in .vm/bench/perf-*.txt
@@ -52,6 +54,7 @@ VETH_BYTES=${BENCH_VETH_BYTES:-512M}
 DELAY_BYTES=${BENCH_DELAY_BYTES:-256M}
 STREAMS=${BENCH_STREAMS:-1 8}
 RR_SECS=${BENCH_RR_SECS:-2}
+RR_RUNS=${BENCH_RR_RUNS:-11}
 MEM_CONNS=${BENCH_MEM_CONNS:-2000}
 LINK_BYTES=${BENCH_LINK_BYTES:-16M}
 LINK_RUNS=${BENCH_LINK_RUNS:-1}
@@ -291,8 +294,8 @@ stats() {
 		END { print med, min, max }'
 }
 
-# measure KEY LABEL DIR FN ARGS...: RUNS runs of "FN STACK ARGS..." for
-# each stack, the stacks taking turns.  DIR is the ratio that is better
+# measure KEY LABEL DIR FN ARGS...: RUNS (LINE_RUNS if set) runs of
+# "FN STACK ARGS..." for each stack, the stacks taking turns.  DIR is the ratio that is better
 # above 1: x/t (XTCP/TCP, rates) or t/x (TCP/XTCP, memory).  Each pair of
 # runs (the same moment) gives a ratio too: their range is printed.
 declare -A res
@@ -302,7 +305,7 @@ measure() {
 	local -a rx=() rt=() rr=()
 
 	shift 4
-	for i in $(seq 1 "$RUNS"); do
+	for i in $(seq 1 "${LINE_RUNS:-$RUNS}"); do
 		x=$("$fn" xtcp "$@")
 		[ -n "$x" ] || die "$label: $fn xtcp $* failed"
 		t=$("$fn" tcp "$@")
@@ -438,8 +441,10 @@ if want rr || want crr; then
 	bench_server xtcp lo
 	bench_server tcp lo
 fi
-want rr && measure rr "1-byte request/response, per s" x/t rr_run rr
-want crr && measure crr "connect+request+close, per s" x/t rr_run crr
+want rr && LINE_RUNS=$RR_RUNS measure rr "1-byte request/response, per s" \
+	x/t rr_run rr
+want crr && LINE_RUNS=$RR_RUNS measure crr "connect+request+close, per s" \
+	x/t rr_run crr
 stop_servers
 
 if want veth || want delay; then
@@ -472,8 +477,10 @@ want mem && measure mem "memory per idle connection, bytes" t/x mem_run
 # and the range of the ratios of the pairs of runs made together.
 range() { read -r m lo hi <<<"$1"; echo "$m ($lo-$hi)"; }
 if [ ${#rows[@]} -gt 0 ]; then
-	printf '\n%s runs each, median (min-max); ratio: XTCP/TCP, or TCP/XTCP where\n' "$RUNS"
-	printf 'marked (memory): 1.0 or more is XTCP as good as TCP.\n'
+	printf '\n%s runs each (%s of request/response lines), median (min-max);\n' \
+		"$RUNS" "$RR_RUNS"
+	printf 'ratio: XTCP/TCP, or TCP/XTCP where marked (memory): 1.0 or more\n'
+	printf 'is XTCP as good as TCP.\n'
 	printf '%-36s %22s %22s %6s %12s\n' "benchmark (one VM)" XTCP TCP ratio "pairs"
 	for key in "${rows[@]}"; do
 		read -r x _ <<<"${res[$key.xtcp]}"
