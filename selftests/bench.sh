@@ -474,26 +474,28 @@ perf_stop
 want mem && measure mem "memory per idle connection, bytes" t/x mem_run
 
 # The table: median (min-max) of each stack, the ratio of the medians
-# and the range of the ratios of the pairs of runs made together.
+# and the median and range of the ratios of the pairs of runs made
+# together (the pairs see the same moment of the host's load).
 range() { read -r m lo hi <<<"$1"; echo "$m ($lo-$hi)"; }
 if [ ${#rows[@]} -gt 0 ]; then
 	printf '\n%s runs each (%s of request/response lines), median (min-max);\n' \
 		"$RUNS" "$RR_RUNS"
 	printf 'ratio: XTCP/TCP, or TCP/XTCP where marked (memory): 1.0 or more\n'
 	printf 'is XTCP as good as TCP.\n'
-	printf '%-36s %22s %22s %6s %12s\n' "benchmark (one VM)" XTCP TCP ratio "pairs"
+	printf '%-36s %22s %22s %6s %17s\n' "benchmark (one VM)" XTCP TCP ratio \
+		"pairs"
 	for key in "${rows[@]}"; do
 		read -r x _ <<<"${res[$key.xtcp]}"
 		read -r t _ <<<"${res[$key.tcp]}"
-		read -r _ plo phi <<<"${res[$key.pairs]}"
+		read -r pmed plo phi <<<"${res[$key.pairs]}"
 		if [ "${res[$key.dir]}" = t/x ]; then
 			r="$(ratio "$t" "$x") T/X"
 		else
 			r=$(ratio "$x" "$t")
 		fi
-		printf '%-36s %22s %22s %6s %12s\n' "${res[$key.label]}" \
+		printf '%-36s %22s %22s %6s %17s\n' "${res[$key.label]}" \
 			"$(range "${res[$key.xtcp]}")" "$(range "${res[$key.tcp]}")" \
-			"$r" "$plo-$phi"
+			"$r" "$pmed ($plo-$phi)"
 	done
 fi
 if [ -n "$mem_x" ] && [ -n "$mem_t" ] && want echo; then
