@@ -133,6 +133,74 @@ static int recv_pattern(int fd, size_t from, size_t len, bool eof)
 
 enum { NS_S, NS_R, NS_BULK };
 
+/*
+ * @n new network namespaces, entered in turn (this process ends in the
+ * last); @ns, all -1 before, holds a file of each.
+ */
+static void ns_make(struct __test_metadata *_metadata, int *ns, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, xtcp_netns_enter());
+		ns[i] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, ns[i]);
+	}
+}
+
+static void ns_close(const int *ns, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (ns[i] >= 0)
+			close(ns[i]);
+}
+
+/*
+ * A connection to @addr:XPORT, listened on in namespace @srv, from
+ * namespace @cli, where it leaves us: *@lfd listens, *@a is the
+ * client's end and *@b the server's; both give up after 60 s.
+ */
+static void connect_across(struct __test_metadata *_metadata, int srv,
+			   int cli, const char *addr, int *lfd, int *a, int *b)
+{
+	ASSERT_EQ(0, setns(srv, CLONE_NEWNET));
+	*lfd = xtcp_socket();
+	ASSERT_LE(0, *lfd);
+	ASSERT_EQ(0, xtcp_bind_to(*lfd, addr, XPORT));
+	ASSERT_EQ(0, listen(*lfd, 1));
+	ASSERT_EQ(0, setns(cli, CLONE_NEWNET));
+	*a = xtcp_socket();
+	ASSERT_LE(0, *a);
+	ASSERT_EQ(0, xtcp_connect_to(*a, addr, XPORT));
+	*b = accept(*lfd, NULL, NULL);
+	ASSERT_LE(0, *b);
+	xtcp_set_timeouts(*a, 60);
+	xtcp_set_timeouts(*b, 60);
+}
+
+/*
+ * BULK_BYTES of the pattern from @a to @b, checked as read.  Both ends
+ * close; the server's socket, in namespace @srv, goes with the client's
+ * last ACK: nothing is left in flight.
+ */
+static void bulk_across(struct __test_metadata *_metadata, int a, int b,
+			int srv)
+{
+	struct pattern_sender snd = { .fd = a, .len = BULK_BYTES };
+	pthread_t th;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, send_pattern, &snd));
+	EXPECT_EQ(0, recv_pattern(b, 0, BULK_BYTES, true));
+	pthread_join(th, NULL);
+	ASSERT_EQ(0, snd.err);
+	close(a);
+	close(b);
+	ASSERT_EQ(0, setns(srv, CLONE_NEWNET));
+	ASSERT_TRUE(xtcp_wait_count(1, 10000));
+}
+
 FIXTURE(bulk) {
 	int ns[NS_BULK];
 };
@@ -146,19 +214,12 @@ FIXTURE_VARIANT_ADD(bulk, gro_off) { .gro = false };
 
 FIXTURE_SETUP(bulk)
 {
-	int i;
-
-	for (i = 0; i < NS_BULK; i++)
-		self->ns[i] = -1;
+	memset(self->ns, -1, sizeof(self->ns));
 	if (XTCP_UNMET(!system("command -v ip >/dev/null 2>&1"),
 		       "ip (iproute2) is not installed"))
 		return;
 	/* S, then R: this process ends in R. */
-	for (i = 0; i < NS_BULK; i++) {
-		ASSERT_EQ(0, xtcp_netns_enter());
-		self->ns[i] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		ASSERT_LE(0, self->ns[i]);
-	}
+	ns_make(_metadata, self->ns, NS_BULK);
 	ASSERT_EQ(0, xtcp_sh("ip link add xtcp1 type veth peer name xtcp0 netns /proc/%d/fd/%d",
 			     getpid(), self->ns[NS_S]));
 	ASSERT_EQ(0, xtcp_sh("ip addr add 10.82.0.2/24 dev xtcp1"));
@@ -173,33 +234,16 @@ FIXTURE_SETUP(bulk)
 
 FIXTURE_TEARDOWN(bulk)
 {
-	int i;
-
-	for (i = 0; i < NS_BULK; i++)
-		if (self->ns[i] >= 0)
-			close(self->ns[i]);
+	ns_close(self->ns, NS_BULK);
 }
 
 TEST_F_TIMEOUT(bulk, pattern_intact__segments_and_acks, 180)
 {
 	long long s_out, r_in, r_out;
-	struct pattern_sender snd = {};
 	int lfd, a, b;
-	pthread_t th;
 
-	ASSERT_EQ(0, setns(self->ns[NS_R], CLONE_NEWNET));
-	lfd = xtcp_socket();
-	ASSERT_LE(0, lfd);
-	ASSERT_EQ(0, xtcp_bind_to(lfd, "10.82.0.2", XPORT));
-	ASSERT_EQ(0, listen(lfd, 1));
-	ASSERT_EQ(0, setns(self->ns[NS_S], CLONE_NEWNET));
-	a = xtcp_socket();
-	ASSERT_LE(0, a);
-	ASSERT_EQ(0, xtcp_connect_to(a, "10.82.0.2", XPORT));
-	b = accept(lfd, NULL, NULL);
-	ASSERT_LE(0, b);
-	xtcp_set_timeouts(a, 60);
-	xtcp_set_timeouts(b, 60);
+	connect_across(_metadata, self->ns[NS_R], self->ns[NS_S], "10.82.0.2",
+		       &lfd, &a, &b);
 
 	s_out = ns_counter(self->ns[NS_S], "OutSegs");
 	r_in = ns_counter(self->ns[NS_R], "InSegs");
@@ -208,17 +252,7 @@ TEST_F_TIMEOUT(bulk, pattern_intact__segments_and_acks, 180)
 	ASSERT_LE(0, r_in);
 	ASSERT_LE(0, r_out);
 
-	snd.fd = a;
-	snd.len = BULK_BYTES;
-	ASSERT_EQ(0, pthread_create(&th, NULL, send_pattern, &snd));
-	EXPECT_EQ(0, recv_pattern(b, 0, BULK_BYTES, true));
-	pthread_join(th, NULL);
-	ASSERT_EQ(0, snd.err);
-	close(a);
-	close(b);
-	/* R's socket goes with S's last ACK: nothing is left in flight. */
-	ASSERT_EQ(0, setns(self->ns[NS_R], CLONE_NEWNET));
-	ASSERT_TRUE(xtcp_wait_count(1, 10000));
+	bulk_across(_metadata, a, b, self->ns[NS_R]);
 
 	s_out = ns_counter(self->ns[NS_S], "OutSegs") - s_out;
 	r_in = ns_counter(self->ns[NS_R], "InSegs") - r_in;
@@ -524,19 +558,12 @@ FIXTURE(fwd) {
 
 FIXTURE_SETUP(fwd)
 {
-	int i;
-
-	for (i = 0; i < NS_FWD; i++)
-		self->ns[i] = -1;
+	memset(self->ns, -1, sizeof(self->ns));
 	if (XTCP_UNMET(!system("command -v ip >/dev/null 2>&1"),
 		       "ip (iproute2) is not installed"))
 		return;
 	/* A, R, then B: this process ends in B. */
-	for (i = 0; i < NS_FWD; i++) {
-		ASSERT_EQ(0, xtcp_netns_enter());
-		self->ns[i] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		ASSERT_LE(0, self->ns[i]);
-	}
+	ns_make(_metadata, self->ns, NS_FWD);
 	/* B's xtcp2 takes each segment as it comes: no GRO. */
 	ASSERT_EQ(0, xtcp_sh("ip link add xtcp2 type veth peer name xtcp3 netns /proc/%d/fd/%d",
 			     getpid(), self->ns[NS_FR]));
@@ -571,11 +598,7 @@ FIXTURE_SETUP(fwd)
 
 FIXTURE_TEARDOWN(fwd)
 {
-	int i;
-
-	for (i = 0; i < NS_FWD; i++)
-		if (self->ns[i] >= 0)
-			close(self->ns[i]);
+	ns_close(self->ns, NS_FWD);
 }
 
 /* Datagrams R forwarded, both ways; -1 if unreadable. */
@@ -625,23 +648,10 @@ static long long tx_dropped(int nsfd, const char *ifname)
 TEST_F_TIMEOUT(fwd, merged_then_cut__segments_as_sent, 180)
 {
 	long long a_out, b_in, b_out, b_bad, r_fwd, lost, lost_a;
-	struct pattern_sender snd = {};
 	int lfd, a, b;
-	pthread_t th;
 
-	ASSERT_EQ(0, setns(self->ns[NS_B], CLONE_NEWNET));
-	lfd = xtcp_socket();
-	ASSERT_LE(0, lfd);
-	ASSERT_EQ(0, xtcp_bind_to(lfd, "10.83.2.1", XPORT));
-	ASSERT_EQ(0, listen(lfd, 1));
-	ASSERT_EQ(0, setns(self->ns[NS_A], CLONE_NEWNET));
-	a = xtcp_socket();
-	ASSERT_LE(0, a);
-	ASSERT_EQ(0, xtcp_connect_to(a, "10.83.2.1", XPORT));
-	b = accept(lfd, NULL, NULL);
-	ASSERT_LE(0, b);
-	xtcp_set_timeouts(a, 60);
-	xtcp_set_timeouts(b, 60);
+	connect_across(_metadata, self->ns[NS_B], self->ns[NS_A], "10.83.2.1",
+		       &lfd, &a, &b);
 
 	a_out = ns_counter(self->ns[NS_A], "OutSegs");
 	b_in = ns_counter(self->ns[NS_B], "InSegs");
@@ -658,16 +668,7 @@ TEST_F_TIMEOUT(fwd, merged_then_cut__segments_as_sent, 180)
 	ASSERT_LE(0, b_bad);
 	ASSERT_LE(0, r_fwd);
 
-	snd.fd = a;
-	snd.len = BULK_BYTES;
-	ASSERT_EQ(0, pthread_create(&th, NULL, send_pattern, &snd));
-	EXPECT_EQ(0, recv_pattern(b, 0, BULK_BYTES, true));
-	pthread_join(th, NULL);
-	ASSERT_EQ(0, snd.err);
-	close(a);
-	close(b);
-	ASSERT_EQ(0, setns(self->ns[NS_B], CLONE_NEWNET));
-	ASSERT_TRUE(xtcp_wait_count(1, 10000));
+	bulk_across(_metadata, a, b, self->ns[NS_B]);
 
 	a_out = ns_counter(self->ns[NS_A], "OutSegs") - a_out;
 	b_in = ns_counter(self->ns[NS_B], "InSegs") - b_in;
