@@ -285,7 +285,7 @@ mem_run() {
 	echo "($after - $before) * 1024 / $MEM_CONNS" | bc
 }
 
-# "median min max" of the numbers given.
+# "median min max" of the numbers given (a "*" after one is kept).
 stats() {
 	printf '%s\n' "$@" | sort -g | awk -v n=$# '
 		NR == 1 { min = $0 }
@@ -521,15 +521,6 @@ link_goodput() {
 	fi
 }
 
-# "median min max" of the runs given ("*" kept on a run that failed).
-link_stats() {
-	printf '%s\n' "$@" | sort -n | awk -v n=$# '
-		NR == 1 { min = $0 }
-		NR == int((n + 1) / 2) { med = $0 }
-		{ max = $0 }
-		END { print med, min, max }'
-}
-
 # The two stacks take turns, run by run, so that a change in the host's
 # load (TCG) falls on both alike.  Every run is kept in link-runs.txt.
 declare -A link
@@ -543,8 +534,8 @@ for prof in $LINK_PROFILES; do
 		echo "$prof run $i: xtcp ${runs_xtcp[-1]} inet ${runs_inet[-1]}" \
 			>>"$OUT/link-runs.txt"
 	done
-	link[xtcp.$prof]=$(link_stats "${runs_xtcp[@]}")
-	link[inet.$prof]=$(link_stats "${runs_inet[@]}")
+	link[xtcp.$prof]=$(stats "${runs_xtcp[@]}")
+	link[inet.$prof]=$(stats "${runs_inet[@]}")
 done
 
 # The listing of many idle sockets: "xtcpstat -an" on N XTCP sockets
