@@ -242,42 +242,74 @@ static int gso_drain(int cap, struct gso_seen *g)
 	return st.tp_drops ? -1 : 0;
 }
 
-/* B reads GSO_BYTES of the pattern; 0 if they all came, in order. */
-static int read_pattern(int fd)
+/*
+ * B reads @len bytes of the pattern, @piece (at most 64 KiB) at a time;
+ * how many came in order before a read failed or a byte differed.
+ */
+static size_t read_pattern(int fd, size_t len, size_t piece)
 {
 	static unsigned char buf[65536];
 	size_t got = 0, i;
 
-	while (got < GSO_BYTES) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+	if (piece > sizeof(buf))
+		piece = sizeof(buf);
+	while (got < len) {
+		ssize_t n = read(fd, buf, piece);
 
 		if (n <= 0)
-			return -1;
+			break;
 		for (i = 0; i < (size_t)n; i++)
 			if (buf[i] != xtcp_pattern(got + i))
-				return -1;
+				return got;
 		got += n;
 	}
-	return 0;
+	return got;
+}
+
+/* Bytes unread at @fd once it holds @want, or after 20 s; -1 on error. */
+static int wait_queued(int fd, int want)
+{
+	long end = xtcp_now_ms() + 20000;
+	int queued = 0;
+
+	while (queued < want && xtcp_now_ms() < end) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (ioctl(fd, SIOCINQ, &queued))
+			return -1;
+		poll(&pfd, 1, 10);
+	}
+	return queued;
+}
+
+/*
+ * A connects to B's listener @lfd: A's end in *@fd, B's in *@afd; each
+ * gives up after 20 s.
+ */
+static void gso_connect(struct __test_metadata *_metadata, int lfd,
+			int *fd, int *afd)
+{
+	struct sockaddr_xtcp addr = xtcp_addr("10.82.0.2", GSO_PORT);
+
+	*fd = xtcp_socket();
+	ASSERT_LE(0, *fd);
+	xtcp_set_timeouts(*fd, 20);
+	ASSERT_EQ(0, connect(*fd, (struct sockaddr *)&addr, sizeof(addr)));
+	*afd = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, *afd);
+	xtcp_set_timeouts(*afd, 20);
 }
 
 TEST_F(gso, bytes_intact_frames_summed)
 {
 	struct xtcp_sender tx = { .len = GSO_BYTES, .shut_wr = true };
-	struct sockaddr_xtcp addr = xtcp_addr("10.82.0.2", GSO_PORT);
 	static struct gso_seen g;
 	pthread_t th;
 	int afd;
 
-	tx.fd = xtcp_socket();
-	ASSERT_LE(0, tx.fd);
-	xtcp_set_timeouts(tx.fd, 20);
-	ASSERT_EQ(0, connect(tx.fd, (struct sockaddr *)&addr, sizeof(addr)));
-	afd = accept(self->lfd, NULL, NULL);
-	ASSERT_LE(0, afd);
-	xtcp_set_timeouts(afd, 20);
+	gso_connect(_metadata, self->lfd, &tx.fd, &afd);
 	ASSERT_EQ(0, pthread_create(&th, NULL, xtcp_send_pattern, &tx));
-	EXPECT_EQ(0, read_pattern(afd));
+	EXPECT_EQ(GSO_BYTES, read_pattern(afd, GSO_BYTES, 65536));
 	pthread_join(th, NULL);
 	EXPECT_EQ(0, tx.err);
 	close(afd);
@@ -311,13 +343,10 @@ TEST_F(gso, bytes_intact_frames_summed)
 TEST_F_TIMEOUT(gso, unread_text__coalesced_intact, 60)
 {
 	struct xtcp_sender tx = { .len = GSO_BYTES / 2, .shut_wr = true };
-	struct sockaddr_xtcp addr = xtcp_addr("10.82.0.2", GSO_PORT);
-	int afd, queued = 0, rcvbuf = 4 << 20;
-	static unsigned char buf[4096];
+	int afd, queued, rcvbuf = 4 << 20;
 	long long before, after;
-	size_t got = 0, i;
-	long end;
 	pthread_t th;
+	size_t got;
 
 	close(self->cap);
 	self->cap = -1;
@@ -326,35 +355,13 @@ TEST_F_TIMEOUT(gso, unread_text__coalesced_intact, 60)
 	ASSERT_EQ(0, setns(self->ns_b, CLONE_NEWNET));
 	before = XTCP_COUNTER("RcvCoalesce");
 	ASSERT_EQ(0, setns(self->ns_a, CLONE_NEWNET));
-	tx.fd = xtcp_socket();
-	ASSERT_LE(0, tx.fd);
-	xtcp_set_timeouts(tx.fd, 20);
-	ASSERT_EQ(0, connect(tx.fd, (struct sockaddr *)&addr, sizeof(addr)));
-	afd = accept(self->lfd, NULL, NULL);
-	ASSERT_LE(0, afd);
-	xtcp_set_timeouts(afd, 20);
+	gso_connect(_metadata, self->lfd, &tx.fd, &afd);
 	ASSERT_EQ(0, pthread_create(&th, NULL, xtcp_send_pattern, &tx));
 	/* All of it queued unread: it fits the buffer's window. */
-	end = xtcp_now_ms() + 20000;
-	while (queued < (int)tx.len && xtcp_now_ms() < end) {
-		struct pollfd pfd = { .fd = afd, .events = POLLIN };
-
-		ASSERT_EQ(0, ioctl(afd, SIOCINQ, &queued));
-		poll(&pfd, 1, 10);
-	}
+	queued = wait_queued(afd, tx.len);
+	ASSERT_LE(0, queued);
 	EXPECT_EQ((int)tx.len, queued);
-	while (got < tx.len) {
-		ssize_t n = read(afd, buf, sizeof(buf));
-
-		if (n <= 0)
-			break;
-		for (i = 0; i < (size_t)n; i++)
-			if (buf[i] != xtcp_pattern(got + i))
-				break;
-		if (i < (size_t)n)
-			break;
-		got += n;
-	}
+	got = read_pattern(afd, tx.len, 4096);
 	EXPECT_EQ(tx.len, got) TH_LOG("read %zu bytes, then %m", got);
 	pthread_join(th, NULL);
 	EXPECT_EQ(0, tx.err);
@@ -376,46 +383,21 @@ TEST_F_TIMEOUT(gso, unread_text__coalesced_intact, 60)
 TEST_F_TIMEOUT(gso, slow_reader__merged_text_intact, 90)
 {
 	struct xtcp_sender tx = { .len = GSO_BYTES, .shut_wr = true };
-	struct sockaddr_xtcp addr = xtcp_addr("10.82.0.2", GSO_PORT);
-	int afd, queued = 0, rcvbuf = 4 << 20;
-	static unsigned char buf[1000];
-	size_t got = 0, i;
-	long end;
+	int afd, queued, rcvbuf = 4 << 20;
 	pthread_t th;
+	size_t got;
 
-	/* Room for half the transfer unread (the window is half of it). */
+	/* Room for half the transfer unread (the window is at least half). */
 	ASSERT_EQ(0, setsockopt(self->lfd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
 				sizeof(rcvbuf)));
-	tx.fd = xtcp_socket();
-	ASSERT_LE(0, tx.fd);
-	xtcp_set_timeouts(tx.fd, 20);
-	ASSERT_EQ(0, connect(tx.fd, (struct sockaddr *)&addr, sizeof(addr)));
-	afd = accept(self->lfd, NULL, NULL);
-	ASSERT_LE(0, afd);
-	xtcp_set_timeouts(afd, 20);
+	gso_connect(_metadata, self->lfd, &tx.fd, &afd);
 	ASSERT_EQ(0, xtcp_sh("tc qdisc add dev xtcp0 root netem loss 5%%"));
 	ASSERT_EQ(0, pthread_create(&th, NULL, xtcp_send_pattern, &tx));
-	end = xtcp_now_ms() + 20000;
-	while (queued < GSO_BYTES / 2 && xtcp_now_ms() < end) {
-		struct pollfd pfd = { .fd = afd, .events = POLLIN };
-
-		ASSERT_EQ(0, ioctl(afd, SIOCINQ, &queued));
-		poll(&pfd, 1, 10);
-	}
+	queued = wait_queued(afd, GSO_BYTES / 2);
+	ASSERT_LE(0, queued);
 	TH_LOG("%d bytes queued unread", queued);
 	EXPECT_LE(GSO_BYTES / 2, queued);
-	while (got < GSO_BYTES) {
-		ssize_t n = read(afd, buf, sizeof(buf));
-
-		if (n <= 0)
-			break;
-		for (i = 0; i < (size_t)n; i++)
-			if (buf[i] != xtcp_pattern(got + i))
-				break;
-		if (i < (size_t)n)
-			break;
-		got += n;
-	}
+	got = read_pattern(afd, GSO_BYTES, 1000);
 	/* A stall shows here, as the bytes read when a read timed out. */
 	EXPECT_EQ(GSO_BYTES, got) TH_LOG("read %zu bytes, then %m", got);
 	pthread_join(th, NULL);
