@@ -27,6 +27,12 @@ u32 xtcp_max_window(const struct xtcp_sock *xs)
 	return XTCP_MAX_WINDOW << xs->rcv_wscale;
 }
 
+/* RMSS: the peer's full segment as we saw it (delack.c), ours before. */
+static u32 xtcp_rmss(const struct xtcp_sock *xs)
+{
+	return xs->rcv_mss ?: xs->mss;
+}
+
 /* The shift our SYN or SYN,ACK announces for the socket's buffer. */
 static u8 xtcp_choose_wscale(const struct sock *sk)
 {
@@ -64,7 +70,7 @@ void xtcp_rcv_ratio_measure(struct sock *sk, const struct sk_buff *skb)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 ratio;
 
-	if (skb->len < (xs->rcv_mss ?: xs->mss) || !skb->truesize)
+	if (skb->len < xtcp_rmss(xs) || !skb->truesize)
 		return;
 	ratio = div_u64((u64)skb->len << 8, skb->truesize);
 	xs->rcv_ratio = clamp_t(u32, ratio, XTCP_RCV_RATIO_MIN, U8_MAX);
@@ -90,7 +96,7 @@ static u32 xtcp_window(struct sock *sk, bool syn)
 	u32 full = ((u64)rcvbuf * xs->rcv_ratio) >> 8;
 	u32 unit = syn ? 1 : 1U << xs->rcv_wscale;
 	/* A buffer whose window is less than a segment still opens. */
-	u32 seg = min_t(u32, xs->rcv_mss ?: xs->mss, full);
+	u32 seg = min_t(u32, xtcp_rmss(xs), full);
 
 	if (win < full / 16 || win < seg)
 		win = 0;
@@ -145,7 +151,7 @@ void xtcp_rcv_space_update(struct sock *sk)
 	win = xtcp_offer_window(sk);
 	if (win < 2 * cur || win <= cur)
 		return;
-	rmss = xs->rcv_mss ?: xs->mss;
+	rmss = xtcp_rmss(xs);
 	/* The peer sends at most half our largest window at a time. */
 	step = min3((u32)READ_ONCE(sk->sk_rcvbuf) / 2, rmss,
 		    xtcp_max_window(xs) / 2);
