@@ -295,9 +295,10 @@ stats() {
 }
 
 # measure KEY LABEL DIR FN ARGS...: RUNS (LINE_RUNS if set) runs of
-# "FN STACK ARGS..." for each stack, the stacks taking turns.  DIR is the ratio that is better
-# above 1: x/t (XTCP/TCP, rates) or t/x (TCP/XTCP, memory).  Each pair of
-# runs (the same moment) gives a ratio too: their range is printed.
+# "FN STACK ARGS..." for each stack, the stacks taking turns.  DIR is
+# the ratio that is better above 1: x/t (XTCP/TCP, rates) or t/x
+# (TCP/XTCP, memory).  Each pair of runs (the same moment) gives a ratio
+# too: their median and range are printed.
 declare -A res
 rows=()
 measure() {
@@ -487,7 +488,6 @@ if [ ${#rows[@]} -gt 0 ]; then
 	for key in "${rows[@]}"; do
 		read -r x _ <<<"${res[$key.xtcp]}"
 		read -r t _ <<<"${res[$key.tcp]}"
-		read -r pmed plo phi <<<"${res[$key.pairs]}"
 		if [ "${res[$key.dir]}" = t/x ]; then
 			r="$(ratio "$t" "$x") T/X"
 		else
@@ -495,7 +495,7 @@ if [ ${#rows[@]} -gt 0 ]; then
 		fi
 		printf '%-36s %22s %22s %6s %17s\n' "${res[$key.label]}" \
 			"$(range "${res[$key.xtcp]}")" "$(range "${res[$key.tcp]}")" \
-			"$r" "$pmed ($plo-$phi)"
+			"$r" "$(range "${res[$key.pairs]}")"
 	done
 fi
 if [ -n "$mem_x" ] && [ -n "$mem_t" ] && want echo; then
