@@ -26,9 +26,10 @@
 #   BENCH_VETH_BYTES   bytes per veth bulk run (512M)
 #   BENCH_DELAY_BYTES  bytes per bulk run over the 10 ms path (256M)
 #   BENCH_STREAMS      stream counts of the bulk parts (default "1 8")
-#   BENCH_RR_SECS seconds of each rr and crr run (default 2)
-#   BENCH_RR_RUNS runs per stack of the rr and crr lines (default 11:
-#                 short runs whose pairs spread by +-15% under TCG)
+#   BENCH_RR_SECS seconds per stack of each rr and crr run (default 2);
+#                 one process runs both stacks, in turns of
+#                 BENCH_RR_TURN seconds (default 0.1)
+#   BENCH_RR_RUNS runs of the rr and crr lines (default 11)
 #   BENCH_MEM_CONNS    idle connections held per mem run (default 2000)
 #   BENCH_PERF    1: one more run of each bulk line and stack under
 #                 "perf record -a -g", reports in .vm/bench/perf-*.txt
@@ -55,6 +56,7 @@ DELAY_BYTES=${BENCH_DELAY_BYTES:-256M}
 STREAMS=${BENCH_STREAMS:-1 8}
 RR_SECS=${BENCH_RR_SECS:-2}
 RR_RUNS=${BENCH_RR_RUNS:-11}
+RR_TURN=${BENCH_RR_TURN:-0.1}
 MEM_CONNS=${BENCH_MEM_CONNS:-2000}
 LINK_BYTES=${BENCH_LINK_BYTES:-16M}
 LINK_RUNS=${BENCH_LINK_RUNS:-1}
@@ -175,7 +177,6 @@ veth_down() {
 
 # One run of a workload, printing its number: STACK then the arguments.
 #   bulk_run STACK WHERE STREAMS BYTES    MB/s to the last byte received
-#   rr_run STACK rr|crr                   transactions per second
 #   echo_run STACK                        echo MB/s
 #   mem_run STACK                         Slab bytes per idle connection
 bulk_run() {
@@ -187,13 +188,18 @@ bulk_run() {
 	sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<<"$line"
 }
 
-rr_run() {
-	local line
+# rr_turns rr|crr: "XTCP TCP" transactions per second, from one process
+# that runs both stacks in turns of RR_TURN seconds (xtcp-bench -T): a
+# pair of separate 2 s runs spread by +-15% with the host's load, a pair
+# of runs in turns by +-2%.
+rr_turns() {
+	local out x t
 
-	# shellcheck disable=SC2046
-	line=$("$BENCH" $(flag "$1") "$2" -a 127.0.0.1 -p "$(port_of "$1")" \
-		-l "$RR_SECS") || return 1
-	sed -n 's/.*(\([0-9.]*\) per s).*/\1/p' <<<"$line"
+	out=$("$BENCH" "$1" -a 127.0.0.1 -p "$(port_of xtcp)" \
+		-T "$(port_of tcp)" -t "$RR_TURN" -l "$RR_SECS") || return 1
+	x=$(sed -n 's/^[a-z]* xtcp: .*(\([0-9.]*\) per s).*/\1/p' <<<"$out")
+	t=$(sed -n 's/^[a-z]* tcp: .*(\([0-9.]*\) per s).*/\1/p' <<<"$out")
+	[ -n "$x" ] && [ -n "$t" ] && echo "$x $t"
 }
 
 echo_run() {
@@ -295,7 +301,8 @@ stats() {
 }
 
 # measure KEY LABEL DIR FN ARGS...: RUNS (LINE_RUNS if set) runs of
-# "FN STACK ARGS..." for each stack, the stacks taking turns.  DIR is
+# "FN STACK ARGS..." for each stack, the stacks taking turns; with
+# BOTH set, one run of "FN ARGS..." gives both ("XTCP TCP").  DIR is
 # the ratio that is better above 1: x/t (XTCP/TCP, rates) or t/x
 # (TCP/XTCP, memory).  Each pair of runs (the same moment) gives a ratio
 # too: their median and range are printed.
@@ -307,10 +314,15 @@ measure() {
 
 	shift 4
 	for i in $(seq 1 "${LINE_RUNS:-$RUNS}"); do
-		x=$("$fn" xtcp "$@")
-		[ -n "$x" ] || die "$label: $fn xtcp $* failed"
-		t=$("$fn" tcp "$@")
-		[ -n "$t" ] || die "$label: $fn tcp $* failed"
+		if [ -n "${BOTH:-}" ]; then
+			read -r x t <<<"$("$fn" "$@")"
+			[ -n "$t" ] || die "$label: $fn $* failed"
+		else
+			x=$("$fn" xtcp "$@")
+			[ -n "$x" ] || die "$label: $fn xtcp $* failed"
+			t=$("$fn" tcp "$@")
+			[ -n "$t" ] || die "$label: $fn tcp $* failed"
+		fi
 		rx+=("$x")
 		rt+=("$t")
 		if [ "$dir" = t/x ]; then
@@ -442,10 +454,10 @@ if want rr || want crr; then
 	bench_server xtcp lo
 	bench_server tcp lo
 fi
-want rr && LINE_RUNS=$RR_RUNS measure rr "1-byte request/response, per s" \
-	x/t rr_run rr
-want crr && LINE_RUNS=$RR_RUNS measure crr "connect+request+close, per s" \
-	x/t rr_run crr
+want rr && BOTH=1 LINE_RUNS=$RR_RUNS measure rr \
+	"1-byte request/response, per s" x/t rr_turns rr
+want crr && BOTH=1 LINE_RUNS=$RR_RUNS measure crr \
+	"connect+request+close, per s" x/t rr_turns crr
 stop_servers
 
 if want veth || want delay; then
@@ -479,8 +491,9 @@ want mem && measure mem "memory per idle connection, bytes" t/x mem_run
 # together (the pairs see the same moment of the host's load).
 range() { read -r m lo hi <<<"$1"; echo "$m ($lo-$hi)"; }
 if [ ${#rows[@]} -gt 0 ]; then
-	printf '\n%s runs each (%s of request/response lines), median (min-max);\n' \
-		"$RUNS" "$RR_RUNS"
+	printf '\n%s runs each (%s of request/response lines, in turns of %s s\n' \
+		"$RUNS" "$RR_RUNS" "$RR_TURN"
+	printf 'in one process), median (min-max);\n'
 	printf 'ratio: XTCP/TCP, or TCP/XTCP where marked (memory): 1.0 or more\n'
 	printf 'is XTCP as good as TCP.\n'
 	printf '%-36s %22s %22s %6s %17s\n' "benchmark (one VM)" XTCP TCP ratio \

@@ -5,8 +5,8 @@
  *
  *   xtcp-bench [-4 | -F NUM] server [-b ADDR] -p PORT
  *   xtcp-bench [-4 | -F NUM] bulk -a ADDR -p PORT -s BYTES [-P STREAMS]
- *   xtcp-bench [-4 | -F NUM] rr   -a ADDR -p PORT [-l SECONDS]
- *   xtcp-bench [-4 | -F NUM] crr  -a ADDR -p PORT [-l SECONDS]
+ *   xtcp-bench [-4 | -F NUM] rr   -a ADDR -p PORT [-l SECONDS] [-T PORT2 [-t SLICE]]
+ *   xtcp-bench [-4 | -F NUM] crr  -a ADDR -p PORT [-l SECONDS] [-T PORT2 [-t SLICE]]
  *
  * The server listens on PORT, where it discards what each connection
  * sends and answers its end of file with the count of bytes it read (8
@@ -19,7 +19,9 @@
  * byte received.  rr sends 1 byte and waits for its echo, again and again,
  * over one connection (netperf's TCP_RR); crr connects, sends 1 byte,
  * reads the echo and closes, again and again (TCP_CRR).  Each prints one
- * line with its rate.
+ * line with its rate.  With -T, rr and crr run XTCP against PORT and TCP
+ * against PORT2 in turns of SLICE seconds, SECONDS each, and print a line
+ * for each.
  *
  * Plain C and libc (with POSIX threads) only.
  */
@@ -59,6 +61,8 @@ struct options {
 	unsigned long long bytes;	/* bulk -s */
 	unsigned int streams;		/* bulk -P */
 	double seconds;			/* rr, crr -l */
+	unsigned int tcp_port;		/* rr, crr -T: TCP's server too */
+	double slice;			/* rr, crr -t: a turn, in seconds */
 };
 
 union sockaddr_any {
@@ -72,8 +76,8 @@ static void usage(int status)
 	fprintf(status ? stderr : stdout,
 		"Usage: xtcp-bench [-4 | -F NUM] server [-b ADDR] -p PORT\n"
 		"       xtcp-bench [-4 | -F NUM] bulk -a ADDR -p PORT -s BYTES [-P STREAMS]\n"
-		"       xtcp-bench [-4 | -F NUM] rr   -a ADDR -p PORT [-l SECONDS]\n"
-		"       xtcp-bench [-4 | -F NUM] crr  -a ADDR -p PORT [-l SECONDS]\n"
+		"       xtcp-bench [-4 | -F NUM] rr   -a ADDR -p PORT [-l SECONDS] [-T PORT2 [-t SLICE]]\n"
+		"       xtcp-bench [-4 | -F NUM] crr  -a ADDR -p PORT [-l SECONDS] [-T PORT2 [-t SLICE]]\n"
 		"\n"
 		"server: discard on PORT (the byte count answers end of file),\n"
 		"        echo on PORT + 1.\n"
@@ -83,6 +87,8 @@ static void usage(int status)
 		"        for SECONDS (%d); prints transactions per second.\n"
 		"crr:    connect, 1-byte request and response, close, to PORT + 1,\n"
 		"        for SECONDS; prints connections per second.\n"
+		"-T:     rr or crr over XTCP to PORT and over TCP to PORT2, in turns\n"
+		"        of SLICE (0.1) seconds, SECONDS each; a line for each.\n"
 		"-4 uses TCP; XTCP's family is read from " FAMILY_PARAM ".\n",
 		DEFAULT_SECONDS);
 	exit(status);
@@ -397,37 +403,91 @@ static void transact(int fd)
 	read_all(fd, &b, 1);
 }
 
-static int run_rr(const struct options *o, int crr)
-{
-	double start, end, t;
-	unsigned long n = 0;
-	int fd = -1;
+/* One stack's side of a run: its client and what it has done so far. */
+struct rr_side {
+	struct options o;
+	int fd;
+	unsigned long n;
+	double secs;
+};
 
-	if (!crr)
-		fd = connect_to(o, o->port + 1);
-	start = now();
-	end = start + o->seconds;
+static void rr_open(struct rr_side *s, int crr)
+{
+	s->fd = crr ? -1 : connect_to(&s->o, s->o.port + 1);
+}
+
+/* Transactions on @s for @secs: the clock is read every 16. */
+static void rr_turn(struct rr_side *s, int crr, double secs)
+{
+	double start = now(), end = start + secs, t;
+
 	do {
 		/* Read the clock every 16: under TCG a read may trap. */
-		for (unsigned int k = 0; k < 16; k++, n++) {
+		for (unsigned int k = 0; k < 16; k++, s->n++) {
 			if (crr)
-				fd = connect_to(o, o->port + 1);
-			transact(fd);
+				s->fd = connect_to(&s->o, s->o.port + 1);
+			transact(s->fd);
 			if (crr)
-				close(fd);
+				close(s->fd);
 		}
 		t = now();
 	} while (t < end);
+	s->secs += t - start;
+}
+
+static void rr_close(struct rr_side *s, int crr)
+{
 	if (!crr)
-		close(fd);
-	printf("%s: %lu transactions in %.3f s (%.1f per s)\n",
-	       crr ? "crr" : "rr", n, t - start, n / (t - start));
+		close(s->fd);
+}
+
+static void rr_print(const char *mode, const char *stack,
+		     const struct rr_side *s)
+{
+	printf("%s%s: %lu transactions in %.3f s (%.1f per s)\n", mode,
+	       stack, s->n, s->secs, s->n / s->secs);
+}
+
+/*
+ * With -T, XTCP (PORT) and TCP (-T PORT) take turns of -t SLICE seconds,
+ * in the order XTCP, TCP, TCP, XTCP, ..., for SECONDS each: a change in
+ * the host's load that outlasts a turn or two falls on both alike.
+ */
+static int run_rr(const struct options *o, int crr)
+{
+	const char *mode = crr ? "crr" : "rr";
+	struct rr_side x = { .o = *o }, t = { .o = *o };
+	unsigned int turns, i;
+
+	if (!o->tcp_port) {
+		rr_open(&x, crr);
+		rr_turn(&x, crr, o->seconds);
+		rr_close(&x, crr);
+		rr_print(mode, "", &x);
+		return 0;
+	}
+	t.o.family = AF_INET;
+	t.o.port = o->tcp_port;
+	rr_open(&x, crr);
+	rr_open(&t, crr);
+	turns = o->seconds / o->slice + 0.5;
+	for (i = 0; i < (turns ?: 1); i++) {
+		struct rr_side *a = (i & 1) ? &t : &x, *b = (i & 1) ? &x : &t;
+
+		rr_turn(a, crr, o->slice);
+		rr_turn(b, crr, o->slice);
+	}
+	rr_close(&x, crr);
+	rr_close(&t, crr);
+	rr_print(mode, " xtcp", &x);
+	rr_print(mode, " tcp", &t);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct options o = { .streams = 1, .seconds = DEFAULT_SECONDS };
+	struct options o = { .streams = 1, .seconds = DEFAULT_SECONDS,
+			     .slice = 0.1 };
 	const char *mode;
 	int opt, family_set = 0;
 
@@ -455,7 +515,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 1;
-	while ((opt = getopt(argc, argv, "a:b:p:s:P:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:b:p:s:P:l:T:t:")) != -1) {
 		switch (opt) {
 		case 'a':
 		case 'b':
@@ -481,6 +541,16 @@ int main(int argc, char **argv)
 			o.seconds = atof(optarg);
 			if (!(o.seconds > 0))
 				errx(2, "invalid -l '%s'", optarg);
+			break;
+		case 'T':
+			o.tcp_port = parse_size(optarg);
+			if (!o.tcp_port || o.tcp_port > 65534)
+				errx(2, "invalid port '%s'", optarg);
+			break;
+		case 't':
+			o.slice = atof(optarg);
+			if (!(o.slice > 0))
+				errx(2, "invalid -t '%s'", optarg);
 			break;
 		default:
 			usage(2);
