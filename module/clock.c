@@ -14,7 +14,8 @@
  * when XTCP read it per segment.
  *
  * The socket's lock (or its owner) serialises events, so the reading
- * needs none of its own.
+ * needs none of its own.  The helpers every segment calls (hold,
+ * release, now) are inline, in xtcp.h.
  */
 #include <linux/ktime.h>
 
@@ -34,31 +35,6 @@ bool xtcp_clock_start(struct sock *sk)
 	xs->clock_ns = ktime_get_ns();
 	xs->clock_held = 1;
 	return began;
-}
-
-/* As xtcp_clock_start(), but inside an event keep its reading. */
-bool xtcp_clock_hold(struct sock *sk)
-{
-	if (xtcp_sk(sk)->clock_held)
-		return false;
-	return xtcp_clock_start(sk);
-}
-
-void xtcp_clock_release(struct sock *sk, bool began)
-{
-	if (began)
-		xtcp_sk(sk)->clock_held = 0;
-}
-
-/* Now, in nanoseconds: the event's reading, or the clock outside one. */
-u64 xtcp_now_ns(const struct xtcp_sock *xs)
-{
-	return xs->clock_held ? xs->clock_ns : ktime_get_ns();
-}
-
-u32 xtcp_now_us(const struct xtcp_sock *xs)
-{
-	return (u32)div_u64(xtcp_now_ns(xs), NSEC_PER_USEC);
 }
 
 /*

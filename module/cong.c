@@ -249,28 +249,12 @@ void xtcp_cong_init(struct sock *sk)
 	xs->rack_reo_steps = 1;
 }
 
-/* RFC 6675's pipe: sent, neither SACKed nor lost, or resent. */
-u32 xtcp_in_flight(const struct xtcp_sock *xs)
-{
-	return xs->packets_out - xs->sacked_out - xs->lost_out +
-	       xs->retrans_out;
-}
-
 /* May one more new segment go out now? */
 bool xtcp_cwnd_allows(const struct sock *sk)
 {
 	const struct xtcp_sock *xs = xtcp_sk(sk);
 
 	return xtcp_in_flight(xs) < xs->snd_cwnd;
-}
-
-/* How many segments SND.CWND lets go now. */
-u32 xtcp_cwnd_room(const struct sock *sk)
-{
-	const struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 pipe = xtcp_in_flight(xs);
-
-	return pipe < xs->snd_cwnd ? xs->snd_cwnd - pipe : 0;
 }
 
 /*

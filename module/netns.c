@@ -12,11 +12,6 @@
 
 unsigned int xtcp_net_id __read_mostly;
 
-struct xtcp_net *xtcp_pernet(const struct net *net)
-{
-	return net_generic(net, xtcp_net_id);
-}
-
 static int xtcp_zero;
 static int xtcp_one = 1;
 static int xtcp_two = 2;

@@ -16,26 +16,6 @@
 
 #include "xtcp.h"
 
-/* Bytes @o takes on the wire, a multiple of 4. */
-unsigned int xtcp_options_len(const struct xtcp_out_options *o)
-{
-	unsigned int len = 0;
-
-	if (!o)
-		return 0;
-	if (o->mss)
-		len += XTCPOLEN_MSS;
-	if (o->ts)
-		len += XTCPOLEN_TSTAMP_ALIGNED;	/* SACK-permitted in its NOPs */
-	else if (o->sack_perm)
-		len += 4;	/* NOP, NOP, SACK-permitted */
-	if (o->ws)
-		len += XTCPOLEN_WSCALE_ALIGNED;
-	if (o->num_sacks)
-		len += 4 + o->num_sacks * XTCPOLEN_SACK_PERBLOCK;
-	return len;
-}
-
 /* Write @o at @p, xtcp_options_len(@o) bytes. */
 void xtcp_options_write(u8 *p, const struct xtcp_out_options *o)
 {

@@ -116,18 +116,6 @@ void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb,
 }
 
 /*
- * Does RACK find the losses (SACK, and net.xtcp.recovery)?  Then it
- * alone marks them, as Linux's tcp_is_rack(): DupThresh SACKed above a
- * hole marks it at once, however late the peer showed it may come.
- */
-bool xtcp_rack_on(const struct sock *sk)
-{
-	return xtcp_sk(sk)->sack_ok &&
-	       (READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.recovery) &
-		XTCP_RECOVERY_RACK);
-}
-
-/*
  * RFC 8985 6.2 step 4: until the peer has shown reordering, none is
  * waited for once a loss is certain (in recovery, or DupThresh SACKed).
  */

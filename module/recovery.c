@@ -397,14 +397,12 @@ void xtcp_recovery_sent(struct sock *sk, bool resent, u32 segs)
  * yet, oldest first, while the window has room.  After a timeout the
  * segments past send_head go again through xtcp_push() instead.
  */
-void xtcp_retransmit_lost(struct sock *sk)
+void __xtcp_retransmit_lost(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb;
 	u32 room;
 
-	if (xs->lost_out <= xs->retrans_out)
-		return;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 

@@ -12,6 +12,7 @@
 #include <linux/ip.h>
 #include <net/inet_sock.h>
 #include <net/sock.h>
+#include <net/netns/generic.h>
 #include <linux/xtcp.h>
 
 #include "compat.h"
@@ -550,7 +551,21 @@ extern int xtcp_family;
 extern int xtcp_ipproto;
 extern struct proto xtcp_prot;
 
-struct xtcp_net *xtcp_pernet(const struct net *net);
+/*
+ * net_generic() without its rcu_read_lock(), a function call each under
+ * preemptible RCU, on every segment, several times: net->gen is freed
+ * after a grace period (net_assign_generic()), which a section without
+ * preemption holds off as well.
+ */
+static inline struct xtcp_net *xtcp_pernet(const struct net *net)
+{
+	struct xtcp_net *xn;
+
+	rcu_read_lock_sched();
+	xn = rcu_dereference_sched(net->gen)->ptr[xtcp_net_id];
+	rcu_read_unlock_sched();
+	return xn;
+}
 
 #define XTCP_INC_STATS(net, field) \
 	this_cpu_inc(xtcp_pernet(net)->mib->mibs[field])
@@ -770,9 +785,24 @@ u32 xtcp_cong_undo_cwnd(struct sock *sk);
 void xtcp_update_pacing_rate(struct sock *sk);
 
 void xtcp_cong_init(struct sock *sk);
-u32 xtcp_in_flight(const struct xtcp_sock *xs);
+
+/* RFC 6675's pipe: sent, neither SACKed nor lost, or resent. */
+static inline u32 xtcp_in_flight(const struct xtcp_sock *xs)
+{
+	return xs->packets_out - xs->sacked_out - xs->lost_out +
+	       xs->retrans_out;
+}
+
+/* How many segments SND.CWND lets go now. */
+static inline u32 xtcp_cwnd_room(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 pipe = xtcp_in_flight(xs);
+
+	return pipe < xs->snd_cwnd ? xs->snd_cwnd - pipe : 0;
+}
+
 bool xtcp_cwnd_allows(const struct sock *sk);
-u32 xtcp_cwnd_room(const struct sock *sk);
 void xtcp_cong_on_ack(struct sock *sk, u32 acked);
 void xtcp_cwnd_validate(struct sock *sk, bool limited);
 u32 xtcp_slow_start(struct xtcp_sock *xs, u32 acked);
@@ -801,15 +831,50 @@ void xtcp_recovery_on_ack(struct sock *sk, const struct xtcp_ack_sample *s);
 void xtcp_recovery_on_timeout(struct sock *sk);
 void xtcp_recovery_dsack(struct sock *sk, u32 start, u32 end);
 void xtcp_recovery_sent(struct sock *sk, bool resent, u32 segs);
-void xtcp_retransmit_lost(struct sock *sk);
+void __xtcp_retransmit_lost(struct sock *sk);
+
+/* Resend what is presumed lost; inline, as mostly nothing is. */
+static inline void xtcp_retransmit_lost(struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->lost_out > xs->retrans_out)
+		__xtcp_retransmit_lost(sk);
+}
+
 void xtcp_recovery_on_reo_timeout(struct sock *sk);
 
-/* clock.c: one reading of the clock per event */
+/*
+ * clock.c: one reading of the clock per event.  The helpers are inline:
+ * each segment calls them a dozen times.
+ */
 bool xtcp_clock_start(struct sock *sk);
-bool xtcp_clock_hold(struct sock *sk);
-void xtcp_clock_release(struct sock *sk, bool began);
-u64 xtcp_now_ns(const struct xtcp_sock *xs);
-u32 xtcp_now_us(const struct xtcp_sock *xs);
+
+/* As xtcp_clock_start(), but inside an event keep its reading. */
+static inline bool xtcp_clock_hold(struct sock *sk)
+{
+	if (xtcp_sk(sk)->clock_held)
+		return false;
+	return xtcp_clock_start(sk);
+}
+
+static inline void xtcp_clock_release(struct sock *sk, bool began)
+{
+	if (began)
+		xtcp_sk(sk)->clock_held = 0;
+}
+
+/* Now, in nanoseconds: the event's reading, or the clock outside one. */
+static inline u64 xtcp_now_ns(const struct xtcp_sock *xs)
+{
+	return xs->clock_held ? xs->clock_ns : ktime_get_ns();
+}
+
+static inline u32 xtcp_now_us(const struct xtcp_sock *xs)
+{
+	return (u32)div_u64(xtcp_now_ns(xs), NSEC_PER_USEC);
+}
+
 u32 xtcp_event_us(const struct xtcp_sock *xs);
 
 /* rate.c: delivery rate estimation */
@@ -821,7 +886,20 @@ void xtcp_rate_gen(struct sock *sk);
 /* rack.c: time-based loss detection */
 void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb,
 			 u32 seq, u32 end_seq);
-bool xtcp_rack_on(const struct sock *sk);
+
+/*
+ * Does RACK find the losses (SACK, and net.xtcp.recovery)?  Then it
+ * alone marks them, as Linux's tcp_is_rack(): DupThresh SACKed above a
+ * hole marks it at once, however late the peer showed it may come.
+ * Inline: every ACK asks.
+ */
+static inline bool xtcp_rack_on(const struct sock *sk)
+{
+	return xtcp_sk(sk)->sack_ok &&
+	       (READ_ONCE(xtcp_pernet(sock_net(sk))->sysctl.recovery) &
+		XTCP_RECOVERY_RACK);
+}
+
 void xtcp_rack_detect_lost(struct sock *sk);
 void xtcp_rack_dsack(struct sock *sk);
 void xtcp_rack_late_original(struct sock *sk);
@@ -833,7 +911,27 @@ void xtcp_tlp_fire(struct sock *sk);
 void xtcp_tlp_ack(struct sock *sk, bool dsack);
 
 /* options.c: TCP's option encoding */
-unsigned int xtcp_options_len(const struct xtcp_out_options *o);
+
+/* Bytes @o takes on the wire, a multiple of 4; inline for every send. */
+static inline unsigned int xtcp_options_len(const struct xtcp_out_options *o)
+{
+	unsigned int len = 0;
+
+	if (!o)
+		return 0;
+	if (o->mss)
+		len += XTCPOLEN_MSS;
+	if (o->ts)
+		len += XTCPOLEN_TSTAMP_ALIGNED;	/* SACK-permitted in its NOPs */
+	else if (o->sack_perm)
+		len += 4;	/* NOP, NOP, SACK-permitted */
+	if (o->ws)
+		len += XTCPOLEN_WSCALE_ALIGNED;
+	if (o->num_sacks)
+		len += 4 + o->num_sacks * XTCPOLEN_SACK_PERBLOCK;
+	return len;
+}
+
 void xtcp_options_write(u8 *p, const struct xtcp_out_options *o);
 void xtcp_options_parse(const struct sk_buff *skb, struct xtcp_in_options *o);
 void xtcp_options_parse_ts(const struct sk_buff *skb, struct xtcp_rx_ts *ts);
