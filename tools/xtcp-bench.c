@@ -134,6 +134,16 @@ static unsigned long long parse_size(const char *s)
 	return v * mult;
 }
 
+/* A duration in seconds, above 0. */
+static double parse_seconds(const char *s)
+{
+	double v = atof(s);
+
+	if (!(v > 0))
+		errx(2, "invalid duration '%s'", s);
+	return v;
+}
+
 static socklen_t make_sockaddr(const struct options *o, unsigned int port,
 			       union sockaddr_any *sa)
 {
@@ -538,9 +548,7 @@ int main(int argc, char **argv)
 				errx(2, "-P: 1 to %d streams", MAX_STREAMS);
 			break;
 		case 'l':
-			o.seconds = atof(optarg);
-			if (!(o.seconds > 0))
-				errx(2, "invalid -l '%s'", optarg);
+			o.seconds = parse_seconds(optarg);
 			break;
 		case 'T':
 			o.tcp_port = parse_size(optarg);
@@ -548,9 +556,7 @@ int main(int argc, char **argv)
 				errx(2, "invalid port '%s'", optarg);
 			break;
 		case 't':
-			o.slice = atof(optarg);
-			if (!(o.slice > 0))
-				errx(2, "invalid -t '%s'", optarg);
+			o.slice = parse_seconds(optarg);
 			break;
 		default:
 			usage(2);
