@@ -426,7 +426,7 @@ static void rr_open(struct rr_side *s, int crr)
 	s->fd = crr ? -1 : connect_to(&s->o, s->o.port + 1);
 }
 
-/* Transactions on @s for @secs: the clock is read every 16. */
+/* Transactions on @s for @secs, added to its count and time. */
 static void rr_turn(struct rr_side *s, int crr, double secs)
 {
 	double start = now(), end = start + secs, t;
@@ -459,7 +459,7 @@ static void rr_print(const char *mode, const char *stack,
 }
 
 /*
- * With -T, XTCP (PORT) and TCP (-T PORT) take turns of -t SLICE seconds,
+ * With -T, XTCP (PORT) and TCP (PORT2) take turns of -t SLICE seconds,
  * in the order XTCP, TCP, TCP, XTCP, ..., for SECONDS each: a change in
  * the host's load that outlasts a turn or two falls on both alike.
  */
@@ -564,6 +564,8 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc || !o.have_port)
 		usage(2);
+	if (o.tcp_port && o.family == AF_INET)
+		errx(2, "-T: TCP runs against PORT2, XTCP against PORT; not with -4");
 	if (!family_set)
 		o.family = default_family();
 	setvbuf(stdout, NULL, _IOLBF, 0);
